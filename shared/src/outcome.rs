@@ -1,0 +1,302 @@
+//! What the network said to one probe, kept as precise as the OS tells it.
+//!
+//! The variants are deliberately many: "connection timed out" (dropped),
+//! "connection refused" (a RST), an ICMP rejection and "no route" mean very
+//! different things to the user, and collapsing them is the mistake that makes
+//! most port checkers useless.
+
+use serde::{Deserialize, Serialize};
+
+/// The outcome of one probe of one address on one port.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Connected and an SMTP greeting arrived.
+    Banner(SmtpExchange),
+    /// The SYN was answered with a RST: "connection refused".
+    Refused,
+    /// No answer before the connect timeout: packets silently dropped.
+    Filtered,
+    /// An ICMP error came back (host/net unreachable, administratively
+    /// prohibited), as far as the OS reports it.
+    Unreachable {
+        /// The OS error, e.g. "No route to host (os error 113)".
+        detail: String,
+    },
+    /// This machine has no route for the family (e.g. no IPv6 at all). Not a
+    /// block.
+    NoRoute {
+        /// The OS error, e.g. "Network is unreachable (os error 101)".
+        detail: String,
+    },
+    /// Connected, but no greeting came before the greeting timeout: a tarpit
+    /// or an intercepting proxy.
+    Silent,
+    /// Connected, then the far side closed without a complete greeting.
+    ClosedEarly,
+    /// Connected, then the connection was reset.
+    Reset,
+    /// Something answered that is not SMTP.
+    NotSmtp {
+        /// The first bytes received, escaped for display (at most 64 bytes).
+        first_bytes: String,
+    },
+    /// Connected, but the implicit-TLS handshake on this port failed.
+    TlsFailed {
+        /// Why the handshake failed.
+        error: String,
+    },
+    /// The host name did not resolve for this family.
+    DnsFailed {
+        /// Why.
+        reason: DnsFailure,
+    },
+}
+
+/// Why a name did not resolve.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DnsFailure {
+    /// The name does not exist.
+    NxDomain,
+    /// The name exists but has no address of this family.
+    NoAddress,
+    /// The resolver did not answer in time.
+    Timeout,
+    /// The resolved address is private, loopback or otherwise not a public
+    /// host, and the agent was not started with `--allow-private`.
+    Forbidden {
+        /// The address that was refused.
+        address: String,
+    },
+    /// Any other resolver failure.
+    Other {
+        /// The resolver's message.
+        detail: String,
+    },
+}
+
+impl Outcome {
+    /// A TCP connection was established (whatever happened after).
+    pub fn connected(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Banner(_)
+                | Outcome::Silent
+                | Outcome::ClosedEarly
+                | Outcome::Reset
+                | Outcome::NotSmtp { .. }
+                | Outcome::TlsFailed { .. }
+        )
+    }
+
+    /// A short label in words, for tables and grid cells.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Banner(_) => "SMTP greeting",
+            Outcome::Refused => "refused",
+            Outcome::Filtered => "timed out",
+            Outcome::Unreachable { .. } => "unreachable",
+            Outcome::NoRoute { .. } => "no route",
+            Outcome::Silent => "no greeting",
+            Outcome::ClosedEarly => "closed",
+            Outcome::Reset => "reset",
+            Outcome::NotSmtp { .. } => "not SMTP",
+            Outcome::TlsFailed { .. } => "TLS failed",
+            Outcome::DnsFailed { .. } => "DNS failed",
+        }
+    }
+
+    /// One sentence explaining the outcome to a person.
+    pub fn explain(&self) -> String {
+        match self {
+            Outcome::Banner(ex) => format!("The server answered: {}", ex.greeting.first_line()),
+            Outcome::Refused => "The connection was refused (a TCP reset): either nothing listens there or a firewall rejects it.".into(),
+            Outcome::Filtered => "The connection timed out: the packets were silently dropped on the way.".into(),
+            Outcome::Unreachable { detail } => format!("An ICMP error came back ({detail}): a router or firewall rejected the connection."),
+            Outcome::NoRoute { detail } => format!("This machine has no route for this address family ({detail}). That is not a block."),
+            Outcome::Silent => "Connected, but no SMTP greeting came: a tarpit, or a proxy in the way.".into(),
+            Outcome::ClosedEarly => "Connected, then the other side closed the connection before greeting.".into(),
+            Outcome::Reset => "Connected, then the connection was reset.".into(),
+            Outcome::NotSmtp { first_bytes } => format!("Something answered, but it does not speak SMTP: {first_bytes}"),
+            Outcome::TlsFailed { error } => format!("Connected, but the TLS handshake failed: {error}"),
+            Outcome::DnsFailed { reason } => match reason {
+                DnsFailure::NxDomain => "The name does not exist in DNS.".into(),
+                DnsFailure::NoAddress => "The name has no address of this family.".into(),
+                DnsFailure::Timeout => "The DNS lookup timed out.".into(),
+                DnsFailure::Forbidden { address } => format!("The name resolves to {address}, a private or local address, which the agent does not probe."),
+                DnsFailure::Other { detail } => format!("The DNS lookup failed: {detail}"),
+            },
+        }
+    }
+}
+
+/// An SMTP reply: a three-digit code and one or more lines of text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The reply code, e.g. 220.
+    pub code: u16,
+    /// The text of each line, without the code and separator.
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    /// Whether the reply spanned several lines (`220-...` then `220 ...`).
+    pub fn multi_line(&self) -> bool {
+        self.lines.len() > 1
+    }
+
+    /// The first line with its code, e.g. `220 mx.example.org ESMTP`.
+    pub fn first_line(&self) -> String {
+        format!(
+            "{} {}",
+            self.code,
+            self.lines.first().map(String::as_str).unwrap_or("")
+        )
+    }
+
+    /// The host name the server announces: the first word of the first line,
+    /// when it looks like a name.
+    pub fn announced_host(&self) -> Option<&str> {
+        let word = self.lines.first()?.split_whitespace().next()?;
+        let looks_like_name = word.contains('.')
+            && word
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        looks_like_name.then_some(word)
+    }
+}
+
+/// What happened after the greeting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpExchange {
+    /// The greeting (220 normally; 421/554 when the server refuses service).
+    pub greeting: Reply,
+    /// The answer to EHLO.
+    pub ehlo: EhloOutcome,
+    /// Whether this connection was TLS from the first byte (port 465).
+    pub implicit_tls: bool,
+    /// The TLS session, when one was attempted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsOutcome>,
+}
+
+impl SmtpExchange {
+    /// Whether the server offered STARTTLS in its EHLO reply.
+    pub fn starttls_offered(&self) -> bool {
+        match &self.ehlo {
+            EhloOutcome::Accepted { extensions, .. } => extensions
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case("STARTTLS")),
+            _ => false,
+        }
+    }
+}
+
+/// The answer to EHLO.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EhloOutcome {
+    /// 250 and a list of extensions (keywords upper-cased, parameters kept).
+    Accepted {
+        /// The full reply.
+        reply: Reply,
+        /// Extension lines after the first, e.g. `STARTTLS`, `SIZE 10240000`.
+        extensions: Vec<String>,
+    },
+    /// Any other code: a proxy masking EHLO answers 500.
+    Rejected {
+        /// The reply.
+        reply: Reply,
+    },
+    /// No reply before the timeout, or the connection ended.
+    NoReply,
+    /// EHLO was not sent (the greeting was not 220).
+    NotSent,
+}
+
+/// The result of a TLS handshake.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TlsOutcome {
+    /// The handshake completed.
+    Established {
+        /// e.g. `TLSv1.3`.
+        version: String,
+        /// e.g. `TLS13_AES_256_GCM_SHA384`.
+        cipher: String,
+        /// Whether the certificate chains to a trusted root.
+        trusted: bool,
+        /// Whether the certificate is valid for the host name probed.
+        name_matches: bool,
+        /// Names in the certificate (subject alternative names), at most 8.
+        names: Vec<String>,
+    },
+    /// The handshake failed.
+    Failed {
+        /// Why.
+        error: String,
+    },
+}
+
+/// Escapes arbitrary bytes for display: printable ASCII kept, the rest as
+/// `\xNN`, `\r`, `\n`; at most `max` input bytes.
+pub fn escape_bytes(bytes: &[u8], max: usize) -> String {
+    let mut s = String::new();
+    for &b in bytes.iter().take(max) {
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    if bytes.len() > max {
+        s.push('…');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape() {
+        assert_eq!(
+            escape_bytes(b"HTTP/1.1 400\r\n\x00\xff", 64),
+            "HTTP/1.1 400\\r\\n\\x00\\xff"
+        );
+        assert_eq!(escape_bytes(b"abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn announced_host() {
+        let r = |l: &str| Reply {
+            code: 220,
+            lines: vec![l.into()],
+        };
+        assert_eq!(
+            r("mx.example.org ESMTP Postfix").announced_host(),
+            Some("mx.example.org")
+        );
+        assert_eq!(r("****************************").announced_host(), None);
+        assert_eq!(r("").announced_host(), None);
+        assert_eq!(r("ESMTP ready").announced_host(), None);
+    }
+
+    #[test]
+    fn wire_format_is_tagged() {
+        let j = serde_json::to_string(&Outcome::Filtered).unwrap();
+        assert_eq!(j, r#"{"kind":"filtered"}"#);
+        let back: Outcome =
+            serde_json::from_str(r#"{"kind":"not_smtp","first_bytes":"HTTP"}"#).unwrap();
+        assert_eq!(
+            back,
+            Outcome::NotSmtp {
+                first_bytes: "HTTP".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! The full result of a check: what the terminal prints with `--json`, what
+//! `GET /v1/checks/{id}` returns, and what a share link carries.
+
+use crate::advice::{self, Advice};
+use crate::classify::{self, PortVerdict};
+use crate::options::CheckOptions;
+use crate::probe::ProbeResult;
+use serde::{Deserialize, Serialize};
+
+/// A finished check.
+///
+/// ```json
+/// {"schema_version":1,"tool_version":"0.1.0","started_at_ms":1790000000000,
+///  "duration_ms":4012,"options":{...},"probes":[...],"verdicts":[...],
+///  "headline":"Outgoing port 25 is silently dropped on IPv4.","advice":[...]}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// [`crate::SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// Version of the agent that measured.
+    pub tool_version: String,
+    /// When the check started, Unix time in milliseconds.
+    pub started_at_ms: u64,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// What was asked.
+    pub options: CheckOptions,
+    /// Every probe, in the order they finished.
+    pub probes: Vec<ProbeResult>,
+    /// Verdict per port and family.
+    pub verdicts: Vec<PortVerdict>,
+    /// One sentence on port 25.
+    pub headline: String,
+    /// Ranked advice.
+    pub advice: Vec<Advice>,
+}
+
+/// The verdicts, headline and advice for a set of probes: the judging half of
+/// a check, shared by the agent (live) and anyone re-reading a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conclusion {
+    /// Verdict per port and family.
+    pub verdicts: Vec<PortVerdict>,
+    /// One sentence on port 25.
+    pub headline: String,
+    /// Ranked advice.
+    pub advice: Vec<Advice>,
+}
+
+impl Conclusion {
+    /// Judges the probes.
+    pub fn from_probes(probes: &[ProbeResult], ctx: &advice::Context) -> Self {
+        let verdicts = classify::classify(probes);
+        let headline = classify::headline(&verdicts);
+        let advice = advice::advise(&verdicts, ctx);
+        Conclusion {
+            verdicts,
+            headline,
+            advice,
+        }
+    }
+}
+
+impl Report {
+    /// Whether outgoing port 25 works honestly on at least one family: the
+    /// terminal's exit code 0.
+    pub fn port25_open(&self) -> bool {
+        self.verdicts
+            .iter()
+            .any(|v| v.port == 25 && v.verdict == classify::Verdict::Open)
+    }
+}
