@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod advice;
+pub mod api;
 pub mod classify;
 pub mod event;
 pub mod family;
