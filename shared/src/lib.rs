@@ -4,7 +4,8 @@
 //! share: what a check asks for ([`options`]), what the network answered for each
 //! probe ([`outcome`], [`probe`]), what that means per port and address family
 //! ([`classify`]), what the user should do about it ([`advice`]), the full
-//! [`report`] and the [`event`]s that stream while a check runs.
+//! [`report`] and the [`event`]s that stream while a check runs, and the
+//! [`share`] link codec.
 //!
 //! ## The purity contract
 //!
@@ -28,6 +29,7 @@ pub mod options;
 pub mod outcome;
 pub mod probe;
 pub mod report;
+pub mod share;
 pub mod target;
 pub mod validate;
 
