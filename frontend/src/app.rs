@@ -1,0 +1,283 @@
+//! The page: reads its address, finds the agent, runs checks, shows shared
+//! results. Wires the reducer in [`crate::state`] to the calls in
+//! [`crate::api`] and the views in [`crate::components`].
+
+use crate::api::{self, ApiFailure};
+use crate::components::agent_panel::AgentPanel;
+use crate::components::check_form::CheckForm;
+use crate::components::grid::ProgressGrid;
+use crate::components::share_panel::SharePanel;
+use crate::components::verdict::VerdictView;
+use crate::state::{utc_datetime, Action, Agent, Fragment, Grid, Location, Run, Shared, State};
+use mailport_shared::report::Conclusion;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+const TOKEN_KEY: &str = "mailport.token";
+
+/// What the page reads from the browser once, at start.
+struct Browser {
+    location: Location,
+    fragment: Fragment,
+    stored_token: Option<String>,
+    os: &'static str,
+    safari: bool,
+}
+
+fn read_browser() -> Browser {
+    let window = web_sys::window();
+    let loc = window.as_ref().map(|w| w.location());
+    let get = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
+        loc.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
+    };
+    let origin = get(web_sys::Location::origin);
+    let hostname = get(web_sys::Location::hostname);
+    let pathname = get(web_sys::Location::pathname);
+    let hash = get(web_sys::Location::hash);
+    let fragment = Fragment::parse(&hash);
+    let storage = window
+        .as_ref()
+        .and_then(|w| w.session_storage().ok().flatten());
+    if let (Some(t), Some(s)) = (&fragment.token, &storage) {
+        // Keep the token for reloads of this tab, and out of the address bar
+        // (and so out of bookmarks, history sync and screenshots).
+        let _ = s.set_item(TOKEN_KEY, t);
+        if let Some(h) = window.as_ref().and_then(|w| w.history().ok()) {
+            let rest = Fragment::without_token(&hash);
+            let url = if rest.is_empty() {
+                pathname.clone()
+            } else {
+                format!("{pathname}#{rest}")
+            };
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+    let stored_token = storage.and_then(|s| s.get_item(TOKEN_KEY).ok().flatten());
+    let ua = window
+        .as_ref()
+        .and_then(|w| w.navigator().user_agent().ok())
+        .unwrap_or_default();
+    let os = if ua.contains("Windows") {
+        "windows"
+    } else if ua.contains("Mac OS") {
+        "macos"
+    } else {
+        "linux"
+    };
+    let safari = ua.contains("Safari") && !ua.contains("Chrome") && !ua.contains("Chromium");
+    Browser {
+        location: Location {
+            page_url: format!("{origin}{pathname}"),
+            origin,
+            hostname,
+        },
+        fragment,
+        stored_token,
+        os,
+        safari,
+    }
+}
+
+fn store_token(t: &str) {
+    if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = s.set_item(TOKEN_KEY, t);
+    }
+}
+
+/// Tries each candidate in turn; the first healthy agent wins. A page served
+/// by the agent pairs itself through `/v1/pair`.
+async fn detect(
+    dispatch: UseReducerDispatcher<State>,
+    candidates: Vec<String>,
+    origin: String,
+    paired: bool,
+) {
+    dispatch.dispatch(Action::Detecting);
+    let mut blocked = false;
+    for base in &candidates {
+        let same_origin = *base == origin;
+        match api::health(base, !same_origin).await {
+            Ok(health) => {
+                dispatch.dispatch(Action::AgentFound {
+                    base: base.clone(),
+                    health,
+                    same_origin,
+                });
+                if same_origin && !paired {
+                    if let Ok(token) = api::pair(base).await {
+                        store_token(&token);
+                        dispatch.dispatch(Action::Token(token));
+                    }
+                }
+                return;
+            }
+            Err(ApiFailure::Network(_)) if !same_origin => blocked = true,
+            Err(_) => {}
+        }
+    }
+    dispatch.dispatch(Action::AgentMissing {
+        tried: candidates,
+        blocked,
+    });
+}
+
+/// Posts the check and follows its events to the end.
+async fn run_check(
+    dispatch: UseReducerDispatcher<State>,
+    base: String,
+    token: String,
+    options: mailport_shared::CheckOptions,
+    cross_origin: bool,
+) {
+    dispatch.dispatch(Action::Starting);
+    let id = match api::start_check(&base, &token, &options, cross_origin).await {
+        Ok(id) => id,
+        Err(e) => return dispatch.dispatch(Action::Failed(e.message())),
+    };
+    let d = dispatch.clone();
+    let streamed = api::stream_events(&base, &token, &id, cross_origin, move |ev| {
+        d.dispatch(Action::Event(Box::new(ev)))
+    })
+    .await;
+    if let Err(e) = streamed {
+        dispatch.dispatch(Action::Failed(e.message()));
+    }
+}
+
+/// The page.
+#[component(App)]
+pub fn app() -> Html {
+    let browser = use_memo((), |_| read_browser());
+    let state = {
+        let b = browser.clone();
+        use_reducer(move || State::new(b.location.clone(), &b.fragment, b.stored_token.clone()))
+    };
+
+    let on_connect = {
+        let dispatch = state.dispatcher();
+        let candidates = browser.fragment.agent_candidates(&browser.location);
+        let origin = browser.location.origin.clone();
+        let paired = state.token.is_some();
+        Callback::from(move |()| {
+            spawn_local(detect(
+                dispatch.clone(),
+                candidates.clone(),
+                origin.clone(),
+                paired,
+            ))
+        })
+    };
+
+    // A page on loopback looks for the agent at once; a public page waits for
+    // a click (Chrome grants Local Network Access on a user gesture).
+    {
+        let on_connect = on_connect.clone();
+        let auto = state.agent == Agent::Detecting && !state.showing_shared();
+        use_effect_with((), move |_| {
+            if auto {
+                on_connect.emit(());
+            }
+        });
+    }
+
+    let on_submit = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            if state.busy() {
+                return;
+            }
+            let options = match state.form.options() {
+                Ok(o) => o,
+                Err(e) => return state.dispatch(Action::FormError(e)),
+            };
+            let Agent::Found {
+                base, same_origin, ..
+            } = &state.agent
+            else {
+                return state.dispatch(Action::FormError(
+                    "Connect to the mailport agent first.".into(),
+                ));
+            };
+            let Some(token) = state.token.clone() else {
+                return state.dispatch(Action::Failed(
+                    "This page is not paired with the agent: open the address the agent printed when it started (it ends with #token=…).".into(),
+                ));
+            };
+            spawn_local(run_check(
+                state.dispatcher(),
+                base.clone(),
+                token,
+                options,
+                !same_origin,
+            ));
+        })
+    };
+    let dispatch_cb = {
+        let d = state.dispatcher();
+        Callback::from(move |a: Action| d.dispatch(a))
+    };
+    let on_copy = Callback::from(|text: String| {
+        spawn_local(async move {
+            let _ = api::copy(&text).await;
+        })
+    });
+
+    let body = match &state.shared {
+        Some(Shared::Report(report)) => html! {
+            <>
+                <section id="shared-banner" class="shared-banner">
+                    <p><strong>{ format!("Shared result from {}", utc_datetime(report.started_at_ms)) }</strong>
+                    { format!(", measured by mailport {} in {:.1} s on the sender's network.", report.tool_version, report.duration_ms as f64 / 1000.0) }</p>
+                    <p class="note"><a href={browser.location.page_url.clone()}>{ "Run your own check" }</a></p>
+                </section>
+                <VerdictView conclusion={Conclusion { verdicts: report.verdicts.clone(), headline: report.headline.clone(), advice: report.advice.clone() }} />
+                <ProgressGrid grid={Grid::from_probes(&report.probes)} running={false} />
+            </>
+        },
+        Some(Shared::Broken(why)) => html! {
+            <section id="shared-banner" class="shared-banner broken" role="alert">
+                <h2>{ "This shared result cannot be shown" }</h2>
+                <p id="share-error">{ why.clone() }</p>
+                <p><a href={browser.location.page_url.clone()}>{ "Run your own check instead" }</a></p>
+            </section>
+        },
+        None => html! {
+            <>
+                <AgentPanel agent={state.agent.clone()} paired={state.token.is_some()}
+                    os={browser.os} safari={browser.safari} on_connect={on_connect} />
+                if matches!(state.agent, Agent::Found { .. }) {
+                    <CheckForm form={state.form.clone()} busy={state.busy()} ready={true}
+                        dispatch={dispatch_cb.clone()} on_submit={on_submit} />
+                }
+                if let Run::Failed(msg) = &state.run {
+                    <p id="run-error" class="error" role="alert">{ msg.clone() }</p>
+                }
+                if let Run::Starting = state.run {
+                    <p class="progress" aria-live="polite">{ "Starting the check (looking up the servers)…" }</p>
+                }
+                if let Some(c) = &state.conclusion {
+                    <VerdictView conclusion={c.clone()} />
+                }
+                if !state.grid.cells.is_empty() {
+                    <ProgressGrid grid={state.grid.clone()} running={state.busy()} />
+                }
+                if let Some(r) = &state.report {
+                    <SharePanel report={(**r).clone()} redact={state.redact}
+                        page_url={browser.location.page_url.clone()} dispatch={dispatch_cb} on_copy={on_copy} />
+                }
+            </>
+        },
+    };
+    html! {
+        <>
+            <header class="top">
+                <h1><span class="logo" aria-hidden="true">{ "✉" }</span>{ " mailport" }</h1>
+                <p class="tagline">{ "Can this network send mail? Which mail ports get through, and what to do if port 25 is blocked." }</p>
+            </header>
+            <main id="main">{ body }</main>
+            <footer class="foot">
+                <p>{ "The check runs on your computer; this page only shows it. Nothing is uploaded." }</p>
+            </footer>
+        </>
+    }
+}

@@ -1,0 +1,124 @@
+//! The check form: optional domain, ports, families, extra targets.
+//! Validation is the shared code the agent runs, so both say the same.
+
+use crate::state::{Action, Form};
+use mailport_shared::MAIL_PORTS;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+/// Props of [`CheckForm`].
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The form as typed.
+    pub form: Form,
+    /// A check is running.
+    pub busy: bool,
+    /// The agent is ready.
+    pub ready: bool,
+    /// Form edits.
+    pub dispatch: Callback<Action>,
+    /// Run.
+    pub on_submit: Callback<()>,
+}
+
+fn port_name(p: u16) -> &'static str {
+    match p {
+        25 => "server to server",
+        26 => "web hosts' alternative",
+        465 => "submission, TLS",
+        587 => "submission",
+        2525 => "relay services",
+        _ => "",
+    }
+}
+
+/// The form.
+#[component(CheckForm)]
+pub fn check_form(props: &Props) -> Html {
+    let d = props.dispatch.clone();
+    let onsubmit = {
+        let cb = props.on_submit.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            cb.emit(());
+        })
+    };
+    let on_domain = {
+        let d = d.clone();
+        Callback::from(move |e: InputEvent| {
+            d.emit(Action::Domain(
+                e.target_unchecked_into::<HtmlInputElement>().value(),
+            ))
+        })
+    };
+    let on_targets = {
+        let d = d.clone();
+        Callback::from(move |e: InputEvent| {
+            d.emit(Action::Targets(
+                e.target_unchecked_into::<HtmlTextAreaElement>().value(),
+            ))
+        })
+    };
+    let fam = |v6: bool| {
+        let d = d.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            d.emit(if v6 {
+                Action::Ipv6(on)
+            } else {
+                Action::Ipv4(on)
+            })
+        })
+    };
+    let f = &props.form;
+    let extra_ports: Vec<u16> = f
+        .ports
+        .iter()
+        .copied()
+        .filter(|p| !MAIL_PORTS.contains(p))
+        .collect();
+    html! {
+        <form id="check" class="check" {onsubmit} novalidate=true aria-labelledby="check-title">
+            <h2 id="check-title">{ "Check this network" }</h2>
+            <label for="domain">{ "Your mail domain (optional)" }</label>
+            <input id="domain" type="text" inputmode="url" autocomplete="off" spellcheck="false"
+                placeholder="example.org" value={f.domain.clone()} oninput={on_domain}
+                aria-describedby="domain-help" />
+            <p id="domain-help" class="note">{ "Its mail servers are tested on every port, beside well-known servers." }</p>
+            <fieldset>
+                <legend>{ "Ports" }</legend>
+                { for MAIL_PORTS.iter().map(|&p| {
+                    let d = d.clone();
+                    let id = format!("port-{p}");
+                    html! {
+                        <label class="check-item" for={id.clone()}>
+                            <input type="checkbox" id={id} checked={f.ports.contains(&p)}
+                                onchange={Callback::from(move |_: Event| d.emit(Action::TogglePort(p)))} />
+                            { format!(" {p} ") }<span class="note">{ port_name(p) }</span>
+                        </label>
+                    }
+                }) }
+                if !extra_ports.is_empty() {
+                    <p class="note">{ format!("Also: {}", extra_ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")) }</p>
+                }
+            </fieldset>
+            <fieldset>
+                <legend>{ "Address families" }</legend>
+                <label class="check-item" for="ipv4"><input type="checkbox" id="ipv4" checked={f.ipv4} onchange={fam(false)} />{ " IPv4" }</label>
+                <label class="check-item" for="ipv6"><input type="checkbox" id="ipv6" checked={f.ipv6} onchange={fam(true)} />{ " IPv6" }</label>
+            </fieldset>
+            <details open={!f.targets.is_empty()}>
+                <summary>{ "Test other servers" }</summary>
+                <label for="targets">{ "One server per line, optionally followed by its role: mx, submission, own, echo, reflector or host. With servers here, the well-known ones are not tested." }</label>
+                <textarea id="targets" rows="4" spellcheck="false" placeholder="mail.example.org submission"
+                    value={f.targets.clone()} oninput={on_targets} />
+            </details>
+            if let Some(e) = &f.error {
+                <p id="form-error" class="error" role="alert">{ e.clone() }</p>
+            }
+            <button id="run" class="primary" type="submit" disabled={props.busy || !props.ready}>
+                { if props.busy { "Checking…" } else { "Run the check" } }
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,69 @@
+//! Share links: the report in the URL fragment, optionally redacted, on the
+//! public page by default (a link to 127.0.0.1 opens nowhere else).
+
+use crate::state::Action;
+use mailport_shared::api::PUBLIC_PAGE_ORIGIN;
+use mailport_shared::share::{self, RedactOptions};
+use mailport_shared::Report;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// Props of [`SharePanel`].
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The report.
+    pub report: Report,
+    /// What to hide.
+    pub redact: RedactOptions,
+    /// This page's URL without fragment.
+    pub page_url: AttrValue,
+    /// Redaction changes.
+    pub dispatch: Callback<Action>,
+    /// Copy text to the clipboard.
+    pub on_copy: Callback<String>,
+}
+
+/// The panel.
+#[component(SharePanel)]
+pub fn share_panel(props: &Props) -> Html {
+    let redacted = share::redact(&props.report, props.redact);
+    let public = share::link(&format!("{PUBLIC_PAGE_ORIGIN}/"), &redacted);
+    let here = share::link(&props.page_url, &redacted);
+    let toggle = |hosts: bool| {
+        let d = props.dispatch.clone();
+        let r = props.redact;
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            d.emit(Action::Redact(if hosts {
+                RedactOptions { hosts: on, ..r }
+            } else {
+                RedactOptions { ip: on, ..r }
+            }))
+        })
+    };
+    let copy = |text: String| {
+        let cb = props.on_copy.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(text.clone()))
+    };
+    html! {
+        <section id="share" class="share" aria-labelledby="share-title">
+            <h2 id="share-title">{ "Share this result" }</h2>
+            <p>{ "Send this link to your ISP, your hosting support or a forum. The whole result is inside the link: no server stores it." }</p>
+            <label class="check-item" for="redact-ip"><input type="checkbox" id="redact-ip" checked={props.redact.ip} onchange={toggle(false)} />{ " Hide IP addresses" }</label>
+            <label class="check-item" for="redact-hosts"><input type="checkbox" id="redact-hosts" checked={props.redact.hosts} onchange={toggle(true)} />{ " Hide server names (well-known public servers stay)" }</label>
+            <label for="share-link">{ "Link" }</label>
+            <div class="copy-row">
+                <input id="share-link" type="text" readonly=true value={public.clone()} />
+                <button type="button" onclick={copy(public)}>{ "Copy" }</button>
+            </div>
+            <details>
+                <summary>{ "Link to this copy of the page instead" }</summary>
+                <div class="copy-row">
+                    <input id="share-link-here" type="text" readonly=true aria-label="Link to this page" value={here.clone()} />
+                    <button type="button" onclick={copy(here)}>{ "Copy" }</button>
+                </div>
+                <p class="note">{ "Only useful if the other person can open this address: 127.0.0.1 is always their own computer." }</p>
+            </details>
+        </section>
+    }
+}

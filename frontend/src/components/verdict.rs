@@ -1,0 +1,73 @@
+//! The answer: one headline sentence, the verdict per port, ranked advice.
+
+use mailport_shared::classify::Verdict;
+use mailport_shared::report::Conclusion;
+use yew::prelude::*;
+
+/// Props of [`VerdictView`].
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// Verdicts, headline and advice.
+    pub conclusion: Conclusion,
+}
+
+fn tone(v: &Verdict) -> (&'static str, &'static str) {
+    match v {
+        Verdict::Open => ("good", "✓"),
+        Verdict::Restricted => ("odd", "◐"),
+        Verdict::BlockedSilently | Verdict::BlockedActively => ("bad", "✗"),
+        Verdict::InterceptedSuspected => ("odd", "?"),
+        Verdict::NotTestable { .. } => ("neutral", "–"),
+    }
+}
+
+/// The verdict.
+#[component(VerdictView)]
+pub fn verdict_view(props: &Props) -> Html {
+    let c = &props.conclusion;
+    html! {
+        <section class="verdict" aria-labelledby="verdict-title">
+            <h2 id="verdict-title">{ "The answer" }</h2>
+            <p id="headline" class="headline">{ c.headline.clone() }</p>
+            <div class="table-scroll">
+            <table id="verdicts" class="verdicts">
+                <thead><tr>
+                    <th scope="col">{ "Port" }</th><th scope="col">{ "Family" }</th>
+                    <th scope="col">{ "Verdict" }</th><th scope="col">{ "Why" }</th>
+                </tr></thead>
+                <tbody>
+                { for c.verdicts.iter().map(|v| {
+                    let (class, sym) = tone(&v.verdict);
+                    html! {
+                        <tr data-port={v.port.to_string()} data-family={v.family.to_string()}>
+                            <td>{ v.port }</td>
+                            <td>{ v.family.to_string() }</td>
+                            <td class={classes!("v", class)}><span aria-hidden="true">{ sym }{ " " }</span>{ v.verdict.label() }</td>
+                            <td>
+                                { v.why.clone() }
+                                if !v.evidence.is_empty() {
+                                    <ul class="evidence">
+                                    { for v.evidence.iter().map(|e| html!{ <li>{ e.detail.clone() }</li> }) }
+                                    </ul>
+                                }
+                            </td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+            </div>
+            if !c.advice.is_empty() {
+                <h2 id="advice-title">{ "What to do" }</h2>
+                <ol id="advice" class="advice" aria-labelledby="advice-title">
+                { for c.advice.iter().map(|a| html! {
+                    <li data-id={serde_json::to_value(a.id).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()}>
+                        <strong>{ a.title.clone() }</strong>
+                        <p>{ a.why.clone() }</p>
+                    </li>
+                }) }
+                </ol>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,1040 @@
+//! The page's state and every transition of it, as a Yew reducer.
+//!
+//! Components only dispatch [`Action`]s; the logic lives here, on plain
+//! types, so it is tested natively (`cargo test -p mailport-frontend`).
+
+use mailport_shared::api::{Health, API_VERSION, DEFAULT_PORT};
+use mailport_shared::options::Families;
+use mailport_shared::report::Conclusion;
+use mailport_shared::share::RedactOptions;
+use mailport_shared::{
+    validate, CheckEvent, CheckOptions, Family, Outcome, ProbeResult, ProbeSpec, Report, Role,
+    Target, MAIL_PORTS,
+};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Where the page looks for the agent, from its own address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// `location.origin`, e.g. `https://mailport.github.io` or
+    /// `http://127.0.0.1:7525`.
+    pub origin: String,
+    /// `location.hostname`.
+    pub hostname: String,
+    /// The page's URL without its fragment: the "link to this page" base.
+    pub page_url: String,
+}
+
+impl Location {
+    /// Whether the page is served from this machine, most likely by the agent.
+    pub fn is_loopback(&self) -> bool {
+        matches!(
+            self.hostname.as_str(),
+            "127.0.0.1" | "localhost" | "[::1]" | "::1"
+        )
+    }
+}
+
+/// The page's parameters from the URL fragment (`#agent=7600&token=…`).
+/// Kept in the fragment so they never reach a web server.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fragment {
+    /// `agent=PORT`: the agent listens on another port.
+    pub agent_port: Option<u16>,
+    /// `token=HEX`: the pairing token the agent put in the URL it opened.
+    pub token: Option<String>,
+    /// `r=…`: a shared result.
+    pub report: Option<String>,
+    /// `targets=…`: extra targets, one per comma (`host role`).
+    pub targets: Option<String>,
+    /// `ports=25,587`.
+    pub ports: Option<String>,
+    /// `families=4`, `6` or `46`.
+    pub families: Option<String>,
+}
+
+impl Fragment {
+    /// Parses a fragment, with or without its `#`; unknown keys are ignored.
+    pub fn parse(fragment: &str) -> Fragment {
+        let mut f = Fragment::default();
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        for kv in fragment.split('&') {
+            let Some((k, v)) = kv.split_once('=') else {
+                continue;
+            };
+            let v = percent_decode(v);
+            match k {
+                "agent" => f.agent_port = validate::port(&v).ok(),
+                "token" if !v.is_empty() => f.token = Some(v),
+                "r" => f.report = Some(v),
+                "targets" => f.targets = Some(v),
+                "ports" => f.ports = Some(v),
+                "families" => f.families = Some(v),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The fragment to leave in the address bar once the token is stored:
+    /// everything but the token.
+    pub fn without_token(fragment: &str) -> String {
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        fragment
+            .split('&')
+            .filter(|kv| !kv.starts_with("token=") && !kv.is_empty())
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The agent base URLs to try, in order.
+    ///
+    /// An explicit `agent=PORT` wins; a page served from loopback tries its
+    /// own origin first (it is most likely the agent's own page), then the
+    /// default port. The IP literal, not `localhost`: Chrome's Local Network
+    /// Access treats the literal as loopback without a DNS lookup.
+    pub fn agent_candidates(&self, loc: &Location) -> Vec<String> {
+        if let Some(port) = self.agent_port {
+            return vec![format!("http://127.0.0.1:{port}")];
+        }
+        let mut v = Vec::new();
+        if loc.is_loopback() {
+            v.push(loc.origin.clone());
+        }
+        let default = format!("http://127.0.0.1:{DEFAULT_PORT}");
+        if !v.contains(&default) {
+            v.push(default);
+        }
+        v
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What the page knows about the agent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Agent {
+    /// Not looked for yet: a cross-origin page must wait for a click
+    /// (Chrome asks for Local Network Access permission on a user gesture).
+    NeedsClick {
+        /// Where it will look.
+        candidates: Vec<String>,
+    },
+    /// Looking.
+    Detecting,
+    /// Found and answering.
+    Found {
+        /// Its base URL, e.g. `http://127.0.0.1:7525`.
+        base: String,
+        /// Its health answer.
+        health: Health,
+        /// The page is served by the agent itself.
+        same_origin: bool,
+    },
+    /// Nothing answered.
+    Missing {
+        /// Where the page looked.
+        tried: Vec<String>,
+        /// The browser refused the request outright (a `TypeError`): the
+        /// agent may be running but blocked by the browser.
+        blocked: bool,
+    },
+}
+
+impl Agent {
+    /// The agent's API is older than this page's: some features may fail.
+    pub fn outdated(&self) -> Option<u32> {
+        match self {
+            Agent::Found { health, .. } if health.api_version < API_VERSION => {
+                Some(health.api_version)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The check form, as typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    /// The user's mail domain, optional.
+    pub domain: String,
+    /// Which of [`MAIL_PORTS`] are ticked.
+    pub ports: Vec<u16>,
+    /// IPv4 ticked.
+    pub ipv4: bool,
+    /// IPv6 ticked.
+    pub ipv6: bool,
+    /// Extra targets, one per line: `host [role]`.
+    pub targets: String,
+    /// The last validation error, shown under the form.
+    pub error: Option<String>,
+}
+
+impl Default for Form {
+    fn default() -> Self {
+        Form {
+            domain: String::new(),
+            ports: MAIL_PORTS.to_vec(),
+            ipv4: true,
+            ipv6: true,
+            targets: String::new(),
+            error: None,
+        }
+    }
+}
+
+/// The roles a user can name after a target host, and their words.
+pub const ROLE_WORDS: &[(&str, Role)] = &[
+    ("mx", Role::RecipientMx),
+    ("submission", Role::Submission),
+    ("own", Role::OwnHost),
+    ("echo", Role::PortEcho),
+    ("reflector", Role::Reflector),
+    ("host", Role::Custom),
+];
+
+impl Form {
+    /// The form prefilled from the fragment (`targets=`, `ports=`, `families=`).
+    pub fn from_fragment(f: &Fragment) -> Form {
+        let mut form = Form::default();
+        if let Some(t) = &f.targets {
+            form.targets = t
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        if let Some(p) = f.ports.as_deref().and_then(|p| validate::port_list(p).ok()) {
+            form.ports = p;
+        }
+        if let Some(fam) = &f.families {
+            form.ipv4 = fam.contains('4');
+            form.ipv6 = fam.contains('6');
+        }
+        form
+    }
+
+    /// Parses the targets box: one target per line, `host` or `host role`.
+    pub fn parse_targets(text: &str) -> Result<Vec<Target>, String> {
+        let mut targets = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let mut words = line.split_whitespace();
+            let Some(host) = words.next() else { continue };
+            let role = match words.next() {
+                None => Role::Custom,
+                Some(w) => ROLE_WORDS
+                    .iter()
+                    .find(|(word, _)| word.eq_ignore_ascii_case(w))
+                    .map(|(_, r)| *r)
+                    .ok_or_else(|| {
+                        format!(
+                            "line {}: unknown role {w:?} (use one of: {})",
+                            i + 1,
+                            ROLE_WORDS
+                                .iter()
+                                .map(|(w, _)| *w)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?,
+            };
+            if words.next().is_some() {
+                return Err(format!(
+                    "line {}: give one host per line, optionally followed by its role",
+                    i + 1
+                ));
+            }
+            targets.push(Target::new(host, role));
+        }
+        Ok(targets)
+    }
+
+    /// The options to send, validated with the same code as the agent, or
+    /// the first problem in words.
+    pub fn options(&self) -> Result<CheckOptions, String> {
+        let domain = self.domain.trim();
+        let mut ports: Vec<u16> = MAIL_PORTS
+            .iter()
+            .copied()
+            .filter(|p| self.ports.contains(p))
+            .collect();
+        // Ports given in the fragment beyond the usual five stay.
+        ports.extend(self.ports.iter().filter(|p| !MAIL_PORTS.contains(p)));
+        let mut targets = Form::parse_targets(&self.targets)?;
+        if !domain.is_empty() && targets.is_empty() {
+            // A domain alone would probe only the user's own hosts: keep the
+            // independent defaults beside it so a verdict is possible.
+            targets = mailport_shared::target::default_targets();
+        }
+        CheckOptions {
+            domain: (!domain.is_empty()).then(|| domain.to_string()),
+            targets,
+            ports,
+            families: Families {
+                ipv4: self.ipv4,
+                ipv6: self.ipv6,
+            },
+            ..CheckOptions::default()
+        }
+        .validated()
+        .map_err(|e| capitalise(&e.to_string()))
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+/// One row × column of the progress grid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    /// The planned probe.
+    pub spec: ProbeSpec,
+    /// Its results (one per address tried), empty while pending.
+    pub results: Vec<ProbeResult>,
+}
+
+/// How a cell reads at a glance: colour AND word AND symbol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// Not finished.
+    Pending,
+    /// A mail server answered.
+    Good,
+    /// Dropped or rejected.
+    Bad,
+    /// Connected, but something odd answered.
+    Odd,
+    /// Says nothing about the path (no route, no address).
+    Neutral,
+}
+
+impl Tone {
+    /// Of one outcome.
+    pub fn of(o: &Outcome) -> Tone {
+        match o {
+            Outcome::Banner(_) => Tone::Good,
+            Outcome::Refused | Outcome::Filtered | Outcome::Unreachable { .. } | Outcome::Reset => {
+                Tone::Bad
+            }
+            Outcome::Silent
+            | Outcome::ClosedEarly
+            | Outcome::NotSmtp { .. }
+            | Outcome::TlsFailed { .. } => Tone::Odd,
+            Outcome::NoRoute { .. } | Outcome::DnsFailed { .. } => Tone::Neutral,
+        }
+    }
+
+    /// The CSS class.
+    pub fn class(self) -> &'static str {
+        match self {
+            Tone::Pending => "pending",
+            Tone::Good => "good",
+            Tone::Bad => "bad",
+            Tone::Odd => "odd",
+            Tone::Neutral => "neutral",
+        }
+    }
+
+    /// A symbol, so colour is never the only signal.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Tone::Pending => "…",
+            Tone::Good => "✓",
+            Tone::Bad => "✗",
+            Tone::Odd => "?",
+            Tone::Neutral => "–",
+        }
+    }
+}
+
+impl Cell {
+    /// The cell's tone: the best result wins (one good address is enough).
+    pub fn tone(&self) -> Tone {
+        let tones: Vec<Tone> = self.results.iter().map(|r| Tone::of(&r.outcome)).collect();
+        [Tone::Good, Tone::Odd, Tone::Bad, Tone::Neutral]
+            .into_iter()
+            .find(|t| tones.contains(t))
+            .unwrap_or(Tone::Pending)
+    }
+
+    /// The cell's words.
+    pub fn label(&self) -> String {
+        let mut labels: Vec<&str> = self.results.iter().map(|r| r.outcome.label()).collect();
+        labels.dedup();
+        if labels.is_empty() {
+            "testing…".into()
+        } else {
+            labels.join(" / ")
+        }
+    }
+}
+
+/// The progress grid: hosts down, (port, family) across.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Grid {
+    /// Every planned probe, in plan order.
+    pub cells: Vec<Cell>,
+}
+
+impl Grid {
+    /// A grid of pending cells.
+    pub fn planned(specs: Vec<ProbeSpec>) -> Grid {
+        Grid {
+            cells: specs
+                .into_iter()
+                .map(|spec| Cell {
+                    spec,
+                    results: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// A finished grid, e.g. from a shared report.
+    pub fn from_probes(probes: &[ProbeResult]) -> Grid {
+        let mut g = Grid::default();
+        for p in probes {
+            g.record(p.clone());
+        }
+        g
+    }
+
+    /// Files a result in its cell (adding a cell if it was not planned).
+    pub fn record(&mut self, result: ProbeResult) {
+        let key = |s: &ProbeSpec| (s.host.clone(), s.port, s.family);
+        let k = key(&result.spec);
+        match self.cells.iter_mut().find(|c| key(&c.spec) == k) {
+            Some(cell) => cell.results.push(result),
+            None => self.cells.push(Cell {
+                spec: result.spec.clone(),
+                results: vec![result],
+            }),
+        }
+    }
+
+    /// Hosts in first-seen order, with their role.
+    pub fn rows(&self) -> Vec<(String, Role)> {
+        let mut rows: Vec<(String, Role)> = Vec::new();
+        for c in &self.cells {
+            if !rows.iter().any(|(h, _)| *h == c.spec.host) {
+                rows.push((c.spec.host.clone(), c.spec.role));
+            }
+        }
+        rows
+    }
+
+    /// (port, family) columns: ports in [`MAIL_PORTS`] order, IPv4 first.
+    pub fn columns(&self) -> Vec<(u16, Family)> {
+        let mut cols: Vec<(u16, Family)> = Vec::new();
+        for c in &self.cells {
+            let k = (c.spec.port, c.spec.family);
+            if !cols.contains(&k) {
+                cols.push(k);
+            }
+        }
+        cols.sort_by_key(|(p, f)| {
+            (
+                MAIL_PORTS.iter().position(|m| m == p).unwrap_or(usize::MAX),
+                *p,
+                *f,
+            )
+        });
+        cols
+    }
+
+    /// The cell at a host × column, if that probe was planned.
+    pub fn cell(&self, host: &str, port: u16, family: Family) -> Option<&Cell> {
+        self.cells
+            .iter()
+            .find(|c| c.spec.host == host && c.spec.port == port && c.spec.family == family)
+    }
+
+    /// (finished, planned).
+    pub fn progress(&self) -> (usize, usize) {
+        let done = self.cells.iter().filter(|c| !c.results.is_empty()).count();
+        (done, self.cells.len())
+    }
+}
+
+/// Where the check is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// Nothing started.
+    Idle,
+    /// Posted, waiting for `started`.
+    Starting,
+    /// Events arriving.
+    Running,
+    /// The report is in.
+    Done,
+    /// It could not run, in words.
+    Failed(String),
+}
+
+/// A shared result opened from a link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shared {
+    /// Decoded.
+    Report(Box<Report>),
+    /// Could not be decoded: why, for the user.
+    Broken(String),
+}
+
+/// The whole page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct State {
+    /// Where the page is.
+    pub location: Location,
+    /// The agent.
+    pub agent: Agent,
+    /// The bearer token, when paired.
+    pub token: Option<String>,
+    /// The form.
+    pub form: Form,
+    /// The check.
+    pub run: Run,
+    /// Live progress.
+    pub grid: Grid,
+    /// Verdicts and advice once in.
+    pub conclusion: Option<Conclusion>,
+    /// The full report once done.
+    pub report: Option<Box<Report>>,
+    /// A shared result being shown instead of a live check.
+    pub shared: Option<Shared>,
+    /// What to hide in share links.
+    pub redact: RedactOptions,
+}
+
+impl State {
+    /// The initial state from the page's address.
+    pub fn new(location: Location, fragment: &Fragment, token: Option<String>) -> State {
+        let shared = fragment
+            .report
+            .as_deref()
+            .map(|r| match mailport_shared::share::decode(r) {
+                Ok(report) => Shared::Report(Box::new(report)),
+                Err(e) => Shared::Broken(capitalise(&e.to_string())),
+            });
+        let candidates = fragment.agent_candidates(&location);
+        let agent = if location.is_loopback() {
+            Agent::Detecting
+        } else {
+            Agent::NeedsClick { candidates }
+        };
+        State {
+            location,
+            agent,
+            token: fragment.token.clone().or(token),
+            form: Form::from_fragment(fragment),
+            run: Run::Idle,
+            grid: Grid::default(),
+            conclusion: None,
+            report: None,
+            shared,
+            redact: RedactOptions {
+                ip: true,
+                hosts: false,
+            },
+        }
+    }
+
+    /// The page is showing a shared result, not running checks.
+    pub fn showing_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    /// A check is in flight.
+    pub fn busy(&self) -> bool {
+        matches!(self.run, Run::Starting | Run::Running)
+    }
+}
+
+/// Every change to the page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Detection started.
+    Detecting,
+    /// The agent answered.
+    AgentFound {
+        /// Its base URL.
+        base: String,
+        /// Its health.
+        health: Health,
+        /// Served by it.
+        same_origin: bool,
+    },
+    /// Nothing answered.
+    AgentMissing {
+        /// Where the page looked.
+        tried: Vec<String>,
+        /// The browser blocked a request.
+        blocked: bool,
+    },
+    /// Paired.
+    Token(String),
+    /// Form edits.
+    Domain(String),
+    /// Tick or untick a port.
+    TogglePort(u16),
+    /// IPv4 on/off.
+    Ipv4(bool),
+    /// IPv6 on/off.
+    Ipv6(bool),
+    /// The targets box.
+    Targets(String),
+    /// The form did not validate.
+    FormError(String),
+    /// The check was posted.
+    Starting,
+    /// An event from the stream.
+    Event(Box<CheckEvent>),
+    /// The check could not run or the stream broke.
+    Failed(String),
+    /// What to hide in share links.
+    Redact(RedactOptions),
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        s.apply(action);
+        Rc::new(s)
+    }
+}
+
+impl State {
+    /// Applies one action in place.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Detecting => self.agent = Agent::Detecting,
+            Action::AgentFound {
+                base,
+                health,
+                same_origin,
+            } => {
+                self.agent = Agent::Found {
+                    base,
+                    health,
+                    same_origin,
+                }
+            }
+            Action::AgentMissing { tried, blocked } => {
+                self.agent = Agent::Missing { tried, blocked }
+            }
+            Action::Token(t) => self.token = Some(t),
+            Action::Domain(d) => {
+                self.form.domain = d;
+                self.form.error = None;
+            }
+            Action::TogglePort(p) => {
+                if let Some(i) = self.form.ports.iter().position(|x| *x == p) {
+                    self.form.ports.remove(i);
+                } else {
+                    self.form.ports.push(p);
+                }
+                self.form.error = None;
+            }
+            Action::Ipv4(on) => {
+                self.form.ipv4 = on;
+                self.form.error = None;
+            }
+            Action::Ipv6(on) => {
+                self.form.ipv6 = on;
+                self.form.error = None;
+            }
+            Action::Targets(t) => {
+                self.form.targets = t;
+                self.form.error = None;
+            }
+            Action::FormError(e) => self.form.error = Some(e),
+            Action::Starting => {
+                self.form.error = None;
+                self.run = Run::Starting;
+                self.grid = Grid::default();
+                self.conclusion = None;
+                self.report = None;
+            }
+            Action::Event(ev) => self.event(*ev),
+            Action::Failed(msg) => self.run = Run::Failed(msg),
+            Action::Redact(r) => self.redact = r,
+        }
+    }
+
+    fn event(&mut self, ev: CheckEvent) {
+        match ev {
+            CheckEvent::Started { planned } => {
+                self.grid = Grid::planned(planned);
+                self.run = Run::Running;
+            }
+            CheckEvent::Probe { result } => {
+                self.grid.record(result);
+                self.run = Run::Running;
+            }
+            CheckEvent::Concluded { conclusion } => self.conclusion = Some(conclusion),
+            CheckEvent::Done { report } => {
+                // The report is the truth: rebuild the grid from it, keeping
+                // the planned order for cells that are already there.
+                for p in &report.probes {
+                    if !self
+                        .grid
+                        .cell(&p.spec.host, p.spec.port, p.spec.family)
+                        .is_some_and(|c| c.results.contains(p))
+                    {
+                        self.grid.record(p.clone());
+                    }
+                }
+                self.conclusion = Some(Conclusion {
+                    verdicts: report.verdicts.clone(),
+                    headline: report.headline.clone(),
+                    advice: report.advice.clone(),
+                });
+                self.report = Some(report);
+                self.run = Run::Done;
+            }
+            CheckEvent::Failed { message, .. } => self.run = Run::Failed(message),
+        }
+    }
+}
+
+/// A Unix time in ms as `2026-11-22 22:30 UTC`: pure, so shared views read
+/// the same in every time zone and in tests.
+pub fn utc_datetime(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailport_shared::advice::Context;
+    use mailport_shared::Timings;
+
+    fn loc(origin: &str, host: &str) -> Location {
+        Location {
+            origin: origin.into(),
+            hostname: host.into(),
+            page_url: format!("{origin}/"),
+        }
+    }
+
+    fn spec(host: &str, port: u16, family: Family) -> ProbeSpec {
+        ProbeSpec {
+            host: host.into(),
+            role: Role::RecipientMx,
+            port,
+            family,
+            expected: true,
+        }
+    }
+
+    fn result(host: &str, port: u16, outcome: Outcome) -> ProbeResult {
+        ProbeResult {
+            spec: spec(host, port, Family::Ipv4),
+            address: "192.0.2.1".parse().ok(),
+            outcome,
+            timings: Timings::default(),
+        }
+    }
+
+    #[test]
+    fn fragment_parsing() {
+        let f = Fragment::parse("#agent=7600&token=abc123&targets=127.77.0.1%20mx,127.77.0.2+submission&ports=25,587&families=4");
+        assert_eq!(f.agent_port, Some(7600));
+        assert_eq!(f.token.as_deref(), Some("abc123"));
+        assert_eq!(
+            f.targets.as_deref(),
+            Some("127.77.0.1 mx,127.77.0.2 submission")
+        );
+        assert_eq!(Fragment::parse("agent=0&token=").agent_port, None);
+        assert_eq!(Fragment::parse("agent=0&token=").token, None);
+        assert_eq!(
+            Fragment::parse("%&=&r=%zz%4").report.as_deref(),
+            Some("%zz%4")
+        );
+        assert_eq!(
+            Fragment::without_token("#agent=7600&token=abc&ports=25"),
+            "agent=7600&ports=25"
+        );
+        let form = Form::from_fragment(&f);
+        assert_eq!(form.ports, vec![25, 587]);
+        assert!(form.ipv4 && !form.ipv6);
+        assert_eq!(form.targets, "127.77.0.1 mx\n127.77.0.2 submission");
+    }
+
+    #[test]
+    fn agent_candidates() {
+        let public = loc("https://mailport.github.io", "mailport.github.io");
+        let local = loc("http://127.0.0.1:7600", "127.0.0.1");
+        assert_eq!(
+            Fragment::default().agent_candidates(&public),
+            vec!["http://127.0.0.1:7525"]
+        );
+        assert_eq!(
+            Fragment::default().agent_candidates(&local),
+            vec!["http://127.0.0.1:7600", "http://127.0.0.1:7525"]
+        );
+        let f = Fragment::parse("agent=9000");
+        assert_eq!(f.agent_candidates(&local), vec!["http://127.0.0.1:9000"]);
+        // A public page waits for a click; a loopback page looks at once.
+        assert!(matches!(
+            State::new(public, &Fragment::default(), None).agent,
+            Agent::NeedsClick { .. }
+        ));
+        assert_eq!(
+            State::new(local, &Fragment::default(), None).agent,
+            Agent::Detecting
+        );
+    }
+
+    #[test]
+    fn form_validation_uses_shared_rules() {
+        let mut form = Form {
+            domain: "exa mple.org".into(),
+            ..Form::default()
+        };
+        assert_eq!(
+            form.options().unwrap_err(),
+            "\"exa mple.org\" is not a valid host name: only letters, digits, hyphens and dots are allowed."
+        );
+        form.domain = "example.org".into();
+        let o = form.options().unwrap();
+        assert_eq!(o.domain.as_deref(), Some("example.org"));
+        assert!(!o.targets.is_empty(), "defaults kept beside the domain");
+        form.ports.clear();
+        assert_eq!(form.options().unwrap_err(), "Choose at least one port.");
+        form.ports = vec![587, 25];
+        form.ipv4 = false;
+        form.ipv6 = false;
+        assert_eq!(
+            form.options().unwrap_err(),
+            "Choose at least one of IPv4 and IPv6."
+        );
+        form.ipv4 = true;
+        assert_eq!(form.options().unwrap().ports, vec![25, 587]);
+        form.targets = "127.77.0.1 mx\n\n mail.example.org submission\n".into();
+        let o = form.options().unwrap();
+        assert_eq!(
+            o.targets,
+            vec![
+                Target::new("127.77.0.1", Role::RecipientMx),
+                Target::new("mail.example.org", Role::Submission)
+            ]
+        );
+        form.targets = "a.example bogus".into();
+        assert!(form
+            .options()
+            .unwrap_err()
+            .contains("unknown role \"bogus\""));
+        form.targets = "a.example mx extra".into();
+        assert!(form.options().unwrap_err().contains("one host per line"));
+        form.targets = "a..example".into();
+        assert!(form.options().unwrap_err().contains("empty label"));
+    }
+
+    #[test]
+    fn events_fill_the_grid() {
+        let mut s = State::new(
+            loc("http://127.0.0.1:7525", "127.0.0.1"),
+            &Fragment::default(),
+            None,
+        );
+        s.apply(Action::Starting);
+        assert_eq!(s.run, Run::Starting);
+        let planned = vec![
+            spec("mx1.example", 25, Family::Ipv4),
+            spec("mx1.example", 25, Family::Ipv6),
+            spec("mx2.example", 25, Family::Ipv4),
+            spec("mx2.example", 587, Family::Ipv4),
+        ];
+        s.apply(Action::Event(Box::new(CheckEvent::Started { planned })));
+        assert_eq!(s.run, Run::Running);
+        assert_eq!(s.grid.progress(), (0, 4));
+        assert_eq!(
+            s.grid
+                .rows()
+                .iter()
+                .map(|r| r.0.as_str())
+                .collect::<Vec<_>>(),
+            vec!["mx1.example", "mx2.example"]
+        );
+        assert_eq!(
+            s.grid.columns(),
+            vec![(25, Family::Ipv4), (25, Family::Ipv6), (587, Family::Ipv4)]
+        );
+        let pending = s.grid.cell("mx1.example", 25, Family::Ipv4).unwrap();
+        assert_eq!(
+            (pending.tone(), pending.label().as_str()),
+            (Tone::Pending, "testing…")
+        );
+
+        let r1 = result("mx1.example", 25, Outcome::Filtered);
+        let r2 = result("mx2.example", 25, Outcome::Refused);
+        for r in [&r1, &r2] {
+            s.apply(Action::Event(Box::new(CheckEvent::Probe {
+                result: r.clone(),
+            })));
+        }
+        assert_eq!(s.grid.progress(), (2, 4));
+        let c = s.grid.cell("mx1.example", 25, Family::Ipv4).unwrap();
+        assert_eq!((c.tone(), c.label().as_str()), (Tone::Bad, "timed out"));
+        assert!(s.grid.cell("mx1.example", 587, Family::Ipv4).is_none());
+
+        let conclusion = Conclusion::from_probes(&[r1.clone(), r2.clone()], &Context::default());
+        s.apply(Action::Event(Box::new(CheckEvent::Concluded {
+            conclusion: conclusion.clone(),
+        })));
+        assert_eq!(s.conclusion.as_ref(), Some(&conclusion));
+        let report = Report {
+            schema_version: 1,
+            tool_version: "0.1.0".into(),
+            started_at_ms: 0,
+            duration_ms: 10,
+            options: CheckOptions::default(),
+            probes: vec![r1, r2],
+            verdicts: conclusion.verdicts.clone(),
+            headline: conclusion.headline.clone(),
+            advice: conclusion.advice.clone(),
+        };
+        s.apply(Action::Event(Box::new(CheckEvent::Done {
+            report: Box::new(report.clone()),
+        })));
+        assert_eq!(s.run, Run::Done);
+        assert_eq!(s.report.as_deref(), Some(&report));
+        // Done does not duplicate results already recorded.
+        assert_eq!(
+            s.grid
+                .cell("mx1.example", 25, Family::Ipv4)
+                .unwrap()
+                .results
+                .len(),
+            1
+        );
+        // A new check clears the old one.
+        s.apply(Action::Starting);
+        assert!(s.grid.cells.is_empty() && s.conclusion.is_none() && s.report.is_none());
+        s.apply(Action::Event(Box::new(CheckEvent::Failed {
+            code: "busy".into(),
+            message: "another check is running".into(),
+        })));
+        assert_eq!(s.run, Run::Failed("another check is running".into()));
+    }
+
+    #[test]
+    fn best_result_sets_the_tone() {
+        let mut g = Grid::default();
+        g.record(result("a.example", 25, Outcome::Refused));
+        g.record(result("a.example", 25, Outcome::Silent));
+        let c = g.cell("a.example", 25, Family::Ipv4).unwrap();
+        assert_eq!(c.tone(), Tone::Odd);
+        assert_eq!(c.label(), "refused / no greeting");
+        for t in [
+            Tone::Pending,
+            Tone::Good,
+            Tone::Bad,
+            Tone::Odd,
+            Tone::Neutral,
+        ] {
+            assert!(!t.symbol().is_empty() && !t.class().is_empty());
+        }
+    }
+
+    #[test]
+    fn shared_links_open_or_explain() {
+        let report = Report {
+            schema_version: 1,
+            tool_version: "0.1.0".into(),
+            started_at_ms: 1_790_000_000_000,
+            duration_ms: 10,
+            options: CheckOptions::default(),
+            probes: vec![],
+            verdicts: vec![],
+            headline: "Port 25 was not tested.".into(),
+            advice: vec![],
+        };
+        let enc = mailport_shared::share::encode(&report);
+        let l = loc("https://mailport.github.io", "mailport.github.io");
+        let s = State::new(l.clone(), &Fragment::parse(&format!("r={enc}")), None);
+        assert_eq!(s.shared, Some(Shared::Report(Box::new(report))));
+        let s = State::new(
+            l,
+            &Fragment::parse(&format!("r={}", &enc[..enc.len() / 2])),
+            None,
+        );
+        match s.shared {
+            Some(Shared::Broken(msg)) => assert!(msg.starts_with("This link is incomplete")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn outdated_agent() {
+        let found = |v| Agent::Found {
+            base: "http://127.0.0.1:7525".into(),
+            health: Health {
+                agent_version: "0.0.9".into(),
+                api_version: v,
+                capabilities: mailport_shared::api::Capabilities {
+                    ipv6: false,
+                    tls: true,
+                },
+            },
+            same_origin: true,
+        };
+        assert_eq!(found(0).outdated(), Some(0));
+        assert_eq!(found(API_VERSION).outdated(), None);
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(utc_datetime(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_datetime(1_790_000_000_000), "2026-09-21 14:13 UTC");
+        assert_eq!(utc_datetime(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+}
