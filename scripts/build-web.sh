@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the page: the Yew app to wasm (smallest profile), wasm-bindgen's JS
+# glue into web/pkg, optionally wasm-opt -Oz, and prints the gzipped size.
+# The agent embeds web/ when it is built, so run this first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+target_dir=${CARGO_TARGET_DIR:-target}
+want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, "", $0); print; exit}' Cargo.lock)
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown \
+    || rustup target add wasm32-unknown-unknown
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+    step "install wasm-bindgen-cli $want" cargo install wasm-bindgen-cli --version "=$want"
+fi
+
+step "build the page (wasm)" cargo build -p mailport-frontend --profile wasm-release \
+    --target wasm32-unknown-unknown
+wasm="$target_dir/wasm32-unknown-unknown/wasm-release/mailport-frontend.wasm"
+rm -rf web/pkg
+step "wasm-bindgen" wasm-bindgen --target web --no-typescript \
+    --remove-name-section --remove-producers-section \
+    --out-name mailport_frontend --out-dir web/pkg "$wasm"
+
+# wasm-opt from npm's binaryen (Debian's is too old for this output).
+# Optional: a few percent; skipped when npm is missing or offline.
+out=web/pkg/mailport_frontend_bg.wasm
+if [ "${MAILPORT_WASM_OPT:-1}" = 1 ] && command -v npx >/dev/null 2>&1; then
+    cache=${XDG_CACHE_HOME:-$HOME/.cache}/mailport/binaryen
+    if [ ! -x "$cache/node_modules/.bin/wasm-opt" ]; then
+        mkdir -p "$cache"
+        npm install --prefix "$cache" --no-audit --no-fund --silent binaryen@132 >/dev/null 2>&1 || true
+    fi
+    if [ -x "$cache/node_modules/.bin/wasm-opt" ]; then
+        "$cache/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+            --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+            "$out" -o "$out.opt" && mv "$out.opt" "$out" || echo "wasm-opt failed; keeping the unoptimised wasm"
+    fi
+fi
+
+raw=$(wc -c < "$out")
+gz=$(gzip -9 -c "$out" | wc -c)
+echo "page wasm: $raw bytes, $gz bytes gzipped (goal: <= 400 KB gzipped)"
