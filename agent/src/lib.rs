@@ -1,1 +1,4 @@
 //! mailport agent.
+
+pub mod api;
+pub mod web;
