@@ -334,14 +334,14 @@ impl Guard {
         path: &str,
         headers: &HeaderMap,
         uri_authority: Option<&Authority>,
-    ) -> Result<Admitted, ApiFailure> {
+    ) -> Result<Admitted, Refusal> {
         // 1. Host, on every request.
         let host = single(headers, header::HOST)
             .and_then(|h| own_host_name(h, self.port))
             .ok_or_else(ApiFailure::forbidden_host)?;
         if let Some(a) = uri_authority {
             if !host_is_own(a.as_str(), self.port) {
-                return Err(ApiFailure::forbidden_host());
+                return Err(ApiFailure::forbidden_host().into());
             }
         }
         // 2. Origin, when present, must be allowed.
@@ -353,11 +353,11 @@ impl Guard {
                 let origin =
                     Origin::parse_header(raw).map_err(|_| ApiFailure::forbidden_origin())?;
                 if !self.allowed.contains(&origin) {
-                    return Err(ApiFailure::forbidden_origin());
+                    return Err(ApiFailure::forbidden_origin().into());
                 }
                 Some((origin, raw.to_string()))
             }
-            _ => return Err(ApiFailure::forbidden_origin()),
+            _ => return Err(ApiFailure::forbidden_origin().into()),
         };
         let echo = origin.as_ref().map(|(_, raw)| raw.clone());
         if method == Method::OPTIONS {
@@ -376,19 +376,42 @@ impl Guard {
                     None => same_origin_fetch,
                 };
                 if !ok {
-                    return Err(ApiFailure::not_same_origin());
+                    return Err(Refusal::cors(ApiFailure::not_same_origin(), echo));
                 }
             }
             Resource::Action => {
                 if origin.is_none() && !same_origin_fetch && !self.allow_no_origin {
-                    return Err(ApiFailure::origin_required());
+                    return Err(Refusal::cors(ApiFailure::origin_required(), echo));
                 }
                 if !self.token.authorizes(headers) {
-                    return Err(ApiFailure::unauthorized());
+                    return Err(Refusal::cors(ApiFailure::unauthorized(), echo));
                 }
             }
         }
         Ok(Admitted::Request(echo))
+    }
+}
+
+/// A refused request: the answer, and the origin to give CORS headers to
+/// when the origin itself was allowed (so the page can read why).
+#[derive(Debug)]
+struct Refusal {
+    failure: ApiFailure,
+    echo: Option<String>,
+}
+
+impl Refusal {
+    fn cors(failure: ApiFailure, echo: Option<String>) -> Self {
+        Refusal { failure, echo }
+    }
+}
+
+impl From<ApiFailure> for Refusal {
+    fn from(failure: ApiFailure) -> Self {
+        Refusal {
+            failure,
+            echo: None,
+        }
     }
 }
 
@@ -418,7 +441,13 @@ pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next
         request.uri().authority(),
     );
     match verdict {
-        Err(failure) => failure.into_response(),
+        Err(refusal) => {
+            let mut response = refusal.failure.into_response();
+            if let Some(origin) = refusal.echo {
+                allow_origin(response.headers_mut(), &origin);
+            }
+            response
+        }
         Ok(Admitted::Preflight(origin)) => preflight(origin, request.headers()),
         Ok(Admitted::Request(origin)) => {
             let mut response = next.run(request).await;
@@ -750,7 +779,7 @@ mod tests {
             let got = g
                 .admit(method, path, &headers(&hs), None)
                 .map(|_| ())
-                .map_err(|f| f.code);
+                .map_err(|r| r.failure.code);
             assert_eq!(got, want, "{method} {path} {hs:?}");
         }
         let scripting = Guard::new(7525, [], true, token());
@@ -761,7 +790,7 @@ mod tests {
             scripting
                 .admit(post, "/v1/checks", &headers(&[HOST]), None)
                 .map(|_| ())
-                .map_err(|f| f.code),
+                .map_err(|r| r.failure.code),
             Err("unauthorized")
         );
     }
