@@ -44,6 +44,8 @@ pub enum Command {
     /// Probe the mail ports from this machine and print a verdict.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Start the local agent for the web page (the default without arguments).
+    Serve(crate::serve::ServeArgs),
 }
 
 /// `mailport check` flags.
@@ -116,7 +118,7 @@ fn parse_domain(s: &str) -> Result<String, String> {
     validate::domain(s).map_err(|e| e.to_string())
 }
 
-fn parse_dns(s: &str) -> Result<SocketAddr, String> {
+pub(crate) fn parse_dns(s: &str) -> Result<SocketAddr, String> {
     if let Ok(addr) = s.parse::<SocketAddr>() {
         return Ok(addr);
     }
@@ -172,10 +174,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Some(Command::Check(args)) => check(&args),
+        Some(Command::Serve(args)) => crate::serve::serve(&args).map(|()| ExitCode::SUCCESS),
         None => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            let _ = cmd.print_help();
-            Ok(ExitCode::from(EXIT_SETUP))
+            crate::serve::serve(&crate::serve::ServeArgs::defaults()).map(|()| ExitCode::SUCCESS)
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod dns;
 pub mod guard;
 pub mod probe;
 pub mod runner;
+pub mod serve;
 pub mod term;
 pub mod web;
 

@@ -4,6 +4,7 @@
 //! then [`guard::guard`] (Host, Origin, token; CORS), then
 //! [`errors::json_errors`] (axum's own refusals as JSON), then the routes.
 
+pub mod engine;
 pub mod errors;
 pub mod guard;
 mod headers;
@@ -12,6 +13,7 @@ pub mod server;
 pub mod sse;
 pub mod state;
 
+pub use engine::EngineChecker;
 pub use guard::{Guard, Origin, Token};
 pub use routes::AppState;
 pub use server::Listeners;
