@@ -764,3 +764,36 @@ async fn the_page_is_served_with_its_own_policy() {
         assert_eq!(Req::get(p).send(a.port).await.status, 404, "{p}");
     }
 }
+
+#[tokio::test]
+async fn slow_and_idle_clients_do_not_take_the_agent_down() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let a = start_agent(
+        Arc::new(Scripted::default()),
+        AgentOptions {
+            header_timeout: Some(std::time::Duration::from_millis(300)),
+            ..Default::default()
+        },
+    )
+    .await;
+    // Many connections that never finish their headers...
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", a.port))
+            .await
+            .unwrap();
+        s.write_all(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1")
+            .await
+            .unwrap();
+        idle.push(s);
+    }
+    // ...do not stop others from being served,
+    let r = Req::get("/v1/health").send(a.port).await;
+    assert_eq!(r.status, 200);
+    // and are closed once the header deadline passes.
+    let mut s = idle.pop().unwrap();
+    let mut buf = Vec::new();
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "a slow client must be cut off");
+}

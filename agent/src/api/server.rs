@@ -29,6 +29,7 @@ const MAX_BUF: usize = 32 * 1024;
 pub struct Listeners {
     listeners: Vec<TcpListener>,
     port: u16,
+    header_timeout: Duration,
     /// Why [::1] could not be bound, if it could not.
     pub ipv6_error: Option<io::Error>,
 }
@@ -48,8 +49,15 @@ impl Listeners {
         Ok(Listeners {
             listeners,
             port,
+            header_timeout: HEADER_TIMEOUT,
             ipv6_error,
         })
+    }
+
+    /// Changes the deadline for request headers (tests use a short one).
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
     }
 
     /// The port, the same on both addresses.
@@ -68,15 +76,21 @@ impl Listeners {
     /// Serves `app` until the future is dropped.
     pub async fn serve(self, app: Router) {
         let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let timeout = self.header_timeout;
         let loops = self
             .listeners
             .into_iter()
-            .map(|l| accept_loop(l, app.clone(), Arc::clone(&permits)));
+            .map(|l| accept_loop(l, app.clone(), Arc::clone(&permits), timeout));
         futures::future::join_all(loops).await;
     }
 }
 
-async fn accept_loop(listener: TcpListener, app: Router, permits: Arc<Semaphore>) {
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    permits: Arc<Semaphore>,
+    header_timeout: Duration,
+) {
     loop {
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
             return;
@@ -96,7 +110,7 @@ async fn accept_loop(listener: TcpListener, app: Router, permits: Arc<Semaphore>
             let mut builder = http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
+                .header_read_timeout(header_timeout)
                 .max_buf_size(MAX_BUF);
             // A client that misbehaves only loses its own connection.
             let _ = builder

@@ -36,11 +36,16 @@ impl Drop for Agent {
 pub struct AgentOptions {
     pub limits: Limits,
     pub allow_no_origin: bool,
+    /// Deadline for request headers; the agent's default when `None`.
+    pub header_timeout: Option<Duration>,
 }
 
 /// Starts an agent on an ephemeral port with `checker`.
 pub async fn start_agent(checker: Arc<dyn Checker>, options: AgentOptions) -> Agent {
-    let listeners = Listeners::bind(0).await.expect("bind loopback");
+    let mut listeners = Listeners::bind(0).await.expect("bind loopback");
+    if let Some(t) = options.header_timeout {
+        listeners = listeners.header_timeout(t);
+    }
     let port = listeners.port();
     let guard = Arc::new(Guard::new(
         port,
