@@ -199,6 +199,11 @@ async fn rebinding_host_is_refused_everywhere() {
             r.assert_security_headers();
         }
     }
+    // An absolute-form request line naming another host is refused too.
+    let r = Req::get(&format!("http://rebind.evil.example:{port}/v1/health"))
+        .send(port)
+        .await;
+    assert_eq!(r.status, 403);
     for host in [format!("localhost:{port}"), format!("[::1]:{port}")] {
         let r = Req::get("/v1/health").header("Host", host).send(port).await;
         assert_eq!(r.status, 200);
