@@ -18,7 +18,7 @@ pub const TOKEN_ENV: &str = "MAILPORT_TOKEN";
 /// `mailport serve` flags.
 #[derive(Debug, Default, Args)]
 pub struct ServeArgs {
-    /// Port on 127.0.0.1 and [::1]; 0 picks a free one (printed).
+    /// Port on 127.0.0.1 and ::1; 0 picks a free one (printed).
     #[arg(long, value_name = "PORT", default_value_t = DEFAULT_PORT)]
     pub port: u16,
     /// Also allow a page from this origin, e.g. http://localhost:8080 (repeatable).

@@ -1,6 +1,22 @@
 //! The localhost HTTP API used by the page, and the page itself.
 //!
-//! Layers, outermost first: [`headers::security_headers`] on every answer,
+//! | Request | Who may | Answer |
+//! |---|---|---|
+//! | `GET /v1/health` | anyone passing the Host check; an Origin, if sent, must be allowed | [`mailport_shared::api::Health`] |
+//! | `GET /v1/pair` | the agent's own page only (Origin = the Host's own origin, or `Sec-Fetch-Site: same-origin`) | [`mailport_shared::api::Pairing`] |
+//! | `POST /v1/checks` | allowed Origin (or same-origin / `--allow-no-origin`) + `Authorization: Bearer` | 201 [`mailport_shared::api::CheckCreated`]; 409 `busy`; 429 `rate_limited`; 422 `invalid_options` / `port_not_allowed` |
+//! | `GET /v1/checks/{id}/events` | as above | `text/event-stream` of [`mailport_shared::CheckEvent`]s from the first; closing it cancels the check when nobody else follows |
+//! | `GET /v1/checks/{id}` | as above | the [`mailport_shared::Report`]; 409 `running` / `cancelled` / `check_failed`; 404 |
+//! | `GET /*` | Host check; an Origin, if sent, must be allowed | the embedded page ([`crate::web`]) |
+//!
+//! Errors are [`mailport_shared::api::ApiError`] JSON with stable codes:
+//! `forbidden_host`, `forbidden_origin`, `origin_required`, `not_same_origin`,
+//! `unauthorized`, `malformed_json`, `invalid_options`, `port_not_allowed`,
+//! `unsupported_media_type`, `body_too_large`, `body_timeout`,
+//! `method_not_allowed`, `not_found`, `busy`, `rate_limited`, `running`,
+//! `cancelled`, `check_failed`.
+//!
+//! Layers, outermost first: `headers::security_headers` on every answer,
 //! then [`guard::guard`] (Host, Origin, token; CORS), then
 //! [`errors::json_errors`] (axum's own refusals as JSON), then the routes.
 

@@ -1,4 +1,4 @@
-//! Listening on loopback: 127.0.0.1 and [::1] only, on one port, HTTP/1.1,
+//! Listening on loopback: 127.0.0.1 and `[::1]` only, on one port, HTTP/1.1,
 //! with caps that keep a flood from a hostile page (or anything local) from
 //! starving the agent: a bounded number of connections, a deadline for
 //! request headers (also closing idle keep-alive connections), and a small
@@ -30,12 +30,12 @@ pub struct Listeners {
     listeners: Vec<TcpListener>,
     port: u16,
     header_timeout: Duration,
-    /// Why [::1] could not be bound, if it could not.
+    /// Why `[::1]` could not be bound, if it could not.
     pub ipv6_error: Option<io::Error>,
 }
 
 impl Listeners {
-    /// Binds 127.0.0.1:`port` (required) and [::1] on the same port (best
+    /// Binds 127.0.0.1:`port` (required) and `[::1]` on the same port (best
     /// effort: some machines have no IPv6 loopback). Port 0 picks a free port.
     pub async fn bind(port: u16) -> io::Result<Self> {
         let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
