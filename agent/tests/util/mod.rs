@@ -3,6 +3,8 @@
 //! the ports they would in real use. Nothing here reaches beyond loopback.
 #![allow(dead_code)]
 
+pub mod dns;
+
 use mailport::probe::dial::{ConnectFuture, Dialer};
 use mailport::{Env, EnvBuilder};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
