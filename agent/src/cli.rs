@@ -196,7 +196,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("error: invalid arguments");
             let line = line.strip_prefix("error: ").unwrap_or(line);
-            eprintln!("mailport: {line} (see mailport check --help)");
+            eprintln!("mailport: {line} (see --help)");
             ExitCode::from(EXIT_SETUP)
         }
     }

@@ -245,7 +245,15 @@ pub async fn run(
     if let Some(domain) = &options.domain {
         targets.extend(domain_targets(&dns, domain, &families).await);
     }
-    let planned = plan(&targets, &options.ports, &families);
+    // An IP literal has one family: probing it over the other one would only
+    // fill the grid with "no address" rows.
+    let planned: Vec<ProbeSpec> = plan(&targets, &options.ports, &families)
+        .into_iter()
+        .filter(|spec| match validate::host(&spec.host) {
+            Ok(Host::Ip(ip)) => Family::of(&ip) == spec.family,
+            _ => true,
+        })
+        .collect();
     let _ = events
         .send(CheckEvent::Started {
             planned: planned.clone(),

@@ -7,7 +7,7 @@
 
 use mailport_shared::classify::Verdict;
 use mailport_shared::outcome::{DnsFailure, EhloOutcome, TlsOutcome};
-use mailport_shared::{Outcome, ProbeResult, Report};
+use mailport_shared::{Outcome, ProbeResult, Report, Role};
 use std::fmt::Write;
 
 /// How to render.
@@ -109,6 +109,17 @@ pub fn note(p: &ProbeResult) -> String {
     }
 }
 
+fn role_short(role: Role) -> &'static str {
+    match role {
+        Role::RecipientMx => "MX",
+        Role::Submission => "submission",
+        Role::OwnHost => "yours",
+        Role::PortEcho => "port echo",
+        Role::Reflector => "reflector",
+        Role::Custom => "host",
+    }
+}
+
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
@@ -153,8 +164,9 @@ pub fn render(report: &Report, style: Style) -> String {
         style.paint(
             Tone::Bold,
             &format!(
-                "{}  {}  {}  {}  {}  {}",
+                "{}  {}  {}  {}  {}  {}  {}",
                 pad("HOST", host_w),
+                pad("AS", 10),
                 pad("PORT", 4),
                 pad("IP", 4),
                 pad("RESULT", 13),
@@ -171,8 +183,9 @@ pub fn render(report: &Report, style: Style) -> String {
         let label = pad(p.outcome.label(), 13);
         let _ = writeln!(
             out,
-            "{}  {}  {}  {}  {}  {}",
+            "{}  {}  {}  {}  {}  {}  {}",
             pad(&truncate(&p.spec.host, host_w), host_w),
+            pad(role_short(p.spec.role), 10),
             pad(&p.spec.port.to_string(), 4),
             pad(family, 4),
             style.paint(outcome_tone(&p.outcome), &label),
