@@ -187,3 +187,59 @@ async fn private_targets_are_refused_without_allow_private() {
         "nothing was dialled"
     );
 }
+
+#[tokio::test]
+async fn closing_the_page_stops_the_probes() {
+    // A server that accepts and never greets: the probe waits for a greeting.
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_addr = silent.local_addr().expect("address");
+    let (closed_tx, mut closed_rx) = tokio::sync::mpsc::channel::<()>(1);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = silent.accept().await {
+            let closed_tx = closed_tx.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 64];
+                // Returns when the agent closes its end.
+                while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let _ = closed_tx.send(()).await;
+            });
+        }
+    });
+    let dialer = Arc::new(MapDialer {
+        map: HashMap::from([("192.0.2.26:25".parse().expect("addr"), silent_addr)]),
+        attempts: AtomicUsize::new(0),
+    });
+    let a = engine_agent(Arc::clone(&dialer), true).await;
+    let body = r#"{"targets":[{"host":"192.0.2.26","role":"custom"}],"ports":[25],
+        "families":{"ipv4":true,"ipv6":false},"greeting_timeout_ms":60000,"tls":false}"#;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(body)
+        .send(a.port)
+        .await;
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
+    let port = a.port;
+    eventually("the probe to connect", async || {
+        dialer.attempts.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    drop(es);
+    // The probe's connection is closed long before its 60 s greeting timeout.
+    tokio::time::timeout(DEADLINE, closed_rx.recv())
+        .await
+        .expect("the probe was not cancelled");
+    let r = Req::get(&format!("/v1/checks/{id}"))
+        .page_action()
+        .send(port)
+        .await;
+    assert_eq!(r.code(), "cancelled");
+}
