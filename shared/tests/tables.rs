@@ -1,3 +1,4 @@
+#![allow(clippy::type_complexity)] // table rows are tuples on purpose
 //! Classification and advice as tables: each row is a situation a user can be
 //! in, the probes mailport would see, and what it must conclude.
 //!

@@ -1,0 +1,57 @@
+//! The localhost HTTP API used by the page, and the page itself.
+//!
+//! | Request | Who may | Answer |
+//! |---|---|---|
+//! | `GET /v1/health` | anyone passing the Host check; an Origin, if sent, must be allowed | [`mailport_shared::api::Health`] |
+//! | `GET /v1/pair` | the agent's own page only (Origin = the Host's own origin, or `Sec-Fetch-Site: same-origin`) | [`mailport_shared::api::Pairing`] |
+//! | `POST /v1/checks` | allowed Origin (or same-origin / `--allow-no-origin`) + `Authorization: Bearer` | 201 [`mailport_shared::api::CheckCreated`]; 409 `busy`; 429 `rate_limited`; 422 `invalid_options` / `port_not_allowed` |
+//! | `GET /v1/checks/{id}/events` | as above | `text/event-stream` of [`mailport_shared::CheckEvent`]s from the first; closing it cancels the check when nobody else follows |
+//! | `GET /v1/checks/{id}` | as above | the [`mailport_shared::Report`]; 409 `running` / `cancelled` / `check_failed`; 404 |
+//! | `GET /*` | Host check; an Origin, if sent, must be allowed | the embedded page ([`crate::web`]) |
+//!
+//! Errors are [`mailport_shared::api::ApiError`] JSON with stable codes:
+//! `forbidden_host`, `forbidden_origin`, `origin_required`, `not_same_origin`,
+//! `unauthorized`, `malformed_json`, `invalid_options`, `port_not_allowed`,
+//! `unsupported_media_type`, `body_too_large`, `body_timeout`,
+//! `method_not_allowed`, `not_found`, `busy`, `rate_limited`, `running`,
+//! `cancelled`, `check_failed`.
+//!
+//! Layers, outermost first: `headers::security_headers` on every answer,
+//! then [`guard::guard`] (Host, Origin, token; CORS), then
+//! [`errors::json_errors`] (axum's own refusals as JSON), then the routes.
+
+pub mod engine;
+pub mod errors;
+pub mod guard;
+mod headers;
+pub mod routes;
+pub mod server;
+pub mod sse;
+pub mod state;
+
+pub use engine::EngineChecker;
+pub use guard::{Guard, Origin, Token};
+pub use routes::AppState;
+pub use server::Listeners;
+pub use state::{ApiState, CheckFailure, Checker, Limits};
+
+use axum::{middleware, Router};
+use std::sync::Arc;
+
+/// The page's Content Security Policy: its own code only (plus WebAssembly),
+/// talking to the agent on loopback; never framed.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+connect-src 'self' http://127.0.0.1:* http://[::1]:* http://localhost:*; style-src 'self'; \
+img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The complete application: routes behind the guard and header layers.
+pub fn router(api: Arc<ApiState>, guard: Arc<Guard>) -> Router {
+    routes::routes()
+        .layer(middleware::from_fn(errors::json_errors))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&guard),
+            guard::guard,
+        ))
+        .layer(middleware::from_fn(headers::security_headers))
+        .with_state(AppState { api, guard })
+}

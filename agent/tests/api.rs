@@ -1,0 +1,804 @@
+//! The HTTP API's safety and protocol, over real HTTP on loopback, with a
+//! scripted check engine (the engine itself is tested with fakes in
+//! `api_runner.rs`).
+
+mod common;
+
+use common::*;
+use futures::future::BoxFuture;
+use mailport::api::{CheckFailure, Checker, Limits};
+use mailport_shared::advice::Context;
+use mailport_shared::report::Conclusion;
+use mailport_shared::{
+    CheckEvent, CheckOptions, Family, Outcome, ProbeResult, ProbeSpec, Report, Role, Timings,
+};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, Semaphore};
+
+const PUBLIC: &str = mailport_shared::api::PUBLIC_PAGE_ORIGIN;
+const OPTIONS: &str = r#"{"ports":[25,587],"families":{"ipv4":true,"ipv6":false}}"#;
+
+/// Plays a fixed check: `started`, two probes, then waits for `gate` (when
+/// given) before concluding. Counts runs and notices being dropped early.
+#[derive(Default)]
+struct Scripted {
+    runs: AtomicUsize,
+    gate: Option<Arc<Semaphore>>,
+    dropped_early: Arc<AtomicBool>,
+}
+
+impl Scripted {
+    fn gated() -> (Arc<Self>, Arc<Semaphore>) {
+        let gate = Arc::new(Semaphore::new(0));
+        let s = Scripted {
+            gate: Some(Arc::clone(&gate)),
+            ..Default::default()
+        };
+        (Arc::new(s), gate)
+    }
+}
+
+fn probe(port: u16, outcome: Outcome) -> ProbeResult {
+    ProbeResult {
+        spec: ProbeSpec {
+            host: "mx.example".into(),
+            role: Role::RecipientMx,
+            port,
+            family: Family::Ipv4,
+            expected: true,
+        },
+        address: Some("192.0.2.25".parse().expect("address")),
+        outcome,
+        timings: Timings {
+            total_ms: 5,
+            ..Default::default()
+        },
+    }
+}
+
+struct EarlyDropFlag(Arc<AtomicBool>, bool);
+impl Drop for EarlyDropFlag {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Checker for Scripted {
+    fn check(
+        &self,
+        options: CheckOptions,
+        events: mpsc::Sender<CheckEvent>,
+    ) -> BoxFuture<'static, Result<Report, CheckFailure>> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        let gate = self.gate.clone();
+        let flag = Arc::clone(&self.dropped_early);
+        Box::pin(async move {
+            let mut finished = EarlyDropFlag(flag, false);
+            let probes = vec![probe(25, Outcome::Filtered), probe(587, Outcome::Refused)];
+            let _ = events
+                .send(CheckEvent::Started {
+                    planned: probes.iter().map(|p| p.spec.clone()).collect(),
+                })
+                .await;
+            for p in &probes {
+                let _ = events.send(CheckEvent::Probe { result: p.clone() }).await;
+            }
+            if let Some(gate) = gate {
+                let _ = gate.acquire().await.map(|p| p.forget());
+            }
+            let conclusion = Conclusion::from_probes(&probes, &Context::default());
+            let _ = events
+                .send(CheckEvent::Concluded {
+                    conclusion: conclusion.clone(),
+                })
+                .await;
+            let report = Report {
+                schema_version: mailport_shared::SCHEMA_VERSION,
+                tool_version: "test".into(),
+                started_at_ms: 0,
+                duration_ms: 1,
+                options,
+                probes,
+                verdicts: conclusion.verdicts,
+                headline: conclusion.headline,
+                advice: conclusion.advice,
+            };
+            let _ = events
+                .send(CheckEvent::Done {
+                    report: Box::new(report.clone()),
+                })
+                .await;
+            finished.1 = true;
+            Ok(report)
+        })
+    }
+}
+
+async fn agent() -> (Agent, Arc<Scripted>) {
+    let s = Arc::new(Scripted::default());
+    (start_agent(s.clone(), AgentOptions::default()).await, s)
+}
+
+#[tokio::test]
+async fn health_answers_without_origin_and_reveals_nothing_sensitive() {
+    let (a, _) = agent().await;
+    let r = Req::get("/v1/health").send(a.port).await;
+    assert_eq!(r.status, 200);
+    r.assert_security_headers();
+    let h = r.json();
+    assert_eq!(h["api_version"], 1);
+    assert_eq!(h["agent_version"], env!("CARGO_PKG_VERSION"));
+    assert!(h["capabilities"]["ipv6"].is_boolean());
+    assert_eq!(h["capabilities"]["tls"], true);
+    assert_eq!(h.as_object().unwrap().len(), 3, "{h}");
+    assert!(r.header("access-control-allow-origin").is_none());
+    assert!(r.header("vary").unwrap_or_default().contains("Origin"));
+
+    // From the public page: the origin is echoed exactly, never `*`.
+    let r = Req::get("/v1/health").origin(PUBLIC).send(a.port).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), Some(PUBLIC));
+    r.assert_security_headers();
+}
+
+#[tokio::test]
+async fn hostile_origin_is_refused_before_anything_runs() {
+    let (a, s) = agent().await;
+    for origin in [
+        "https://evil.example",
+        "null",
+        "http://mailport.github.io",
+        "https://mailport.github.io.evil.example",
+        "http://127.0.0.1:1",
+    ] {
+        for req in [
+            Req::get("/v1/health"),
+            Req::get("/"),
+            Req::new("POST", "/v1/checks").token().json(OPTIONS),
+        ] {
+            let r = req.origin(origin).send(a.port).await;
+            assert_eq!(r.status, 403, "{origin}");
+            assert_eq!(r.code(), "forbidden_origin");
+            assert!(
+                !r.has_header_prefix("access-control-"),
+                "{origin}: {:?}",
+                r.headers
+            );
+            r.assert_security_headers();
+        }
+    }
+    assert_eq!(s.runs.load(Ordering::SeqCst), 0, "no check may start");
+}
+
+#[tokio::test]
+async fn rebinding_host_is_refused_everywhere() {
+    let (a, s) = agent().await;
+    let port = a.port;
+    for host in [
+        format!("rebind.evil.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "127.0.0.1".to_string(),
+        format!("127.1:{port}"),
+        format!("localhost.:{port}"),
+    ] {
+        for req in [
+            Req::get("/v1/health"),
+            Req::get("/"),
+            Req::new("OPTIONS", "/v1/checks")
+                .origin(PUBLIC)
+                .header("Access-Control-Request-Method", "POST"),
+            Req::new("POST", "/v1/checks").page_action().json(OPTIONS),
+        ] {
+            let r = req.header("Host", host.clone()).send(port).await;
+            assert_eq!(r.status, 403, "{host}");
+            assert_eq!(r.code(), "forbidden_host");
+            assert!(!r.has_header_prefix("access-control-"));
+            r.assert_security_headers();
+        }
+    }
+    // An absolute-form request line naming another host is refused too.
+    let r = Req::get(&format!("http://rebind.evil.example:{port}/v1/health"))
+        .send(port)
+        .await;
+    assert_eq!(r.status, 403);
+    for host in [format!("localhost:{port}"), format!("[::1]:{port}")] {
+        let r = Req::get("/v1/health").header("Host", host).send(port).await;
+        assert_eq!(r.status, 200);
+    }
+    assert_eq!(s.runs.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn preflight_grants_private_network_access_only_to_allowed_origins() {
+    let (a, _) = agent().await;
+    let preflight = |origin: &str, pna: bool| {
+        let mut r = Req::new("OPTIONS", "/v1/checks")
+            .origin(origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization,content-type",
+            );
+        if pna {
+            r = r.header("Access-Control-Request-Private-Network", "true");
+        }
+        r
+    };
+    for origin in [PUBLIC, DEV_ORIGIN] {
+        let r = preflight(origin, true).send(a.port).await;
+        assert_eq!(r.status, 204, "{origin}");
+        assert_eq!(r.header("access-control-allow-origin"), Some(origin));
+        assert_eq!(
+            r.header("access-control-allow-private-network"),
+            Some("true")
+        );
+        let headers = r.header("access-control-allow-headers").unwrap_or_default();
+        assert!(headers.contains("authorization") && headers.contains("content-type"));
+        assert!(r.header("vary").unwrap_or_default().contains("Origin"));
+        r.assert_security_headers();
+
+        let r = preflight(origin, false).send(a.port).await;
+        assert_eq!(r.status, 204);
+        assert!(r.header("access-control-allow-private-network").is_none());
+    }
+    let r = preflight("https://evil.example", true).send(a.port).await;
+    assert_eq!(r.status, 403);
+    assert!(!r.has_header_prefix("access-control-"));
+}
+
+#[tokio::test]
+async fn actions_need_the_token() {
+    let (a, s) = agent().await;
+    let query = format!("/v1/checks?token={TOKEN}");
+    let attempts = [
+        Req::new("POST", "/v1/checks").origin(PUBLIC).json(OPTIONS),
+        Req::new("POST", "/v1/checks")
+            .origin(PUBLIC)
+            .header(
+                "Authorization",
+                "Bearer 0123456789abcdef0123456789abcdef0123456789abcdee",
+            )
+            .json(OPTIONS),
+        Req::new("POST", "/v1/checks")
+            .origin(PUBLIC)
+            .header("Authorization", format!("Basic {TOKEN}"))
+            .json(OPTIONS),
+        Req::new("POST", &query).origin(PUBLIC).json(OPTIONS),
+        Req::new("POST", "/v1/checks")
+            .origin(PUBLIC)
+            .header("Cookie", format!("token={TOKEN}"))
+            .json(OPTIONS),
+        Req::get("/v1/checks/0000").origin(PUBLIC),
+    ];
+    for req in attempts {
+        let r = req.send(a.port).await;
+        assert_eq!(r.status, 401);
+        assert_eq!(r.code(), "unauthorized");
+        assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+        // The page may read why it failed.
+        assert_eq!(r.header("access-control-allow-origin"), Some(PUBLIC));
+    }
+    assert_eq!(s.runs.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn actions_without_origin_need_same_origin_fetch_metadata_or_the_flag() {
+    let (a, s) = agent().await;
+    // curl with the token: refused unless same-origin or --allow-no-origin.
+    let r = Req::new("POST", "/v1/checks")
+        .token()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.code(), "origin_required");
+    let r = Req::get("/v1/checks/x")
+        .token()
+        .header("Sec-Fetch-Site", "cross-site")
+        .send(a.port)
+        .await;
+    assert_eq!(r.code(), "origin_required");
+    // The agent's own page, same-origin GET (browsers send no Origin then).
+    let r = Req::get("/v1/checks/x")
+        .token()
+        .header("Sec-Fetch-Site", "same-origin")
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(s.runs.load(Ordering::SeqCst), 0);
+
+    let scripting = start_agent(
+        Arc::new(Scripted::default()),
+        AgentOptions {
+            allow_no_origin: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let r = Req::new("POST", "/v1/checks")
+        .json(OPTIONS)
+        .send(scripting.port)
+        .await;
+    assert_eq!(r.status, 401, "the flag never lifts the token");
+    let r = Req::new("POST", "/v1/checks")
+        .token()
+        .json(OPTIONS)
+        .send(scripting.port)
+        .await;
+    assert_eq!(r.status, 201);
+}
+
+#[tokio::test]
+async fn pairing_is_same_origin_only() {
+    let (a, _) = agent().await;
+    let own = format!("http://127.0.0.1:{}", a.port);
+    let r = Req::get("/v1/pair")
+        .header("Sec-Fetch-Site", "same-origin")
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["token"], TOKEN);
+    let r = Req::get("/v1/pair").origin(&own).send(a.port).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["token"], TOKEN);
+
+    let refused = [
+        Req::get("/v1/pair"),
+        Req::get("/v1/pair").origin(PUBLIC),
+        Req::get("/v1/pair").origin(DEV_ORIGIN),
+        Req::get("/v1/pair").origin(&format!("http://localhost:{}", a.port)),
+        Req::get("/v1/pair")
+            .origin(&own)
+            .header("Sec-Fetch-Site", "cross-site"),
+        Req::get("/v1/pair").header("Sec-Fetch-Site", "same-site"),
+    ];
+    for req in refused {
+        let r = req.send(a.port).await;
+        assert!(r.status == 403, "{}", r.status);
+        assert!(!String::from_utf8_lossy(&r.body).contains(TOKEN));
+    }
+    let r = Req::get("/v1/pair")
+        .origin("https://evil.example")
+        .send(a.port)
+        .await;
+    assert_eq!(r.code(), "forbidden_origin");
+}
+
+#[tokio::test]
+async fn bad_requests_get_json_4xx_never_500_nor_a_hang() {
+    let (a, s) = agent().await;
+    let big = format!(r#"{{"domain":"{}"}}"#, "a".repeat(20 * 1024));
+    let cases: Vec<(Req, u16, &str)> = vec![
+        (
+            Req::new("POST", "/v1/checks")
+                .page_action()
+                .json("{\"ports\":[25"),
+            400,
+            "malformed_json",
+        ),
+        (
+            Req::new("POST", "/v1/checks")
+                .page_action()
+                .json("not json"),
+            400,
+            "malformed_json",
+        ),
+        (
+            Req::new("POST", "/v1/checks").page_action().json(""),
+            400,
+            "malformed_json",
+        ),
+        (
+            Req::new("POST", "/v1/checks")
+                .page_action()
+                .json(r#"{"portz":[25]}"#),
+            422,
+            "invalid_options",
+        ),
+        (
+            Req::new("POST", "/v1/checks")
+                .page_action()
+                .json(r#"{"ports":"25"}"#),
+            422,
+            "invalid_options",
+        ),
+        (
+            Req::new("POST", "/v1/checks")
+                .page_action()
+                .json(r#"{"ports":[]}"#),
+            422,
+            "invalid_options",
+        ),
+        (
+            Req::new("POST", "/v1/checks")
+                .page_action()
+                .json(r#"{"ports":[25,22]}"#),
+            422,
+            "port_not_allowed",
+        ),
+        (
+            Req::new("POST", "/v1/checks").page_action().json(&big),
+            413,
+            "body_too_large",
+        ),
+        (
+            Req::new("POST", "/v1/checks")
+                .page_action()
+                .header("Content-Type", "text/plain")
+                .header("Content-Length", OPTIONS.len().to_string()),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            Req::new("DELETE", "/v1/checks").page_action(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Req::new("PUT", "/v1/checks/abc").page_action(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Req::get("/v1/checks").page_action(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Req::new("POST", "/").origin(PUBLIC),
+            405,
+            "method_not_allowed",
+        ),
+        (Req::get("/v1/nothing").page_action(), 404, "not_found"),
+        (
+            Req::get("/v1/checks/unknown").page_action(),
+            404,
+            "not_found",
+        ),
+        (
+            Req::get("/v1/checks/unknown/events").page_action(),
+            404,
+            "not_found",
+        ),
+        (Req::get("/no-such-file.js"), 404, "not_found"),
+    ];
+    for (req, status, code) in cases {
+        let what = format!("{} {}", req.method, req.path);
+        let r = req.send(a.port).await;
+        assert_eq!(
+            r.status,
+            status,
+            "{what}: {:?}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert_eq!(r.code(), code, "{what}");
+        assert!(!r.json()["message"].as_str().unwrap_or_default().is_empty());
+        assert!(r
+            .header("content-type")
+            .unwrap_or_default()
+            .starts_with("application/json"));
+        r.assert_security_headers();
+    }
+    // The shared validator's words reach the page.
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(r#"{"ports":[25],"connect_timeout_ms":5}"#)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json()["message"],
+        "the connect timeout must be between 100 and 30000 ms, not 5 ms"
+    );
+    // A huge declared length is refused without waiting for the body.
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .header("Content-Type", "application/json")
+        .header("Content-Length", "10000000")
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 413);
+    assert_eq!(s.runs.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_check_streams_every_event_then_serves_its_report() {
+    let (a, s) = agent().await;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    assert!(id.len() >= 32);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/v1/checks/{id}").as_str())
+    );
+
+    let path = format!("/v1/checks/{id}/events");
+    let mut es = Req::get(&path).page_action().open_stream(a.port).await;
+    assert_eq!(es.status, 200);
+    assert!(es
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("text/event-stream"));
+    assert_eq!(es.header("access-control-allow-origin"), Some(PUBLIC));
+    let events = es.collect().await;
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(names, ["started", "probe", "probe", "concluded", "done"]);
+    for e in &events {
+        assert_eq!(e.data["event"], e.event, "data is the CheckEvent JSON");
+    }
+    assert_eq!(events[1].data["result"]["port"], 25);
+
+    // The report, as the stream's last event carried it.
+    let r = Req::get(&format!("/v1/checks/{id}"))
+        .page_action()
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), events[4].data["report"]);
+    let report: Report = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(report.probes.len(), 2);
+
+    // A late subscriber replays everything from the start.
+    let mut late = Req::get(&path).page_action().open_stream(a.port).await;
+    let replay: Vec<String> = late.collect().await.into_iter().map(|e| e.event).collect();
+    assert_eq!(replay, names);
+    assert_eq!(s.runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn one_check_at_a_time() {
+    let (s, gate) = Scripted::gated();
+    let a = start_agent(s.clone(), AgentOptions::default()).await;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code(), "busy");
+    let r = Req::get(&format!("/v1/checks/{id}"))
+        .page_action()
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code(), "running");
+
+    gate.add_permits(1);
+    let port = a.port;
+    let report_path = format!("/v1/checks/{id}");
+    eventually("the check to finish", async || {
+        Req::get(&report_path).page_action().send(port).await.status == 200
+    })
+    .await;
+    gate.add_permits(1);
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201, "free again once done");
+    assert_eq!(s.runs.load(Ordering::SeqCst), 2);
+    assert!(!s.dropped_early.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn checks_are_rate_limited() {
+    let s = Arc::new(Scripted::default());
+    let a = start_agent(
+        s.clone(),
+        AgentOptions {
+            limits: Limits {
+                checks_per_minute: 3,
+                ..Limits::default()
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    let port = a.port;
+    for _ in 0..3 {
+        // Wait for the previous one to finish so `busy` does not interfere.
+        eventually("the agent to be free", async || {
+            let r = Req::new("POST", "/v1/checks")
+                .page_action()
+                .json(OPTIONS)
+                .send(port)
+                .await;
+            assert_ne!(r.status, 429);
+            r.status == 201
+        })
+        .await;
+    }
+    eventually("the last check to finish", async || {
+        let r = Req::new("POST", "/v1/checks")
+            .page_action()
+            .json(OPTIONS)
+            .send(port)
+            .await;
+        assert!(r.status == 409 || r.status == 429, "{}", r.status);
+        r.status == 429
+    })
+    .await;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(port)
+        .await;
+    assert_eq!(r.code(), "rate_limited");
+    assert_eq!(s.runs.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn an_abandoned_check_is_cancelled() {
+    let (s, gate) = Scripted::gated();
+    let a = start_agent(s.clone(), AgentOptions::default()).await;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/checks/{id}/events");
+    let mut es = Req::get(&path).page_action().open_stream(a.port).await;
+    assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
+    drop(es); // the page went away before `done`
+
+    let port = a.port;
+    let report_path = format!("/v1/checks/{id}");
+    eventually("the check to be cancelled", async || {
+        Req::get(&report_path).page_action().send(port).await.code() == "cancelled"
+    })
+    .await;
+    eventually("the engine's future to be dropped", async || {
+        s.dropped_early.load(Ordering::SeqCst)
+    })
+    .await;
+    // Its log ends with a `failed` event, for anyone who comes late.
+    let mut late = Req::get(&path).page_action().open_stream(a.port).await;
+    let events = late.collect().await;
+    let last = events.last().unwrap();
+    assert_eq!(last.event, "failed");
+    assert_eq!(last.data["code"], "cancelled");
+    // And the agent is free for the next one.
+    gate.add_permits(1);
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201);
+}
+
+#[tokio::test]
+async fn a_check_followed_by_two_pages_survives_one_leaving() {
+    let (s, gate) = Scripted::gated();
+    let a = start_agent(s.clone(), AgentOptions::default()).await;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/checks/{id}/events");
+    let mut first = Req::get(&path).page_action().open_stream(a.port).await;
+    let mut second = Req::get(&path).page_action().open_stream(a.port).await;
+    assert!(first.next().await.is_some());
+    assert!(second.next().await.is_some());
+    drop(first);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    gate.add_permits(1);
+    let rest: Vec<String> = second
+        .collect()
+        .await
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(rest, ["probe", "probe", "concluded", "done"]);
+    assert!(!s.dropped_early.load(Ordering::SeqCst));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_health_requests_is_served() {
+    let (a, _) = agent().await;
+    let port = a.port;
+    let limit = Arc::new(Semaphore::new(50));
+    let mut tasks = Vec::new();
+    for _ in 0..1000 {
+        let permit = Arc::clone(&limit).acquire_owned().await.unwrap();
+        tasks.push(tokio::spawn(async move {
+            let r = Req::get("/v1/health").origin(PUBLIC).send(port).await;
+            drop(permit);
+            r.status
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        if t.await.unwrap() == 200 {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1000);
+    // Still responsive afterwards.
+    assert_eq!(Req::get("/v1/health").send(port).await.status, 200);
+}
+
+#[tokio::test]
+async fn the_page_is_served_with_its_own_policy() {
+    let (a, _) = agent().await;
+    let r = Req::get("/").send(a.port).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    let csp = r.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("connect-src 'self' http://127.0.0.1:*"),
+        "{csp}"
+    );
+    r.assert_security_headers();
+    assert!(String::from_utf8_lossy(&r.body).contains("mailport"));
+    let head = Req::new("HEAD", "/index.html").send(a.port).await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    // A top-level navigation from another site may open the page...
+    let r = Req::get("/")
+        .header("Sec-Fetch-Site", "cross-site")
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 200);
+    // ...but no path escapes the embedded table.
+    for p in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "//etc/passwd"] {
+        assert_eq!(Req::get(p).send(a.port).await.status, 404, "{p}");
+    }
+}
+
+#[tokio::test]
+async fn slow_and_idle_clients_do_not_take_the_agent_down() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let a = start_agent(
+        Arc::new(Scripted::default()),
+        AgentOptions {
+            header_timeout: Some(std::time::Duration::from_millis(300)),
+            ..Default::default()
+        },
+    )
+    .await;
+    // Many connections that never finish their headers...
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", a.port))
+            .await
+            .unwrap();
+        s.write_all(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1")
+            .await
+            .unwrap();
+        idle.push(s);
+    }
+    // ...do not stop others from being served,
+    let r = Req::get("/v1/health").send(a.port).await;
+    assert_eq!(r.status, 200);
+    // and are closed once the header deadline passes.
+    let mut s = idle.pop().unwrap();
+    let mut buf = Vec::new();
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "a slow client must be cut off");
+}

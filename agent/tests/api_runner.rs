@@ -1,0 +1,245 @@
+//! The API with the real probe engine: a check against loopback fakes
+//! streamed over SSE, and the private-address refusal as the page sees it.
+
+mod common;
+
+use common::*;
+use mailport::api::EngineChecker;
+use mailport::probe::dial::{ConnectFuture, Dialer};
+use mailport::Env;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Maps logical addresses to loopback ports; anything unmapped never
+/// connects (a dropped SYN). Counts every attempt.
+struct MapDialer {
+    map: HashMap<SocketAddr, SocketAddr>,
+    attempts: AtomicUsize,
+}
+
+impl Dialer for MapDialer {
+    fn connect(&self, addr: SocketAddr) -> ConnectFuture<'_> {
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        let to = self.map.get(&addr).copied();
+        Box::pin(async move {
+            match to {
+                Some(to) => TcpStream::connect(to).await,
+                None => std::future::pending().await,
+            }
+        })
+    }
+}
+
+/// A tiny SMTP server: greets, answers EHLO without STARTTLS, says bye to QUIT.
+async fn fake_smtp() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind fake");
+    let addr = listener.local_addr().expect("fake address");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                if write
+                    .write_all(b"220 fake.example ESMTP ready\r\n")
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-fake.example\r\n250 SIZE 1000000\r\n",
+                        "QUIT" => b"221 bye\r\n",
+                        _ => b"500 unknown\r\n",
+                    };
+                    if write.write_all(reply).await.is_err() || verb == "QUIT" {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A loopback port where nothing listens.
+async fn closed_port() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    l.local_addr().expect("address")
+}
+
+async fn engine_agent(dialer: Arc<MapDialer>, allow_private: bool) -> Agent {
+    let env = Env::builder()
+        .dialer(dialer)
+        .allow_private(allow_private)
+        .build()
+        .expect("env");
+    start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await
+}
+
+#[tokio::test]
+async fn a_real_check_against_fakes_streams_every_probe_then_the_verdict() {
+    let smtp = fake_smtp().await;
+    let refused = closed_port().await;
+    let host = "192.0.2.25";
+    let logical = |port: u16| SocketAddr::new(host.parse().expect("ip"), port);
+    let dialer = Arc::new(MapDialer {
+        map: HashMap::from([(logical(25), smtp), (logical(587), refused)]),
+        attempts: AtomicUsize::new(0),
+    });
+    // Documentation addresses are not public: this test needs --allow-private.
+    let a = engine_agent(Arc::clone(&dialer), true).await;
+    let body = format!(
+        r#"{{"targets":[{{"host":"{host}","role":"custom"}}],"ports":[25,587,2525],
+            "families":{{"ipv4":true,"ipv6":false}},"connect_timeout_ms":300,
+            "greeting_timeout_ms":2000,"tls":false}}"#
+    );
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(&body)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["id"].as_str().expect("id").to_string();
+
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    let events = es.collect().await;
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(names.first(), Some(&"started"));
+    assert_eq!(events[0].data["planned"].as_array().map(Vec::len), Some(3));
+    assert_eq!(&names[1..4], ["probe", "probe", "probe"]);
+    assert_eq!(&names[4..], ["concluded", "done"]);
+
+    let outcome_of = |port: u16| {
+        events
+            .iter()
+            .filter(|e| e.event == "probe")
+            .find(|e| e.data["result"]["port"] == port)
+            .map(|e| e.data["result"]["outcome"]["kind"].clone())
+            .unwrap_or_else(|| panic!("no probe of port {port}"))
+    };
+    assert_eq!(outcome_of(25), "banner");
+    assert_eq!(outcome_of(587), "refused");
+    assert_eq!(outcome_of(2525), "filtered");
+
+    let verdicts = &events[4].data["conclusion"]["verdicts"];
+    let port25 = verdicts
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["port"] == 25))
+        .expect("a verdict for port 25");
+    assert_eq!(port25["verdict"]["kind"], "open", "{port25}");
+
+    let r = Req::get(&format!("/v1/checks/{id}"))
+        .page_action()
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["probes"].as_array().map(Vec::len), Some(3));
+    assert_eq!(dialer.attempts.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn private_targets_are_refused_without_allow_private() {
+    let smtp = fake_smtp().await;
+    let dialer = Arc::new(MapDialer {
+        // Even a working fake behind these addresses must not be reached.
+        map: HashMap::from([
+            ("127.0.0.1:25".parse().expect("addr"), smtp),
+            ("10.1.2.3:25".parse().expect("addr"), smtp),
+            ("192.168.1.1:25".parse().expect("addr"), smtp),
+        ]),
+        attempts: AtomicUsize::new(0),
+    });
+    let a = engine_agent(Arc::clone(&dialer), false).await;
+    let body = r#"{"targets":[{"host":"127.0.0.1","role":"custom"},{"host":"10.1.2.3","role":"custom"},
+        {"host":"192.168.1.1","role":"custom"}],"ports":[25],"families":{"ipv4":true,"ipv6":false}}"#;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(body)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201);
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    let events = es.collect().await;
+    let probes: Vec<_> = events.iter().filter(|e| e.event == "probe").collect();
+    assert_eq!(probes.len(), 3);
+    for p in probes {
+        let outcome = &p.data["result"]["outcome"];
+        assert_eq!(outcome["kind"], "dns_failed", "{outcome}");
+        assert_eq!(outcome["reason"]["kind"], "forbidden", "{outcome}");
+    }
+    assert_eq!(events.last().map(|e| e.event.as_str()), Some("done"));
+    assert_eq!(
+        dialer.attempts.load(Ordering::SeqCst),
+        0,
+        "nothing was dialled"
+    );
+}
+
+#[tokio::test]
+async fn closing_the_page_stops_the_probes() {
+    // A server that accepts and never greets: the probe waits for a greeting.
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_addr = silent.local_addr().expect("address");
+    let (closed_tx, mut closed_rx) = tokio::sync::mpsc::channel::<()>(1);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = silent.accept().await {
+            let closed_tx = closed_tx.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 64];
+                // Returns when the agent closes its end.
+                while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let _ = closed_tx.send(()).await;
+            });
+        }
+    });
+    let dialer = Arc::new(MapDialer {
+        map: HashMap::from([("192.0.2.26:25".parse().expect("addr"), silent_addr)]),
+        attempts: AtomicUsize::new(0),
+    });
+    let a = engine_agent(Arc::clone(&dialer), true).await;
+    let body = r#"{"targets":[{"host":"192.0.2.26","role":"custom"}],"ports":[25],
+        "families":{"ipv4":true,"ipv6":false},"greeting_timeout_ms":60000,"tls":false}"#;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(body)
+        .send(a.port)
+        .await;
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
+    let port = a.port;
+    eventually("the probe to connect", async || {
+        dialer.attempts.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    drop(es);
+    // The probe's connection is closed long before its 60 s greeting timeout.
+    tokio::time::timeout(DEADLINE, closed_rx.recv())
+        .await
+        .expect("the probe was not cancelled");
+    let r = Req::get(&format!("/v1/checks/{id}"))
+        .page_action()
+        .send(port)
+        .await;
+    assert_eq!(r.code(), "cancelled");
+}
