@@ -1,0 +1,278 @@
+//! The page in a real browser (headless Chromium through chromedriver),
+//! against the real `mailport` agent probing SMTP fakes on loopback.
+//!
+//! - `check_then_share`: the agent's own page pairs, validates the form,
+//!   runs a check, fills the grid, shows the verdict and advice the fakes
+//!   call for, and makes a share link that opens in a fresh profile with no
+//!   agent running.
+//! - `no_agent_shows_install_panel`: a copy of the page with nobody behind it.
+//! - `broken_share_link_explains`: a cut-off link on a phone-width screen.
+//!
+//! Skipped with a message when chromedriver is missing, unless CI is set.
+//! Screenshots land in `artifacts/`.
+
+mod support;
+
+use fantoccini::Locator;
+use mailport_shared::share;
+use std::net::Ipv4Addr;
+use support::{browser_available, free_port, Agent, Browser, FakeSmtp, StaticSite};
+
+/// Private loopback addresses for this run, so parallel runs and other
+/// suites' fakes on 127.0.0.1 do not collide.
+fn fake_ips() -> [Ipv4Addr; 3] {
+    let n = (std::process::id() % 200 + 20) as u8;
+    [1, 2, 3].map(|last| Ipv4Addr::new(127, 88, n, last))
+}
+
+/// What the fakes make the page conclude: two MX hosts known to listen on
+/// 25 refuse (nothing listens there), the submission server greets on 587.
+const EXPECTED_HEADLINE: &str =
+    "Outgoing port 25 is actively rejected on IPv4. Submission port 587 is open.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_then_share() {
+    if !browser_available("check_then_share") {
+        return;
+    }
+    let [mx1, mx2, sub] = fake_ips();
+    let _submission = FakeSmtp::start(sub, 587, "submission.fake.test");
+    let agent = Agent::start();
+    let url = format!(
+        "{}&targets={mx1}%20mx,{mx2}%20mx,{sub}%20submission&ports=25,587&families=4",
+        agent.url
+    );
+
+    let b = Browser::start(1000, 900).await;
+    b.client.goto(&url).await.expect("open the agent's page");
+    b.wait_text("#agent-status", 20, |t| {
+        t.contains("Connected to the mailport agent")
+    })
+    .await;
+    let here = b.client.current_url().await.expect("url");
+    assert!(
+        !here.as_str().contains("token="),
+        "the token must leave the address bar: {here}"
+    );
+    assert!(here.as_str().contains("targets="));
+
+    // Validation in the page, with the shared words.
+    let domain = b.wait_for("#domain", 5).await;
+    domain.send_keys("exa mple.org").await.expect("type");
+    b.client
+        .find(Locator::Css("#run"))
+        .await
+        .expect("run button")
+        .click()
+        .await
+        .expect("click");
+    let err = b.wait_text("#form-error", 5, |t| !t.is_empty()).await;
+    assert_eq!(
+        err,
+        "\"exa mple.org\" is not a valid host name: only letters, digits, hyphens and dots are allowed."
+    );
+
+    // Reload: the token now comes from sessionStorage, the form from the fragment.
+    b.client.refresh().await.expect("reload");
+    b.wait_text("#agent-status", 20, |t| t.contains("Connected"))
+        .await;
+    let targets = b
+        .wait_for("#targets", 5)
+        .await
+        .prop("value")
+        .await
+        .expect("targets value")
+        .unwrap_or_default();
+    assert_eq!(targets, format!("{mx1} mx\n{mx2} mx\n{sub} submission"));
+    assert_eq!(
+        b.client
+            .find(Locator::Css("#ipv6"))
+            .await
+            .expect("ipv6 box")
+            .is_selected()
+            .await
+            .expect("state"),
+        false
+    );
+    b.client
+        .find(Locator::Css("#run"))
+        .await
+        .expect("run button")
+        .click()
+        .await
+        .expect("click");
+
+    // The grid fills in: 2 MX × 25, the submission host × 25 and 587.
+    b.wait_text("#progress", 60, |t| t.starts_with("4 of 4"))
+        .await;
+    let headline = b.wait_text("#headline", 30, |t| !t.is_empty()).await;
+    assert_eq!(headline, EXPECTED_HEADLINE);
+    let grid = b.text("#grid").await;
+    for host in [mx1, mx2, sub] {
+        assert!(
+            grid.contains(&host.to_string()),
+            "{host} in the grid:\n{grid}"
+        );
+    }
+    let cells = b
+        .client
+        .find_all(Locator::Css("#grid td[data-outcome]"))
+        .await
+        .expect("cells");
+    let mut outcomes = Vec::new();
+    for c in &cells {
+        outcomes.push((
+            c.attr("data-port").await.ok().flatten().unwrap_or_default(),
+            c.attr("data-outcome")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            c.text().await.unwrap_or_default(),
+        ));
+    }
+    outcomes.sort();
+    let summary: Vec<(&str, &str)> = outcomes
+        .iter()
+        .map(|(p, o, _)| (p.as_str(), o.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("25", "refused"),
+            ("25", "refused"),
+            ("25", "refused"),
+            ("587", "SMTP greeting")
+        ],
+        "cells: {outcomes:?}"
+    );
+    // Words and a symbol in each cell, not colour alone.
+    assert!(outcomes.iter().any(|(_, _, t)| t.contains("✗ refused")));
+    assert!(outcomes
+        .iter()
+        .any(|(_, _, t)| t.contains("✓ SMTP greeting")));
+    let v25 = b.text("#verdicts tr[data-port=\"25\"] td.v").await;
+    assert!(v25.contains("blocked (rejected)"), "{v25}");
+    let v587 = b.text("#verdicts tr[data-port=\"587\"] td.v").await;
+    assert!(v587.contains("open"), "{v587}");
+    let first_advice = b
+        .client
+        .find(Locator::Css("#advice li"))
+        .await
+        .expect("advice")
+        .attr("data-id")
+        .await
+        .expect("attr");
+    assert_eq!(first_advice.as_deref(), Some("submit587"));
+
+    // Details on demand: the greeting of the submission server.
+    let summary = b
+        .client
+        .find(Locator::Css("#grid td[data-port=\"587\"] summary"))
+        .await
+        .expect("587 cell");
+    summary.click().await.expect("open details");
+    let details = b.text("#grid td[data-port=\"587\"] details").await;
+    assert!(
+        details.contains("220 submission.fake.test ESMTP fake ready"),
+        "{details}"
+    );
+    assert!(details.contains("SIZE 10240000"), "{details}");
+
+    // The share link: public page by default, addresses hidden by default.
+    let link = b
+        .wait_for("#share-link", 10)
+        .await
+        .prop("value")
+        .await
+        .expect("link")
+        .unwrap_or_default();
+    assert!(
+        link.starts_with("https://mailport.github.io/#r=1."),
+        "{link}"
+    );
+    let fragment = link
+        .split_once('#')
+        .map(|(_, f)| f.to_string())
+        .unwrap_or_default();
+    let shared = share::from_fragment(&fragment)
+        .expect("a report in the link")
+        .expect("the link decodes");
+    assert_eq!(shared.headline, EXPECTED_HEADLINE);
+    let json = serde_json::to_string(&shared).expect("json");
+    assert!(!json.contains("127.88."), "addresses are hidden: {json}");
+    let shot = b.screenshot("check-result.png").await;
+    eprintln!("screenshot: {}", shot.display());
+    b.close().await;
+    drop(agent);
+
+    // A fresh profile, no agent anywhere: the link shows the same verdict.
+    let site = StaticSite::start();
+    let b = Browser::start(1000, 900).await;
+    b.client
+        .goto(&format!("http://127.0.0.1:{}/#{fragment}", site.port))
+        .await
+        .expect("open the shared link");
+    let banner = b.wait_text("#shared-banner", 20, |t| !t.is_empty()).await;
+    assert!(banner.starts_with("Shared result from 20"), "{banner}");
+    assert_eq!(b.text("#headline").await, EXPECTED_HEADLINE);
+    assert!(b.text("#grid").await.contains("[ip-"));
+    assert_eq!(
+        b.text("#agent").await,
+        "",
+        "no agent panel in a shared view"
+    );
+    let shot = b.screenshot("shared-view.png").await;
+    eprintln!("screenshot: {}", shot.display());
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_agent_shows_install_panel() {
+    if !browser_available("no_agent_shows_install_panel") {
+        return;
+    }
+    let site = StaticSite::start();
+    let nobody = free_port();
+    let b = Browser::start(1000, 900).await;
+    b.client
+        .goto(&format!("http://127.0.0.1:{}/#agent={nobody}", site.port))
+        .await
+        .expect("open the page");
+    let status = b.wait_text("#agent-status", 20, |t| !t.is_empty()).await;
+    assert_eq!(
+        status,
+        format!("✗ No mailport agent answered at http://127.0.0.1:{nobody}.")
+    );
+    let install = b.wait_for("#install", 5).await.text().await.expect("text");
+    assert!(install.contains("cargo install --git"), "{install}");
+    assert!(install.contains("What it does not do"), "{install}");
+    assert!(
+        b.client.find(Locator::Css("#check")).await.is_err(),
+        "no check form without an agent"
+    );
+    let shot = b.screenshot("no-agent.png").await;
+    eprintln!("screenshot: {}", shot.display());
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_share_link_explains() {
+    if !browser_available("broken_share_link_explains") {
+        return;
+    }
+    let site = StaticSite::start();
+    let b = Browser::start(390, 800).await;
+    b.client
+        .goto(&format!("http://127.0.0.1:{}/#r=1.eJyrVkrOz0", site.port))
+        .await
+        .expect("open the page");
+    let why = b.wait_text("#share-error", 20, |t| !t.is_empty()).await;
+    assert!(
+        why.starts_with("This link is incomplete") || why.starts_with("This link is damaged"),
+        "{why}"
+    );
+    let shot = b.screenshot("broken-link-phone.png").await;
+    eprintln!("screenshot: {}", shot.display());
+    b.close().await;
+}

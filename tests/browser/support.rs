@@ -1,0 +1,400 @@
+//! What the browser tests stand on: chromedriver and a fresh Chromium
+//! profile, the real `mailport` agent as a child process, a static copy of
+//! the page (a "public page" with no agent behind it), and SMTP fakes on
+//! loopback addresses.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Where screenshots go (gitignored).
+pub fn artifacts() -> PathBuf {
+    let dir = root().join("artifacts");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// Whether the browser tests can run here. Without chromedriver they are
+/// skipped with a message, except in CI, where that is a failure.
+pub fn browser_available(test: &str) -> bool {
+    let found = which("chromedriver").is_some();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: chromedriver is not installed, and CI is set: the browser tests must run (apt-get install chromium chromium-driver)"
+        );
+        eprintln!(
+            "SKIPPED {test}: chromedriver is not installed (apt-get install chromium chromium-driver, or run scripts/test.sh)"
+        );
+        return false;
+    }
+    let wasm = root().join("web/pkg/mailport_frontend_bg.wasm");
+    assert!(
+        wasm.exists(),
+        "{test}: {} is missing: run scripts/build-web.sh first",
+        wasm.display()
+    );
+    true
+}
+
+fn which(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(cmd))
+            .find(|p| p.is_file())
+    })
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("an ephemeral port")
+}
+
+/// A child process killed on drop.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A chromedriver and one browser session with a fresh profile.
+pub struct Browser {
+    pub client: Client,
+    _driver: Proc,
+    profile: PathBuf,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium with a new, empty profile.
+    pub async fn start(width: u32, height: u32) -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Proc(driver);
+        let profile = std::env::temp_dir().join(format!(
+            "mailport-e2e-profile-{}-{port}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&profile);
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        let mut caps = serde_json::Map::new();
+        let mut opts = serde_json::json!({
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--disable-sync",
+                format!("--user-data-dir={}", profile.display()),
+                format!("--window-size={width},{height}"),
+            ]
+        });
+        if let Some(bin) = ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .find_map(|b| which(b))
+        {
+            opts["binary"] = serde_json::json!(bin.display().to_string());
+        }
+        caps.insert("goog:chromeOptions".into(), opts);
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("cannot start a browser session through chromedriver: {e}"),
+            }
+        };
+        Browser {
+            client,
+            _driver: driver,
+            profile,
+        }
+    }
+
+    /// Waits (up to `secs`) for an element.
+    pub async fn wait_for(&self, css: &str, secs: u64) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                let body = self.text("body").await;
+                panic!("{css} did not appear in {secs} s ({e}); the page shows:\n{body}")
+            }
+        }
+    }
+
+    /// Waits until `css`'s text satisfies `ok`; returns the text.
+    pub async fn wait_text(&self, css: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let t = self.text(css).await;
+            if ok(&t) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                let body = self.text("body").await;
+                panic!("{css} never read as expected; last: {t:?}; the page shows:\n{body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The text of the first element matching `css`, or "" when absent.
+    pub async fn text(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Saves a full-page screenshot into `artifacts/`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // Make the window as tall as the page so the picture holds it all.
+        let height = self
+            .client
+            .execute(
+                "return Math.ceil(document.documentElement.scrollHeight);",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(1200);
+        if let Ok((w, _)) = self.client.get_window_size().await {
+            let _ = self
+                .client
+                .set_window_size(w as u32, (height + 140).min(6000) as u32)
+                .await;
+        }
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = artifacts().join(name);
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// Ends the session.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// The real agent binary, `target/<profile>/mailport`, built by
+/// `cargo test --workspace` (or `MAILPORT_BIN`).
+pub fn agent_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("MAILPORT_BIN") {
+        return PathBuf::from(p);
+    }
+    // This test runs from target/<profile>/deps/.
+    let exe = std::env::current_exe().expect("test exe path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let bin = dir.join("mailport");
+    assert!(
+        bin.exists(),
+        "{} is missing: build the agent first (cargo build -p mailport) or set MAILPORT_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// A running agent and the URL it printed (with its token).
+pub struct Agent {
+    pub url: String,
+    _proc: Proc,
+}
+
+impl Agent {
+    /// `mailport serve --no-open --port 0 --allow-private`, waiting for the
+    /// line with the page URL.
+    pub fn start() -> Agent {
+        let mut child = Command::new(agent_binary())
+            .args(["serve", "--no-open", "--port", "0", "--allow-private"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the agent starts");
+        let stdout = child.stdout.take().expect("agent stdout");
+        let proc = Proc(child);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let line = line.trim().to_string();
+                if line.starts_with("http://127.0.0.1:") && line.contains("#token=") {
+                    let _ = tx.send(line);
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the agent prints its URL with the token");
+        Agent { url, _proc: proc }
+    }
+}
+
+/// A static copy of `web/` on 127.0.0.1: the page with no agent behind it,
+/// like the public copy.
+pub struct StaticSite {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl StaticSite {
+    pub fn start() -> StaticSite {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind static site");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let web = root().join("web");
+        let stopping = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::Relaxed) {
+                    break;
+                }
+                if let Ok(c) = conn {
+                    let web = web.clone();
+                    std::thread::spawn(move || serve_file(c, &web));
+                }
+            }
+        });
+        StaticSite { port, stop }
+    }
+}
+
+impl Drop for StaticSite {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn serve_file(mut c: TcpStream, web: &Path) {
+    let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = [0u8; 4096];
+    let n = c.read(&mut buf).unwrap_or(0);
+    let req = String::from_utf8_lossy(&buf[..n]);
+    let path = req.split_whitespace().nth(1).unwrap_or("/");
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let path = if path == "/" { "/index.html" } else { path };
+    let file = (!path.contains(".."))
+        .then(|| std::fs::read(web.join(path.trim_start_matches('/'))).ok())
+        .flatten();
+    let (status, body) = match file {
+        Some(b) => ("200 OK", b),
+        None => ("404 Not Found", b"not found".to_vec()),
+    };
+    let ctype = match path.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("css") => "text/css",
+        Some("wasm") => "application/wasm",
+        Some("svg") => "image/svg+xml",
+        _ => "text/plain",
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = c.write_all(head.as_bytes());
+    let _ = c.write_all(&body);
+}
+
+/// An SMTP server that greets, answers EHLO and QUIT: what a submission
+/// server looks like to the probe. Stops when dropped.
+pub struct FakeSmtp {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+}
+
+impl FakeSmtp {
+    /// Listens on `ip:port` (a mail port on a private loopback address:
+    /// binding below 1024 needs root, which the test machines have).
+    pub fn start(ip: Ipv4Addr, port: u16, name: &'static str) -> FakeSmtp {
+        let listener = TcpListener::bind((ip, port))
+            .unwrap_or_else(|e| panic!("cannot listen on {ip}:{port} for a fake mail server: {e} (the browser tests bind mail ports on 127.0.0.0/8 and need root)"));
+        let addr = listener.local_addr().expect("addr");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::Relaxed) {
+                    break;
+                }
+                if let Ok(c) = conn {
+                    std::thread::spawn(move || smtp_session(c, name));
+                }
+            }
+        });
+        FakeSmtp { addr, stop }
+    }
+}
+
+impl Drop for FakeSmtp {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn smtp_session(c: TcpStream, name: &str) {
+    let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
+    let Ok(mut w) = c.try_clone() else { return };
+    let _ = write!(w, "220 {name} ESMTP fake ready\r\n");
+    for line in BufReader::new(c).lines().map_while(Result::ok) {
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let reply = match verb.as_str() {
+            "EHLO" => format!("250-{name}\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n"),
+            "HELO" => format!("250 {name}\r\n"),
+            "QUIT" => {
+                let _ = write!(w, "221 2.0.0 bye\r\n");
+                return;
+            }
+            _ => "502 5.5.2 not implemented\r\n".to_string(),
+        };
+        if w.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
