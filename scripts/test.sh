@@ -10,4 +10,15 @@ setup_rust
 step "format" cargo fmt --all -- --check
 step "clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "shared builds for wasm32 (no I/O)" cargo check -p mailport-shared --target wasm32-unknown-unknown
+# The page: a real browser, the wasm-bindgen CLI of the version in Cargo.lock
+# (installed without --locked: its own lockfile wants crates the registry
+# lacks), the page built into web/pkg before the agent embeds web/.
+step "chromium and chromedriver" apt_need chromium chromium chromedriver chromium-driver
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, "", $0); print; exit}' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $wasm_bindgen_version\$"; then
+    step "wasm-bindgen-cli $wasm_bindgen_version" cargo install wasm-bindgen-cli --version "=$wasm_bindgen_version"
+fi
+step "build the page" bash scripts/build-web.sh
+step "build the agent (embeds the page)" cargo build -p mailport
+step "the page in a real browser" cargo test -p mailport-e2e
 step "unit and integration tests" cargo test --workspace
