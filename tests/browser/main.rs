@@ -202,6 +202,25 @@ async fn check_then_share() {
     assert!(!json.contains("127.88."), "addresses are hidden: {json}");
     let shot = b.screenshot("check-result.png").await;
     eprintln!("screenshot: {}", shot.display());
+    // Phone width: the same page, one column, tables scroll on their own.
+    b.client.set_window_size(390, 844).await.expect("resize");
+    let overflow = b
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(
+        overflow.as_bool(),
+        Some(false),
+        "the page fits a phone's width"
+    );
+    let shot = b
+        .screenshot_at("#verdict-title", "check-result-phone.png")
+        .await;
+    eprintln!("screenshot: {}", shot.display());
     b.close().await;
     drop(agent);
 

@@ -207,6 +207,21 @@ impl Browser {
         path
     }
 
+    /// Saves what the window shows now, scrolled to `css`.
+    pub async fn screenshot_at(&self, css: &str, name: &str) -> PathBuf {
+        let _ = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView();",
+                vec![serde_json::json!(css)],
+            )
+            .await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = artifacts().join(name);
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
     /// Ends the session.
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
