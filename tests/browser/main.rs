@@ -6,6 +6,9 @@
 //!   call for, and makes a share link that opens in a fresh profile with no
 //!   agent running.
 //! - `no_agent_shows_install_panel`: a copy of the page with nobody behind it.
+//! - `other_origin_connects_on_click`: a copy of the page on another origin
+//!   (like the public page) waits for a click, then calls the agent
+//!   cross-origin (CORS, bearer token from the fragment).
 //! - `broken_share_link_explains`: a cut-off link on a phone-width screen.
 //!
 //! Skipped with a message when chromedriver is missing, unless CI is set.
@@ -37,7 +40,7 @@ async fn check_then_share() {
     }
     let [mx1, mx2, sub] = fake_ips();
     let _submission = FakeSmtp::start(sub, 587, "submission.fake.test");
-    let agent = Agent::start();
+    let agent = Agent::start(&[]);
     let url = format!(
         "{}&targets={mx1}%20mx,{mx2}%20mx,{sub}%20submission&ports=25,587&families=4",
         agent.url
@@ -225,7 +228,7 @@ async fn check_then_share() {
     drop(agent);
 
     // A fresh profile, no agent anywhere: the link shows the same verdict.
-    let site = StaticSite::start();
+    let site = StaticSite::start(Ipv4Addr::LOCALHOST);
     let b = Browser::start(1000, 900).await;
     b.client
         .goto(&format!("http://127.0.0.1:{}/#{fragment}", site.port))
@@ -250,7 +253,7 @@ async fn no_agent_shows_install_panel() {
     if !browser_available("no_agent_shows_install_panel") {
         return;
     }
-    let site = StaticSite::start();
+    let site = StaticSite::start(Ipv4Addr::LOCALHOST);
     let nobody = free_port();
     let b = Browser::start(1000, 900).await;
     b.client
@@ -279,7 +282,7 @@ async fn broken_share_link_explains() {
     if !browser_available("broken_share_link_explains") {
         return;
     }
-    let site = StaticSite::start();
+    let site = StaticSite::start(Ipv4Addr::LOCALHOST);
     let b = Browser::start(390, 800).await;
     b.client
         .goto(&format!("http://127.0.0.1:{}/#r=1.eJyrVkrOz0", site.port))
@@ -292,5 +295,54 @@ async fn broken_share_link_explains() {
     );
     let shot = b.screenshot("broken-link-phone.png").await;
     eprintln!("screenshot: {}", shot.display());
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_origin_connects_on_click() {
+    if !browser_available("other_origin_connects_on_click") {
+        return;
+    }
+    let [_, _, sub] = fake_ips();
+    let sub = Ipv4Addr::new(sub.octets()[0], sub.octets()[1], sub.octets()[2], 4);
+    let _submission = FakeSmtp::start(sub, 587, "relay.fake.test");
+    let site = StaticSite::start(Ipv4Addr::new(127, 0, 0, 2));
+    let origin = format!("http://{}:{}", site.ip, site.port);
+    let agent = Agent::start(&["--allow-origin", &origin]);
+    let (agent_base, token) = agent
+        .url
+        .split_once("/#token=")
+        .expect("the agent's URL carries its token");
+    let agent_port = agent_base.rsplit(':').next().expect("port");
+    let b = Browser::start(1000, 900).await;
+    b.client
+        .goto(&format!(
+            "{origin}/#agent={agent_port}&token={token}&targets={sub}%20submission&ports=587&families=4"
+        ))
+        .await
+        .expect("open the other copy");
+    // No request before a click: Chrome grants loopback access on a gesture.
+    let connect = b.wait_for("#connect", 20).await;
+    assert_eq!(b.text("#agent-status").await, "");
+    connect.click().await.expect("click connect");
+    b.wait_text("#agent-status", 20, |t| {
+        t.contains(&format!(
+            "Connected to the mailport agent {} at http://127.0.0.1:{agent_port}",
+            env!("CARGO_PKG_VERSION")
+        ))
+    })
+    .await;
+    b.client
+        .find(Locator::Css("#run"))
+        .await
+        .expect("run button")
+        .click()
+        .await
+        .expect("click run");
+    let headline = b.wait_text("#headline", 60, |t| !t.is_empty()).await;
+    assert_eq!(
+        headline,
+        "Port 25 was not tested. Submission port 587 is open."
+    );
     b.close().await;
 }

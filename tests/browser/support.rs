@@ -260,9 +260,10 @@ pub struct Agent {
 impl Agent {
     /// `mailport serve --no-open --port 0 --allow-private`, waiting for the
     /// line with the page URL.
-    pub fn start() -> Agent {
+    pub fn start(extra: &[&str]) -> Agent {
         let mut child = Command::new(agent_binary())
             .args(["serve", "--no-open", "--port", "0", "--allow-private"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -288,13 +289,16 @@ impl Agent {
 /// A static copy of `web/` on 127.0.0.1: the page with no agent behind it,
 /// like the public copy.
 pub struct StaticSite {
+    pub ip: Ipv4Addr,
     pub port: u16,
     stop: Arc<AtomicBool>,
 }
 
 impl StaticSite {
-    pub fn start() -> StaticSite {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind static site");
+    /// Serves on `ip` (another loopback address than 127.0.0.1 makes the
+    /// page a different origin than the agent, like the public copy).
+    pub fn start(ip: Ipv4Addr) -> StaticSite {
+        let listener = TcpListener::bind((ip, 0)).expect("bind static site");
         let port = listener.local_addr().expect("addr").port();
         let stop = Arc::new(AtomicBool::new(false));
         let web = root().join("web");
@@ -310,14 +314,14 @@ impl StaticSite {
                 }
             }
         });
-        StaticSite { port, stop }
+        StaticSite { ip, port, stop }
     }
 }
 
 impl Drop for StaticSite {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        let _ = TcpStream::connect((self.ip, self.port));
     }
 }
 
