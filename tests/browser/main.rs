@@ -39,6 +39,18 @@ async fn check_then_share() {
         return;
     }
     let [mx1, mx2, sub] = fake_ips();
+    for mx in [mx1, mx2] {
+        // The scenario needs port 25 closed there; a local MTA listening on
+        // every address would answer instead.
+        let probe = std::net::TcpStream::connect_timeout(
+            &std::net::SocketAddr::from((mx, 25)),
+            std::time::Duration::from_secs(2),
+        );
+        assert!(
+            probe.is_err(),
+            "something listens on {mx}:25 (a mail server bound to all addresses?): this test needs port 25 closed on 127.88.0.0/16"
+        );
+    }
     let _submission = FakeSmtp::start(sub, 587, "submission.fake.test");
     let agent = Agent::start(&[]);
     let url = format!(
