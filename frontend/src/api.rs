@@ -9,7 +9,7 @@ use mailport_shared::{CheckEvent, CheckOptions};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, RequestInit, RequestMode, Response};
+use web_sys::{AbortSignal, ReadableStreamDefaultReader, RequestInit, RequestMode, Response};
 
 /// Why a call failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +61,7 @@ async fn request(
     token: Option<&str>,
     body: Option<String>,
     cross_origin: bool,
+    signal: Option<&AbortSignal>,
 ) -> Result<Response, ApiFailure> {
     let window = web_sys::window().ok_or_else(|| ApiFailure::Network("no window".into()))?;
     let init = RequestInit::new();
@@ -76,6 +77,9 @@ async fn request(
         init.set_body(&JsValue::from_str(&b));
     }
     init.set_headers(&headers);
+    if let Some(signal) = signal {
+        init.set_signal(Some(signal));
+    }
     if cross_origin {
         // Not in web-sys yet: Chrome 142+ wants it for public → loopback.
         let _ = Reflect::set(&init, &"targetAddressSpace".into(), &"loopback".into());
@@ -126,6 +130,7 @@ pub async fn health(base: &str, cross_origin: bool) -> Result<Health, ApiFailure
         None,
         None,
         cross_origin,
+        None,
     )
     .await?;
     json(resp).await
@@ -133,7 +138,7 @@ pub async fn health(base: &str, cross_origin: bool) -> Result<Health, ApiFailure
 
 /// `GET /v1/pair`: the token, for a page served by the agent itself.
 pub async fn pair(base: &str) -> Result<String, ApiFailure> {
-    let resp = request(&format!("{base}/v1/pair"), "GET", None, None, false).await?;
+    let resp = request(&format!("{base}/v1/pair"), "GET", None, None, false, None).await?;
     Ok(json::<Pairing>(resp).await?.token)
 }
 
@@ -151,22 +156,25 @@ pub async fn start_check(
         Some(token),
         Some(body),
         cross_origin,
+        None,
     )
     .await?;
     Ok(json::<CheckCreated>(resp).await?.id)
 }
 
 /// `GET /v1/checks/{id}/events`: calls `on_event` for each event as it
-/// arrives, until `done` or `failed` or the end of the stream.
+/// arrives, until `done` or `failed` or the end of the stream. Aborting
+/// `signal` closes the stream, which makes the agent cancel the check.
 pub async fn stream_events(
     base: &str,
     token: &str,
     id: &str,
     cross_origin: bool,
+    signal: &AbortSignal,
     on_event: impl Fn(CheckEvent),
 ) -> Result<(), ApiFailure> {
     let url = format!("{base}/v1/checks/{id}/events");
-    let resp = request(&url, "GET", Some(token), None, cross_origin).await?;
+    let resp = request(&url, "GET", Some(token), None, cross_origin, Some(signal)).await?;
     let body = resp
         .body()
         .ok_or_else(|| ApiFailure::Malformed("no event stream".into()))?;

@@ -121,13 +121,14 @@ async fn detect(
     });
 }
 
-/// Posts the check and follows its events to the end.
+/// Posts the check and follows its events to the end, or until `abort`.
 async fn run_check(
     dispatch: UseReducerDispatcher<State>,
     base: String,
     token: String,
     options: mailport_shared::CheckOptions,
     cross_origin: bool,
+    abort: web_sys::AbortController,
 ) {
     dispatch.dispatch(Action::Starting);
     let id = match api::start_check(&base, &token, &options, cross_origin).await {
@@ -135,9 +136,14 @@ async fn run_check(
         Err(e) => return dispatch.dispatch(Action::Failed(e.message())),
     };
     let d = dispatch.clone();
-    let streamed = api::stream_events(&base, &token, &id, cross_origin, move |ev| {
-        d.dispatch(Action::Event(Box::new(ev)))
-    })
+    let streamed = api::stream_events(
+        &base,
+        &token,
+        &id,
+        cross_origin,
+        &abort.signal(),
+        move |ev| d.dispatch(Action::Event(Box::new(ev))),
+    )
     .await;
     if let Err(e) = streamed {
         dispatch.dispatch(Action::Failed(e.message()));
@@ -180,8 +186,21 @@ pub fn app() -> Html {
         });
     }
 
+    // The running check's abort switch: the Stop button pulls it.
+    let abort = use_mut_ref(|| None::<web_sys::AbortController>);
+    let on_stop = {
+        let abort = abort.clone();
+        let dispatch = state.dispatcher();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(a) = abort.borrow_mut().take() {
+                dispatch.dispatch(Action::Stopped);
+                a.abort();
+            }
+        })
+    };
     let on_submit = {
         let state = state.clone();
+        let abort = abort.clone();
         Callback::from(move |()| {
             if state.busy() {
                 return;
@@ -203,12 +222,19 @@ pub fn app() -> Html {
                     "This page is not paired with the agent: open the address the agent printed when it started (it ends with #token=…).".into(),
                 ));
             };
+            let Ok(controller) = web_sys::AbortController::new() else {
+                return state.dispatch(Action::Failed(
+                    "This browser cannot run the check (no AbortController).".into(),
+                ));
+            };
+            *abort.borrow_mut() = Some(controller.clone());
             spawn_local(run_check(
                 state.dispatcher(),
                 base.clone(),
                 token,
                 options,
                 !same_origin,
+                controller,
             ));
         })
     };
@@ -216,11 +242,13 @@ pub fn app() -> Html {
         let d = state.dispatcher();
         Callback::from(move |a: Action| d.dispatch(a))
     };
-    let on_copy = Callback::from(|text: String| {
-        spawn_local(async move {
-            let _ = api::copy(&text).await;
+    let on_copy = {
+        let d = state.dispatcher();
+        Callback::from(move |text: String| {
+            let d = d.clone();
+            spawn_local(async move { d.dispatch(Action::Copied(api::copy(&text).await)) })
         })
-    });
+    };
 
     let body = match &state.shared {
         Some(Shared::Report(report)) => html! {
@@ -255,6 +283,12 @@ pub fn app() -> Html {
                 if let Run::Starting = state.run {
                     <p class="progress" aria-live="polite">{ "Starting the check (looking up the servers)…" }</p>
                 }
+                if state.busy() {
+                    <button id="stop" type="button" onclick={on_stop}>{ "Stop the check" }</button>
+                }
+                if let Run::Stopped = state.run {
+                    <p id="run-stopped" class="note" role="status">{ "You stopped the check; the agent cancelled the probes still running." }</p>
+                }
                 if let Some(c) = &state.conclusion {
                     <VerdictView conclusion={c.clone()} />
                 }
@@ -263,7 +297,8 @@ pub fn app() -> Html {
                 }
                 if let Some(r) = &state.report {
                     <SharePanel report={(**r).clone()} redact={state.redact}
-                        page_url={browser.location.page_url.clone()} dispatch={dispatch_cb} on_copy={on_copy} />
+                        page_url={browser.location.page_url.clone()} copied={state.copied}
+                        dispatch={dispatch_cb} on_copy={on_copy} />
                 }
             </>
         },

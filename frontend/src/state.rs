@@ -498,6 +498,8 @@ pub enum Run {
     Done,
     /// It could not run, in words.
     Failed(String),
+    /// The user stopped it (closing the stream cancels every probe).
+    Stopped,
 }
 
 /// A shared result opened from a link.
@@ -532,6 +534,8 @@ pub struct State {
     pub shared: Option<Shared>,
     /// What to hide in share links.
     pub redact: RedactOptions,
+    /// The last copy to the clipboard: did it work?
+    pub copied: Option<bool>,
 }
 
 impl State {
@@ -564,6 +568,7 @@ impl State {
                 ip: true,
                 hosts: false,
             },
+            copied: None,
         }
     }
 
@@ -621,6 +626,10 @@ pub enum Action {
     Failed(String),
     /// What to hide in share links.
     Redact(RedactOptions),
+    /// The user stopped the check.
+    Stopped,
+    /// A link was copied (or the browser refused).
+    Copied(bool),
 }
 
 impl Reducible for State {
@@ -684,14 +693,33 @@ impl State {
                 self.grid = Grid::default();
                 self.conclusion = None;
                 self.report = None;
+                self.copied = None;
             }
             Action::Event(ev) => self.event(*ev),
-            Action::Failed(msg) => self.run = Run::Failed(msg),
-            Action::Redact(r) => self.redact = r,
+            Action::Failed(msg) => {
+                // A stream that breaks because the user stopped it is not
+                // a failure to report.
+                if self.run != Run::Stopped {
+                    self.run = Run::Failed(msg)
+                }
+            }
+            Action::Stopped => {
+                if self.busy() {
+                    self.run = Run::Stopped
+                }
+            }
+            Action::Redact(r) => {
+                self.redact = r;
+                self.copied = None;
+            }
+            Action::Copied(ok) => self.copied = Some(ok),
         }
     }
 
     fn event(&mut self, ev: CheckEvent) {
+        if self.run == Run::Stopped {
+            return;
+        }
         match ev {
             CheckEvent::Started { planned } => {
                 self.grid = Grid::planned(planned);
@@ -964,6 +992,32 @@ mod tests {
             message: "another check is running".into(),
         })));
         assert_eq!(s.run, Run::Failed("another check is running".into()));
+    }
+
+    #[test]
+    fn stopping_a_check() {
+        let mut s = State::new(
+            loc("http://127.0.0.1:7525", "127.0.0.1"),
+            &Fragment::default(),
+            None,
+        );
+        s.apply(Action::Stopped);
+        assert_eq!(s.run, Run::Idle, "nothing to stop");
+        s.apply(Action::Starting);
+        s.apply(Action::Stopped);
+        assert_eq!(s.run, Run::Stopped);
+        assert!(!s.busy());
+        // The aborted stream's error and late events change nothing.
+        s.apply(Action::Failed("The user aborted a request.".into()));
+        s.apply(Action::Event(Box::new(CheckEvent::Started {
+            planned: vec![spec("a.example", 25, Family::Ipv4)],
+        })));
+        assert_eq!(s.run, Run::Stopped);
+        assert!(s.grid.cells.is_empty());
+        s.apply(Action::Copied(true));
+        assert_eq!(s.copied, Some(true));
+        s.apply(Action::Redact(RedactOptions::default()));
+        assert_eq!(s.copied, None, "a new link is not copied yet");
     }
 
     #[test]

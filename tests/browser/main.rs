@@ -9,6 +9,8 @@
 //! - `other_origin_connects_on_click`: a copy of the page on another origin
 //!   (like the public page) waits for a click, then calls the agent
 //!   cross-origin (CORS, bearer token from the fragment).
+//! - `stopping_cancels_the_check`: Stop closes the stream, the agent cancels
+//!   the check and at once accepts a new one.
 //! - `broken_share_link_explains`: a cut-off link on a phone-width screen.
 //!
 //! Skipped with a message when chromedriver is missing, unless CI is set.
@@ -356,5 +358,42 @@ async fn other_origin_connects_on_click() {
         headline,
         "Port 25 was not tested. Submission port 587 is open."
     );
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_cancels_the_check() {
+    if !browser_available("stopping_cancels_the_check") {
+        return;
+    }
+    let [a, ..] = fake_ips();
+    let tarpit = Ipv4Addr::new(a.octets()[0], a.octets()[1], a.octets()[2], 5);
+    let _tarpit = FakeSmtp::silent(tarpit, 587);
+    let agent = Agent::start(&[]);
+    let b = Browser::start(1000, 900).await;
+    b.client
+        .goto(&format!(
+            "{}&targets={tarpit}%20submission&ports=587&families=4",
+            agent.url
+        ))
+        .await
+        .expect("open the agent's page");
+    b.wait_text("#agent-status", 20, |t| t.contains("Connected"))
+        .await;
+    for round in 1..=2 {
+        b.wait_for("#run:not([disabled])", 10)
+            .await
+            .click()
+            .await
+            .expect("run");
+        // The tarpit keeps the probe waiting for a greeting (8 s by default).
+        b.wait_text("#progress", 10, |t| t.starts_with("Testing… 0 of 1"))
+            .await;
+        b.wait_for("#stop", 5).await.click().await.expect("stop");
+        let stopped = b.wait_text("#run-stopped", 5, |t| !t.is_empty()).await;
+        assert!(stopped.starts_with("You stopped the check"), "{stopped}");
+        assert_eq!(b.text("#run-error").await, "", "round {round}: no error");
+        assert_eq!(b.text("#headline").await, "", "no verdict after a stop");
+    }
     b.close().await;
 }

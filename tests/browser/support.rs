@@ -370,6 +370,16 @@ impl FakeSmtp {
     /// Listens on `ip:port` (a mail port on a private loopback address:
     /// binding below 1024 needs root, which the test machines have).
     pub fn start(ip: Ipv4Addr, port: u16, name: &'static str) -> FakeSmtp {
+        FakeSmtp::serve(ip, port, name, false)
+    }
+
+    /// A tarpit: accepts and never says a word (holds each connection for
+    /// up to a minute).
+    pub fn silent(ip: Ipv4Addr, port: u16) -> FakeSmtp {
+        FakeSmtp::serve(ip, port, "", true)
+    }
+
+    fn serve(ip: Ipv4Addr, port: u16, name: &'static str, silent: bool) -> FakeSmtp {
         let listener = TcpListener::bind((ip, port))
             .unwrap_or_else(|e| panic!("cannot listen on {ip}:{port} for a fake mail server: {e} (the browser tests bind mail ports on 127.0.0.0/8 and need root)"));
         let addr = listener.local_addr().expect("addr");
@@ -381,7 +391,14 @@ impl FakeSmtp {
                     break;
                 }
                 if let Ok(c) = conn {
-                    std::thread::spawn(move || smtp_session(c, name));
+                    std::thread::spawn(move || {
+                        if silent {
+                            let _ = c.set_read_timeout(Some(Duration::from_secs(60)));
+                            let _ = (&c).read(&mut [0u8; 64]);
+                        } else {
+                            smtp_session(c, name)
+                        }
+                    });
                 }
             }
         });

@@ -17,6 +17,8 @@ pub struct Props {
     pub redact: RedactOptions,
     /// This page's URL without fragment.
     pub page_url: AttrValue,
+    /// The last copy: did it work?
+    pub copied: Option<bool>,
     /// Redaction changes.
     pub dispatch: Callback<Action>,
     /// Copy text to the clipboard.
@@ -56,6 +58,11 @@ pub fn share_panel(props: &Props) -> Html {
                 <input id="share-link" type="text" readonly=true value={public.clone()} />
                 <button type="button" onclick={copy(public)}>{ "Copy" }</button>
             </div>
+            <p id="copy-status" class="note" role="status">{ match props.copied {
+                Some(true) => "Copied to the clipboard.",
+                Some(false) => "The browser did not allow copying: select the link and copy it by hand.",
+                None => "",
+            } }</p>
             <details>
                 <summary>{ "Link to this copy of the page instead" }</summary>
                 <div class="copy-row">
