@@ -11,6 +11,11 @@
 //! - [`dns`]: A/AAAA and MX lookups with configurable nameservers.
 //! - [`guard`]: which addresses may be probed at all.
 //! - [`cli`] and [`term`]: the `mailport check` terminal mode.
+//!
+//! Tests run against fake servers on loopback through a mapping
+//! [`probe::Dialer`] (`agent/tests/`). The speed and memory figures come
+//! from `cargo run --release -p mailport --example bench`: a full check of
+//! 40 probes, half of them silent, should last about one greeting timeout.
 #![deny(missing_docs)]
 
 pub mod cli;
