@@ -253,6 +253,10 @@ async fn show_progress(mut rx: tokio::sync::mpsc::Receiver<CheckEvent>, show: bo
     let mut planned = 0usize;
     let mut done = 0usize;
     let mut err = std::io::stderr();
+    if show {
+        let _ = write!(err, "resolving…");
+        let _ = err.flush();
+    }
     while let Some(event) = rx.recv().await {
         match event {
             CheckEvent::Started { planned: p } => planned = p.len(),

@@ -802,3 +802,48 @@ async fn slow_and_idle_clients_do_not_take_the_agent_down() {
         tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut buf)).await;
     assert!(read.is_ok(), "a slow client must be cut off");
 }
+
+/// An engine that fails without a word: the API must still end the stream.
+struct Failing;
+
+impl Checker for Failing {
+    fn check(
+        &self,
+        _options: CheckOptions,
+        _events: mpsc::Sender<CheckEvent>,
+    ) -> BoxFuture<'static, Result<Report, CheckFailure>> {
+        Box::pin(async {
+            Err(CheckFailure {
+                code: "check_failed",
+                message: "the resolver could not start".into(),
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_failed_check_ends_its_stream_with_failed() {
+    let a = start_agent(Arc::new(Failing), AgentOptions::default()).await;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    let events = es.collect().await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event, "failed");
+    assert_eq!(events[0].data["code"], "check_failed");
+    assert_eq!(events[0].data["message"], "the resolver could not start");
+    let r = Req::get(&format!("/v1/checks/{id}"))
+        .page_action()
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code(), "check_failed");
+}

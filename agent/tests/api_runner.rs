@@ -2,6 +2,7 @@
 //! streamed over SSE, and the private-address refusal as the page sees it.
 
 mod common;
+mod util;
 
 use common::*;
 use mailport::api::EngineChecker;
@@ -242,4 +243,59 @@ async fn closing_the_page_stops_the_probes() {
         .send(port)
         .await;
     assert_eq!(r.code(), "cancelled");
+}
+
+/// A domain whose MX resolves to loopback, through the agent's `--dns`.
+async fn domain_check(allow_private: bool) -> (Vec<Sse>, usize) {
+    let mut zone = util::dns::Zone::new();
+    zone.mx("example.test", 10, "mx1.example.test")
+        .addr("mx1.example.test", "127.0.0.2");
+    let dns = util::dns::serve(zone).await;
+    let smtp = fake_smtp().await;
+    let d = util::MapDialer::new();
+    d.map("127.0.0.2", 25, smtp);
+    let env = util::env_builder(&d, None)
+        .nameservers(vec![dns])
+        .allow_private(allow_private)
+        .build()
+        .expect("env");
+    let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
+    let body = r#"{"domain":"example.test","ports":[25],"families":{"ipv4":true,"ipv6":false},
+        "connect_timeout_ms":500,"greeting_timeout_ms":2000,"tls":false}"#;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(body)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201);
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    let events = es.collect().await;
+    (events, d.connects())
+}
+
+#[tokio::test]
+async fn a_name_resolving_to_loopback_is_refused_unless_allowed() {
+    let (events, connects) = domain_check(false).await;
+    let mx: Vec<_> = events
+        .iter()
+        .filter(|e| e.event == "probe" && e.data["result"]["host"] == "mx1.example.test")
+        .collect();
+    assert_eq!(mx.len(), 1, "{events:?}");
+    let outcome = &mx[0].data["result"]["outcome"];
+    assert_eq!(outcome["kind"], "dns_failed", "{outcome}");
+    assert_eq!(outcome["reason"]["kind"], "forbidden", "{outcome}");
+    assert_eq!(connects, 0, "a forbidden address is never dialled");
+
+    // The same check with --allow-private reaches the fake behind the name.
+    let (events, connects) = domain_check(true).await;
+    let mx = events
+        .iter()
+        .find(|e| e.event == "probe" && e.data["result"]["host"] == "mx1.example.test")
+        .expect("the MX probe");
+    assert_eq!(mx.data["result"]["outcome"]["kind"], "banner");
+    assert!(connects >= 1);
 }

@@ -163,46 +163,33 @@ impl Check {
         self.changed.send_replace(n);
     }
 
-    /// Ends the check (first caller wins): records the final status and, when
-    /// the engine did not send one, the final event.
-    fn finish(&self, status: Status) -> bool {
+    /// Ends a check the engine did not end itself (first caller wins):
+    /// records the final status and its final event.
+    fn finish(&self, status: Status) {
         let mut inner = self.lock();
         if !matches!(inner.status, Status::Running) {
-            return false;
+            return;
         }
-        let last_is_final = inner
-            .events
-            .last()
-            .is_some_and(|e| matches!(e.name, "done" | "failed"));
-        match &status {
-            Status::Done(report) if !last_is_final => Self::push(
-                &mut inner,
-                &CheckEvent::Done {
-                    report: Box::new((**report).clone()),
-                },
-            ),
-            Status::Failed(f) => Self::push(
-                &mut inner,
-                &CheckEvent::Failed {
-                    code: f.code.clone(),
-                    message: f.message.clone(),
-                },
-            ),
-            Status::Cancelled => Self::push(
-                &mut inner,
-                &CheckEvent::Failed {
-                    code: CANCELLED.to_string(),
-                    message: "the check was cancelled: its page went away".to_string(),
-                },
-            ),
-            _ => {}
-        }
+        let last = match &status {
+            Status::Running => return,
+            Status::Done(report) => CheckEvent::Done {
+                report: Box::new((**report).clone()),
+            },
+            Status::Failed(f) => CheckEvent::Failed {
+                code: f.code.clone(),
+                message: f.message.clone(),
+            },
+            Status::Cancelled => CheckEvent::Failed {
+                code: CANCELLED.to_string(),
+                message: "the check was cancelled: its page went away".to_string(),
+            },
+        };
+        Self::push(&mut inner, &last);
         inner.status = status;
         inner.abort = None;
         let n = inner.events.len();
         drop(inner);
         self.changed.send_replace(n);
-        true
     }
 
     /// Follows the check's events from the first one.
