@@ -9,8 +9,9 @@
 //! - `other_origin_connects_on_click`: a copy of the page on another origin
 //!   (like the public page) waits for a click, then calls the agent
 //!   cross-origin (CORS, bearer token from the fragment).
-//! - `stopping_cancels_the_check`: Stop closes the stream, the agent cancels
-//!   the check and at once accepts a new one.
+//! - `stopping_cancels_the_check`: the agent's page pairs itself without a
+//!   token in its address; Stop closes the stream, the agent cancels the
+//!   check and at once accepts a new one.
 //! - `broken_share_link_explains`: a cut-off link on a phone-width screen.
 //!
 //! Skipped with a message when chromedriver is missing, unless CI is set.
@@ -371,15 +372,21 @@ async fn stopping_cancels_the_check() {
     let _tarpit = FakeSmtp::silent(tarpit, 587);
     let agent = Agent::start(&[]);
     let b = Browser::start(1000, 900).await;
+    // Without the token in the address: the agent's own page pairs itself
+    // through /v1/pair.
+    let (base, _token) = agent.url.split_once("#token=").expect("token in URL");
     b.client
         .goto(&format!(
-            "{}&targets={tarpit}%20submission&ports=587&families=4",
-            agent.url
+            "{base}#targets={tarpit}%20submission&ports=587&families=4"
         ))
         .await
         .expect("open the agent's page");
     b.wait_text("#agent-status", 20, |t| t.contains("Connected"))
         .await;
+    assert!(
+        !b.text("#agent").await.contains("not paired"),
+        "paired through /v1/pair"
+    );
     for round in 1..=2 {
         b.wait_for("#run:not([disabled])", 10)
             .await
