@@ -158,11 +158,13 @@ fn provider_relay(
         why.push('.');
     }
     why.push_str(" Its relay delivers your mail on 25 from its own servers.");
-    if !open.is_empty() {
-        why.push_str(&format!(
-            " Port {} is open here.",
+    match open.len() {
+        0 => {}
+        1 => why.push_str(&format!(" Port {} is open here.", open[0])),
+        _ => why.push_str(&format!(
+            " Ports {} are open here.",
             or_list(&open).replace(" or ", " and ")
-        ));
+        )),
     }
     if !blocked.is_empty() {
         why.push_str(&format!(
