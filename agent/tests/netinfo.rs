@@ -7,6 +7,8 @@
 //! 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) used as data only; the
 //! only thing the tests talk to is 127.0.0.1.
 
+mod util;
+
 use hickory_resolver::proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_resolver::proto::rr::rdata::{A, AAAA, PTR, TXT};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
@@ -595,4 +597,163 @@ async fn report_json_without_network_still_parses() {
     let json = serde_json::to_string(&facts).expect("json");
     let back: NetworkFacts = serde_json::from_str(&json).expect("parse");
     assert_eq!(back, facts);
+}
+
+/// Runs a whole check (probes against loopback fakes, netinfo against the
+/// fake DNS) and returns the report with every event.
+async fn run_check(
+    env: &mailport::Env,
+    targets: Vec<mailport_shared::Target>,
+    ports: &[u16],
+) -> (mailport_shared::Report, Vec<mailport_shared::CheckEvent>) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let collect = tokio::spawn(async move {
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            events.push(e);
+        }
+        events
+    });
+    let options = mailport_shared::CheckOptions {
+        targets,
+        ports: ports.to_vec(),
+        families: mailport_shared::options::Families {
+            ipv4: true,
+            ipv6: false,
+        },
+        connect_timeout_ms: 400,
+        greeting_timeout_ms: 1000,
+        ..Default::default()
+    };
+    let report = tokio::time::timeout(
+        Duration::from_secs(20),
+        mailport::runner::run(options, env, tx),
+    )
+    .await
+    .expect("a check must never hang")
+    .expect("valid options");
+    (report, collect.await.expect("collector"))
+}
+
+#[tokio::test]
+async fn a_check_on_a_comcast_line_names_comcast_in_report_terminal_and_advice() {
+    use mailport_shared::{Role, Target};
+    let dns = FakeDns::start(comcast_zone().0, false).await;
+    let smtp = util::start(util::Behaviour::smtp("220 submit.test ESMTP")).await;
+    let d = util::MapDialer::new();
+    d.blackhole("127.0.0.2", 25)
+        .blackhole("127.0.0.3", 25)
+        .map("127.0.0.4", 587, smtp.addr)
+        .map("127.0.0.4", 465, smtp.addr);
+    let env = util::env_builder(&d, None)
+        .netinfo(Some(cfg(dns.addr)))
+        .build()
+        .expect("env");
+    let targets = vec![
+        Target::new("127.0.0.2", Role::RecipientMx),
+        Target::new("127.0.0.3", Role::RecipientMx),
+        Target::new("127.0.0.4", Role::Submission),
+    ];
+    let (report, events) = run_check(&env, targets, &[25, 587]).await;
+
+    assert!(!report.port25_open());
+    let facts = report
+        .network
+        .as_ref()
+        .expect("network facts in the report");
+    assert_eq!(facts.provider().map(|p| p.id), Some("comcast"));
+    assert_eq!(
+        report.advice[0].id,
+        AdviceId::IspRelay,
+        "{:#?}",
+        report.advice
+    );
+    assert!(report.advice[0].title.contains("smtp.comcast.net"));
+    // The live conclusion carried the same network-aware advice.
+    let concluded = events.iter().find_map(|e| match e {
+        mailport_shared::CheckEvent::Concluded { conclusion } => Some(conclusion),
+        _ => None,
+    });
+    assert_eq!(concluded.map(|c| &c.advice), Some(&report.advice));
+
+    let text = mailport::term::render(&report, mailport::term::Style { colour: false });
+    assert!(
+        text.contains("Network: Comcast Xfinity (AS7922, US), residential"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Public address: IPv4 198.51.100.73"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Blocklists: listed on Spamhaus PBL (ISP-maintained)"),
+        "{text}"
+    );
+    assert!(text.contains("smtp.comcast.net"), "{text}");
+
+    // The facts survive the JSON report; an old report without them parses.
+    let json = serde_json::to_string(&report).expect("json");
+    let back: mailport_shared::Report = serde_json::from_str(&json).expect("parse");
+    assert_eq!(back.network, report.network);
+    let mut value: serde_json::Value = serde_json::from_str(&json).expect("value");
+    value.as_object_mut().expect("object").remove("network");
+    let old: mailport_shared::Report = serde_json::from_value(value).expect("old report");
+    assert_eq!(old.network, None);
+}
+
+#[tokio::test]
+async fn a_dead_dns_never_hides_the_probes() {
+    use mailport_shared::{Role, Target};
+    let silent = FakeDns::start(Table::new(), true).await;
+    let smtp = util::start(util::Behaviour::smtp("220 mx.test ESMTP")).await;
+    let d = util::MapDialer::new();
+    d.map("127.0.0.2", 25, smtp.addr);
+    let mut c = cfg(silent.addr);
+    c.budget = Duration::from_millis(800);
+    c.query_timeout = Duration::from_millis(300);
+    let env = util::env_builder(&d, None)
+        .netinfo(Some(c))
+        .build()
+        .expect("env");
+    let (report, _) = run_check(
+        &env,
+        vec![Target::new("127.0.0.2", Role::RecipientMx)],
+        &[25],
+    )
+    .await;
+    assert_eq!(report.probes.len(), 1);
+    assert!(matches!(
+        report.probes[0].outcome,
+        mailport_shared::Outcome::Banner(_)
+    ));
+    let facts = report.network.as_ref().expect("facts, even if empty");
+    assert_eq!(facts.public_ipv4, Fact::TimedOut);
+    assert!(report
+        .advice
+        .iter()
+        .any(|a| a.id == AdviceId::DirectDeliveryOk));
+    let text = mailport::term::render(&report, mailport::term::Style { colour: false });
+    assert!(
+        text.contains("Public address: IPv4 unknown (lookup timed out)"),
+        "{text}"
+    );
+    assert!(!text.contains("Network:"), "{text}");
+}
+
+#[tokio::test]
+async fn without_netinfo_the_report_has_no_network() {
+    use mailport_shared::{Role, Target};
+    let smtp = util::start(util::Behaviour::smtp("220 mx.test ESMTP")).await;
+    let d = util::MapDialer::new();
+    d.map("127.0.0.2", 25, smtp.addr);
+    let env = util::env(&d, None);
+    let (report, _) = run_check(
+        &env,
+        vec![Target::new("127.0.0.2", Role::RecipientMx)],
+        &[25],
+    )
+    .await;
+    assert_eq!(report.network, None);
+    let json = serde_json::to_string(&report).expect("json");
+    assert!(!json.contains("\"network\""), "{json}");
 }

@@ -380,7 +380,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
             Some(p) => add(
                 AdviceId::AskUnblock,
                 format!("Or ask {} to lift the block", p.name),
-                format!("{} (mailport's notes, as of {}.)", p.unblock.trim_end_matches('.'), p.as_of),
+                format!("{}. (From mailport's notes, as of {}.)", p.unblock.trim_end_matches('.'), p.as_of),
             ),
             None => add(
                 AdviceId::AskUnblock,

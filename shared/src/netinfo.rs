@@ -744,6 +744,62 @@ pub fn provider_line(facts: &NetworkFacts) -> Option<String> {
     })
 }
 
+fn address_part<T: fmt::Display>(family: &str, ip: &Fact<T>, ptr: &Fact<Ptr>) -> Option<String> {
+    let text = match ip {
+        Fact::Found { value } => {
+            let rdns = match ptr {
+                Fact::Found { value: p } => {
+                    let mut notes = Vec::new();
+                    if let Some(g) = &p.generic {
+                        notes.push(format!("looks generic: {g}"));
+                    }
+                    if !p.forward_confirmed {
+                        notes.push("does not resolve back".to_string());
+                    }
+                    if notes.is_empty() {
+                        format!(", reverse DNS {}", p.name)
+                    } else {
+                        format!(", reverse DNS {} ({})", p.name, notes.join("; "))
+                    }
+                }
+                Fact::NotFound => ", no reverse DNS name".to_string(),
+                Fact::Skipped { .. } => String::new(),
+                other => format!(", reverse DNS {}", other.state_label()),
+            };
+            format!("{value}{rdns}")
+        }
+        Fact::NotFound => "none".to_string(),
+        Fact::Skipped { .. } => return None,
+        Fact::Disagreement { answers } => {
+            let said: Vec<String> = answers
+                .iter()
+                .map(|w| format!("{} says {}", w.server, w.value))
+                .collect();
+            format!("unknown, the servers disagree ({})", said.join(", "))
+        }
+        Fact::Failed { error } => format!("unknown (lookup failed: {error})"),
+        Fact::TimedOut => "unknown (lookup timed out)".to_string(),
+    };
+    Some(format!("{family} {text}"))
+}
+
+/// "Public address: IPv4 198.51.100.73, reverse DNS c-….comcast.net (looks
+/// generic: …); IPv6 none". `None` when nothing was looked up.
+pub fn address_line(facts: &NetworkFacts) -> Option<String> {
+    let parts: Vec<String> = [
+        address_part("IPv4", &facts.public_ipv4, &facts.reverse_dns_v4),
+        address_part("IPv6", &facts.public_ipv6, &facts.reverse_dns_v6),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!("Public address: {}", parts.join("; ")))
+    }
+}
+
 /// "Blocklists: listed on Spamhaus PBL (ISP-maintained): this address is
 /// meant to send only through its ISP's servers", one clause per list and
 /// address. `None` when no list was asked.

@@ -89,7 +89,7 @@ async fn learn(
 ) -> Fact<IpAddr> {
     if servers.is_empty() {
         return Fact::Skipped {
-            reason: "no public-address server configured".into(),
+            reason: "not checked (no public-address server configured for this family)".into(),
         };
     }
     let mut answers: Vec<Witness<IpAddr>> = Vec::new();
@@ -131,13 +131,16 @@ fn decide(answers: Vec<Witness<IpAddr>>, misses: Vec<(String, Miss)>) -> Fact<Ip
     if misses.iter().all(|(_, m)| timeout(m) || no_route(m)) {
         return Fact::TimedOut;
     }
-    let text: Vec<String> = misses
-        .iter()
-        .map(|(s, m)| match m {
+    let mut text: Vec<String> = Vec::new();
+    for (s, m) in &misses {
+        let line = match m {
             Miss::Query(e) => format!("{s}: {e}"),
             Miss::NoAnswer(why) => format!("{s}: {why}"),
-        })
-        .collect();
+        };
+        if !text.contains(&line) {
+            text.push(line);
+        }
+    }
     Fact::Failed {
         error: text.join("; "),
     }

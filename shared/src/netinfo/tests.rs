@@ -399,3 +399,46 @@ fn provider_and_listings_are_derived_from_facts() {
     assert!(facts.reputation_listings().is_empty());
     assert_eq!(NetworkFacts::default().provider(), None);
 }
+
+#[test]
+fn address_line_states() {
+    let mut facts = comcast_facts();
+    facts.reverse_dns_v4 = Fact::Found {
+        value: Ptr {
+            name: "c-73-1-2-3.hsd1.ca.comcast.net".into(),
+            forward_confirmed: true,
+            generic: Some(GenericSign::EmbeddedAddress),
+        },
+    };
+    facts.public_ipv6 = Fact::NotFound;
+    assert_eq!(
+        address_line(&facts).as_deref(),
+        Some("Public address: IPv4 73.1.2.3, reverse DNS c-73-1-2-3.hsd1.ca.comcast.net (looks generic: it embeds the address's digits); IPv6 none")
+    );
+    facts.reverse_dns_v4 = Fact::NotFound;
+    facts.public_ipv6 = Fact::TimedOut;
+    assert_eq!(
+        address_line(&facts).as_deref(),
+        Some("Public address: IPv4 73.1.2.3, no reverse DNS name; IPv6 unknown (lookup timed out)")
+    );
+    facts.public_ipv4 = Fact::Disagreement {
+        answers: vec![
+            Witness {
+                server: "a".into(),
+                value: v4("192.0.2.1"),
+            },
+            Witness {
+                server: "b".into(),
+                value: v4("192.0.2.2"),
+            },
+        ],
+    };
+    facts.public_ipv6 = Fact::Skipped {
+        reason: "off".into(),
+    };
+    assert_eq!(
+        address_line(&facts).as_deref(),
+        Some("Public address: IPv4 unknown, the servers disagree (a says 192.0.2.1, b says 192.0.2.2)")
+    );
+    assert_eq!(address_line(&NetworkFacts::default()), None);
+}

@@ -1,0 +1,334 @@
+//! The command line: `mailport check` and friends.
+//!
+//! Parsing is strict and every refusal is one line on stderr with exit code
+//! 2; the check itself runs in [`crate::runner`]. Other subcommands
+//! (`serve`, `reflect`) are added to [`Command`] and dispatched in [`run`].
+
+use crate::netinfo::{DnsblZone, MyIpMethod, MyIpServer, NetinfoConfig, ServerAddr};
+use crate::runner::{self, Env, RunError, DEFAULT_CONCURRENCY};
+use crate::term;
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use mailport_shared::options::Families;
+use mailport_shared::validate;
+use mailport_shared::{CheckEvent, CheckOptions, Report, Role, Target};
+use std::io::{IsTerminal, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code: outgoing port 25 works on at least one family.
+pub const EXIT_OPEN: u8 = 0;
+/// Exit code: port 25 is blocked, intercepted, or could not be confirmed.
+pub const EXIT_NOT_OPEN: u8 = 1;
+/// Exit code: bad usage or a setup error; no verdict.
+pub const EXIT_SETUP: u8 = 2;
+
+const EXIT_CODES: &str = "\
+Exit codes (mailport check):
+  0  outgoing port 25 is open on at least one address family
+  1  port 25 is blocked, intercepted, or could not be confirmed
+  2  usage or setup error (bad option, unreadable CA file...)";
+
+/// mailport: which mail ports can this network reach, and what to do about it.
+#[derive(Debug, Parser)]
+#[command(name = "mailport", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe the mail ports from this machine and print a verdict.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+}
+
+/// `mailport check` flags.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Your own mail domain: its MX hosts (and smtp./mail. hosts) are probed.
+    #[arg(long, value_name = "DOMAIN", value_parser = parse_domain)]
+    pub domain: Option<String>,
+    /// A recipient MX host to probe on port 25 (repeatable).
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    pub mx: Vec<String>,
+    /// A submission server to probe on 465/587 (repeatable).
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    pub submission: Vec<String>,
+    /// Any host to probe on every port (repeatable).
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    pub host: Vec<String>,
+    /// Ports to probe, comma-separated.
+    #[arg(long, value_name = "PORTS", value_parser = parse_ports, default_value = "25,26,465,587,2525")]
+    pub ports: PortList,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6_only")]
+    pub ipv4_only: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6_only: bool,
+    /// TCP connect timeout in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 4000)]
+    pub connect_timeout: u32,
+    /// How long to wait for the SMTP greeting, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 8000)]
+    pub greeting_timeout: u32,
+    /// Do not try STARTTLS (port 465 still speaks TLS: it has no plain form).
+    #[arg(long)]
+    pub no_tls: bool,
+    /// Print the report as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// DNS server to use instead of the system's, as IP or IP:PORT (repeatable).
+    #[arg(long, value_name = "IP:PORT", value_parser = parse_dns)]
+    pub dns: Vec<SocketAddr>,
+    /// Allow probing private, loopback and other non-public addresses.
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Probes at once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Also trust the PEM certificates in this file.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not look up the public address, provider, blocklists and reverse DNS.
+    #[arg(long)]
+    pub no_netinfo: bool,
+    /// A server that reports the public address, as [opendns:|google:]IP:PORT
+    /// (repeatable; replaces the defaults; its address family decides which
+    /// public address it reports).
+    #[arg(long, value_name = "[KIND:]IP:PORT", value_parser = parse_myip_server)]
+    pub myip_server: Vec<MyIpServer>,
+    /// Resolver for the provider, blocklist and reverse DNS lookups (repeatable);
+    /// default: the --dns servers, else the system's. Spamhaus refuses public
+    /// resolvers.
+    #[arg(long, value_name = "IP:PORT", value_parser = parse_dns)]
+    pub netinfo_dns: Vec<SocketAddr>,
+    /// Team Cymru IP-to-ASN zone.
+    #[arg(long, value_name = "ZONE", value_parser = parse_domain, default_value = "asn.cymru.com")]
+    pub cymru_zone: String,
+    /// Blocklist zone to ask (repeatable; replaces the default zen.spamhaus.org).
+    #[arg(long, value_name = "ZONE", value_parser = parse_domain)]
+    pub dnsbl_zone: Vec<String>,
+}
+
+fn parse_myip_server(s: &str) -> Result<MyIpServer, String> {
+    let (method, rest) = match s.split_once(':') {
+        Some(("opendns", rest)) => (MyIpMethod::OpenDns, rest),
+        Some(("google", rest)) => (MyIpMethod::GoogleTxt, rest),
+        _ => (MyIpMethod::OpenDns, s),
+    };
+    parse_dns(rest).map(|addr| MyIpServer::at(method, addr))
+}
+
+/// A parsed `--ports` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortList(pub Vec<u16>);
+
+fn parse_ports(s: &str) -> Result<PortList, String> {
+    validate::port_list(s)
+        .map(PortList)
+        .map_err(|e| e.to_string())
+}
+
+fn parse_host(s: &str) -> Result<String, String> {
+    validate::host(s)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_domain(s: &str) -> Result<String, String> {
+    validate::domain(s).map_err(|e| e.to_string())
+}
+
+fn parse_dns(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let bare = s.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("{s:?} is not an IP address or IP:PORT"))
+}
+
+impl CheckArgs {
+    /// The check options these flags ask for (not yet validated).
+    pub fn options(&self) -> CheckOptions {
+        let mut targets = Vec::new();
+        targets.extend(self.mx.iter().map(|h| Target::new(h, Role::RecipientMx)));
+        targets.extend(
+            self.submission
+                .iter()
+                .map(|h| Target::new(h, Role::Submission)),
+        );
+        targets.extend(self.host.iter().map(|h| Target::new(h, Role::Custom)));
+        CheckOptions {
+            domain: self.domain.clone(),
+            targets,
+            ports: self.ports.0.clone(),
+            families: Families {
+                ipv4: !self.ipv6_only,
+                ipv6: !self.ipv4_only,
+            },
+            connect_timeout_ms: self.connect_timeout,
+            greeting_timeout_ms: self.greeting_timeout,
+            tls: !self.no_tls,
+        }
+    }
+
+    /// The agent environment these flags ask for.
+    pub fn env(&self) -> anyhow::Result<Env> {
+        let mut builder = Env::builder()
+            .nameservers(self.dns.clone())
+            .allow_private(self.allow_private)
+            .concurrency(self.concurrency);
+        if let Some(path) = &self.ca_file {
+            builder = builder.ca_file(path)?;
+        }
+        builder = builder.netinfo(self.netinfo());
+        Ok(builder.build()?)
+    }
+}
+
+impl CheckArgs {
+    /// The network-facts configuration these flags ask for; `None` with
+    /// `--no-netinfo`.
+    pub fn netinfo(&self) -> Option<NetinfoConfig> {
+        if self.no_netinfo {
+            return None;
+        }
+        let mut cfg = NetinfoConfig::default();
+        if !self.myip_server.is_empty() {
+            let (v4, v6): (Vec<MyIpServer>, Vec<MyIpServer>) = self
+                .myip_server
+                .iter()
+                .cloned()
+                .partition(|s| matches!(s.server, ServerAddr::Addr(a) if a.is_ipv4()));
+            cfg.myip_v4 = v4;
+            cfg.myip_v6 = v6;
+        }
+        if !self.netinfo_dns.is_empty() {
+            cfg.resolvers = Some(self.netinfo_dns.clone());
+        } else if !self.dns.is_empty() {
+            cfg.resolvers = Some(self.dns.clone());
+        }
+        cfg.cymru_zone = self.cymru_zone.clone();
+        if !self.dnsbl_zone.is_empty() {
+            cfg.dnsbls = self
+                .dnsbl_zone
+                .iter()
+                .map(|z| DnsblZone::from_zone(z))
+                .collect();
+        }
+        Some(cfg)
+    }
+}
+
+/// Parses the command line and runs it; the returned code is the process's.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return Ok(usage_error(&e)),
+    };
+    match cli.command {
+        Some(Command::Check(args)) => check(&args),
+        None => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let _ = cmd.print_help();
+            Ok(ExitCode::from(EXIT_SETUP))
+        }
+    }
+}
+
+/// Help and version go to stdout with 0; anything else is one line on stderr.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: invalid arguments");
+            let line = line.strip_prefix("error: ").unwrap_or(line);
+            eprintln!("mailport: {line} (see mailport check --help)");
+            ExitCode::from(EXIT_SETUP)
+        }
+    }
+}
+
+/// `mailport check`.
+pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let options = args.options();
+    let env = args.env()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let progress = std::io::stderr().is_terminal() && !args.json;
+    let result = runtime.block_on(async {
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let show = tokio::spawn(show_progress(rx, progress));
+        let report = runner::run(options, &env, tx).await;
+        let _ = show.await;
+        report
+    });
+    let report = match result {
+        Ok(r) => r,
+        Err(RunError::Input(e)) => {
+            eprintln!("mailport: {e}");
+            return Ok(ExitCode::from(EXIT_SETUP));
+        }
+    };
+    print_report(&report, args.json)?;
+    Ok(ExitCode::from(if report.port25_open() {
+        EXIT_OPEN
+    } else {
+        EXIT_NOT_OPEN
+    }))
+}
+
+fn print_report(report: &Report, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, report)?;
+        writeln!(out)?;
+    } else {
+        let style = term::Style {
+            colour: std::io::stdout().is_terminal(),
+        };
+        out.write_all(term::render(report, style).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Drains the events; on a terminal, shows "probing 12/40…" on stderr.
+async fn show_progress(mut rx: tokio::sync::mpsc::Receiver<CheckEvent>, show: bool) {
+    let mut planned = 0usize;
+    let mut done = 0usize;
+    let mut err = std::io::stderr();
+    while let Some(event) = rx.recv().await {
+        match event {
+            CheckEvent::Started { planned: p } => planned = p.len(),
+            CheckEvent::Probe { .. } => done += 1,
+            _ => {}
+        }
+        if show {
+            let _ = write!(err, "\r\x1b[Kprobing {done}/{planned}…");
+            let _ = err.flush();
+        }
+    }
+    if show {
+        let _ = write!(err, "\r\x1b[K");
+        let _ = err.flush();
+    }
+}
