@@ -757,3 +757,99 @@ async fn without_netinfo_the_report_has_no_network() {
     let json = serde_json::to_string(&report).expect("json");
     assert!(!json.contains("\"network\""), "{json}");
 }
+
+fn netinfo_flags(args: &[&str]) -> Result<Option<NetinfoConfig>, String> {
+    use clap::Parser;
+    let argv = ["mailport", "check"].iter().chain(args.iter());
+    match mailport::cli::Cli::try_parse_from(argv) {
+        Ok(mailport::cli::Cli {
+            command: Some(mailport::cli::Command::Check(a)),
+        }) => Ok(a.netinfo()),
+        Ok(_) => Err("not a check".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[test]
+fn cli_flags_configure_every_netinfo_server() {
+    use mailport::netinfo::ServerAddr;
+    use mailport_shared::netinfo::DnsblKind;
+
+    assert_eq!(netinfo_flags(&["--no-netinfo"]), Ok(None));
+    let default = netinfo_flags(&[]).expect("parses").expect("on by default");
+    assert_eq!(default, NetinfoConfig::default());
+    assert_eq!(default.resolvers, None, "system resolver by default");
+
+    let c = netinfo_flags(&["--dns", "127.0.0.1:5353"])
+        .expect("parses")
+        .expect("on");
+    assert_eq!(
+        c.resolvers,
+        Some(vec!["127.0.0.1:5353".parse().expect("addr")])
+    );
+    let c = netinfo_flags(&["--dns", "127.0.0.1:5353", "--netinfo-dns", "127.0.0.2"])
+        .expect("parses")
+        .expect("on");
+    assert_eq!(
+        c.resolvers,
+        Some(vec!["127.0.0.2:53".parse().expect("addr")])
+    );
+
+    let c = netinfo_flags(&[
+        "--myip-server",
+        "127.0.0.1:5300",
+        "--myip-server",
+        "google:127.0.0.1:5301",
+        "--myip-server",
+        "opendns:[::1]:5302",
+        "--cymru-zone",
+        "asn.test",
+        "--dnsbl-zone",
+        "b.barracudacentral.org",
+        "--dnsbl-zone",
+        "zen.spamhaus.org",
+    ])
+    .expect("parses")
+    .expect("on");
+    let at = |s: &str| ServerAddr::Addr(s.parse().expect("addr"));
+    assert_eq!(
+        c.myip_v4,
+        vec![
+            MyIpServer {
+                method: MyIpMethod::OpenDns,
+                server: at("127.0.0.1:5300")
+            },
+            MyIpServer {
+                method: MyIpMethod::GoogleTxt,
+                server: at("127.0.0.1:5301")
+            },
+        ]
+    );
+    assert_eq!(
+        c.myip_v6,
+        vec![MyIpServer {
+            method: MyIpMethod::OpenDns,
+            server: at("[::1]:5302")
+        }]
+    );
+    assert_eq!(c.cymru_zone, "asn.test");
+    let kinds: Vec<(String, DnsblKind)> =
+        c.dnsbls.iter().map(|d| (d.zone.clone(), d.kind)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("b.barracudacentral.org".to_string(), DnsblKind::Generic),
+            ("zen.spamhaus.org".to_string(), DnsblKind::SpamhausZen),
+        ]
+    );
+
+    for bad in [
+        &["--myip-server", "nonsense"][..],
+        &["--myip-server", "google:"],
+        &["--cymru-zone", "not a zone"],
+        &["--dnsbl-zone", ""],
+        &["--netinfo-dns", "resolver.example"],
+    ] {
+        assert!(netinfo_flags(bad).is_err(), "{bad:?} should be refused");
+    }
+}

@@ -42,6 +42,9 @@ pub enum QueryError {
         /// Its response code.
         rcode: ResponseCode,
     },
+    /// No resolver to ask.
+    #[error("no DNS resolver is configured")]
+    NoResolver,
     /// The question itself is not a valid DNS name.
     #[error("invalid query name {0:?}")]
     BadName(String),
@@ -235,7 +238,7 @@ pub async fn resolve(
     per_try: Duration,
     deadline: Instant,
 ) -> Result<Answer, QueryError> {
-    let mut last = QueryError::Timeout;
+    let mut last = QueryError::NoResolver;
     for server in resolvers {
         let now = Instant::now();
         if now >= deadline {
@@ -249,4 +252,72 @@ pub async fn resolve(
         }
     }
     Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_resolver_is_an_error_of_its_own() {
+        let deadline = Instant::now() + Duration::from_millis(200);
+        let r = resolve(
+            &[],
+            "example.org",
+            RecordType::A,
+            Duration::from_millis(100),
+            deadline,
+        )
+        .await;
+        assert!(matches!(r, Err(QueryError::NoResolver)), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn bad_names_are_refused_before_sending() {
+        let deadline = Instant::now() + Duration::from_millis(200);
+        let long = "a".repeat(300);
+        let r = query(
+            "127.0.0.1:9".parse().expect("addr"),
+            &long,
+            RecordType::A,
+            true,
+            deadline,
+        )
+        .await;
+        assert!(matches!(r, Err(QueryError::BadName(_))), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn garbage_and_foreign_replies_are_ignored_until_the_deadline() {
+        // A server that answers every query with garbage, then with a reply
+        // carrying the wrong id: neither is taken for an answer.
+        let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        let addr = sock.local_addr().expect("addr");
+        let task = tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+                let _ = sock.send_to(b"\x00garbage", from).await;
+                if let Ok(req) = Message::from_vec(&buf[..n]) {
+                    let mut resp = req.clone();
+                    resp.set_id(req.id().wrapping_add(1))
+                        .set_message_type(MessageType::Response);
+                    if let Ok(b) = resp.to_vec() {
+                        let _ = sock.send_to(&b, from).await;
+                    }
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_millis(300);
+        let r = query(addr, "example.org", RecordType::A, true, deadline).await;
+        assert!(matches!(r, Err(QueryError::Timeout)), "{r:?}");
+        task.abort();
+    }
+
+    #[test]
+    fn printable_names_drop_control_characters() {
+        let n = Name::from_labels(vec![&b"evil\x1b[31m"[..], &b"example"[..]]).expect("name");
+        let p = printable_name(&n);
+        assert!(!p.chars().any(|c| c.is_control()), "{p:?}");
+        assert!(p.ends_with("example"), "{p:?}");
+    }
 }
