@@ -296,6 +296,7 @@ mod tests {
             verdicts: c.verdicts,
             headline: c.headline,
             advice: c.advice,
+            network: None,
         }
     }
 

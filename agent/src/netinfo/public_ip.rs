@@ -131,19 +131,16 @@ fn decide(answers: Vec<Witness<IpAddr>>, misses: Vec<(String, Miss)>) -> Fact<Ip
     if misses.iter().all(|(_, m)| timeout(m) || no_route(m)) {
         return Fact::TimedOut;
     }
-    let mut text: Vec<String> = Vec::new();
-    for (s, m) in &misses {
-        let line = match m {
-            Miss::Query(e) => format!("{s}: {e}"),
-            Miss::NoAnswer(why) => format!("{s}: {why}"),
-        };
-        if !text.contains(&line) {
-            text.push(line);
-        }
+    // One line for the user: the first failure, and how many more there were.
+    let describe = |(s, m): &(String, Miss)| match m {
+        Miss::Query(e) => format!("{s}: {e}"),
+        Miss::NoAnswer(why) => format!("{s}: {why}"),
+    };
+    let mut error = describe(&misses[0]);
+    if misses.len() > 1 {
+        error.push_str(&format!(" (and {} more servers failed)", misses.len() - 1));
     }
-    Fact::Failed {
-        error: text.join("; "),
-    }
+    Fact::Failed { error }
 }
 
 async fn server_addr(
