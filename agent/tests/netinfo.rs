@@ -297,6 +297,16 @@ async fn comcast_home_line_on_the_pbl_with_a_generic_ptr() {
         ask.why
     );
     assert!(ids(&advice).contains(&AdviceId::PolicyListed));
+    // The generic PTR would sink direct delivery even after an unblock.
+    let rdns = advice
+        .iter()
+        .find(|a| a.id == AdviceId::ReverseDns)
+        .expect("reverse DNS warning");
+    assert!(
+        rdns.title.contains("c-198-51-100-73.hsd1.ca.comcast.net"),
+        "{}",
+        rdns.title
+    );
     assert!(!ids(&advice).contains(&AdviceId::PolicyDiffers));
     assert!(!ids(&advice).contains(&AdviceId::Blocklisted));
 

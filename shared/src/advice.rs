@@ -376,6 +376,20 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 "The PBL lists addresses that are meant to send only through their ISP's servers, usually home lines. A relay avoids the problem; direct delivery needs a static address that the ISP takes off the list.".into(),
             );
         }
+        if !direct_possible {
+            if let Some((title, why)) = facts.and_then(reverse_dns_problem) {
+                let mut lower = title;
+                if let Some(first) = lower.get(..1) {
+                    let l = first.to_ascii_lowercase();
+                    lower.replace_range(..1, &l);
+                }
+                add(
+                    AdviceId::ReverseDns,
+                    format!("Before asking for an unblock, fix reverse DNS: {lower}"),
+                    why,
+                );
+            }
+        }
         match provider {
             Some(p) => add(
                 AdviceId::AskUnblock,

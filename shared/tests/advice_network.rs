@@ -237,7 +237,7 @@ fn reputation_listings_come_first() {
 }
 
 #[test]
-fn reverse_dns_problems_matter_when_direct_delivery_is_possible() {
+fn reverse_dns_problems_are_raised_for_direct_delivery() {
     let generic = Fact::Found {
         value: Ptr {
             name: "c-203-0-113-7.example.net".into(),
@@ -268,9 +268,25 @@ fn reverse_dns_problems_matter_when_direct_delivery_is_possible() {
             Some(w) => assert!(got.is_some_and(|x| x.title.contains(w)), "{ptr:?}: {got:?}"),
             None => assert!(got.is_none(), "{ptr:?}: {got:?}"),
         }
-        // When 25 is blocked, the relay advice makes the PTR moot.
+        // When 25 is blocked, the same problem is raised for after an
+        // unblock, after the relay advice and before the unblock request.
         let a = run(&blocked(), f);
-        assert!(!ids(&a).contains(&AdviceId::ReverseDns));
+        let pos = |id| ids(&a).iter().position(|x| *x == id);
+        match want {
+            Some(w) => {
+                let r = get(&a, AdviceId::ReverseDns);
+                assert!(
+                    r.title
+                        .starts_with("Before asking for an unblock, fix reverse DNS: "),
+                    "{}",
+                    r.title
+                );
+                assert!(r.title.contains(w), "{}", r.title);
+                assert!(pos(AdviceId::ReverseDns) > pos(AdviceId::RelayService));
+                assert!(pos(AdviceId::ReverseDns) < pos(AdviceId::AskUnblock));
+            }
+            None => assert!(!ids(&a).contains(&AdviceId::ReverseDns)),
+        }
     }
 }
 
