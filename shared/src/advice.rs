@@ -300,7 +300,11 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
             add(
                 AdviceId::PolicyDiffers,
                 format!("{} is known to block port 25 (as of {}), but it is open on your line", provider_named(p, ctx), p.as_of),
-                "This measurement wins over mailport's notes: your line may be a business or static one, the block may have been lifted for you, or the policy changed.".into(),
+                match p.kind {
+                    ProviderKind::Residential | ProviderKind::Business => "This measurement wins over mailport's notes: your line may be a business or static one, the block may have been lifted for you, or the policy changed.",
+                    ProviderKind::Cloud | ProviderKind::Hosting => "This measurement wins over mailport's notes: the block may have been lifted for your account or this server, or the policy changed.",
+                }
+                .into(),
             );
         }
     }
