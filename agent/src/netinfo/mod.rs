@@ -171,10 +171,11 @@ impl Default for NetinfoConfig {
                 MyIpServer::named(OpenDns, "resolver3.opendns.com"),
                 MyIpServer::named(OpenDns, "resolver4.opendns.com"),
             ],
+            // OpenDNS documents its IPv6 echo on the ipv6-sandbox name.
             myip_v6: vec![
-                MyIpServer::named(OpenDns, "resolver1.opendns.com"),
-                MyIpServer::named(GoogleTxt, "ns1.google.com"),
                 MyIpServer::named(OpenDns, "resolver1.ipv6-sandbox.opendns.com"),
+                MyIpServer::named(GoogleTxt, "ns1.google.com"),
+                MyIpServer::named(OpenDns, "resolver1.opendns.com"),
                 MyIpServer::named(GoogleTxt, "ns2.google.com"),
             ],
             resolvers: None,
