@@ -13,6 +13,11 @@
 //! - [`netinfo`]: public address, provider (ASN), blocklists and reverse
 //!   DNS, learned by DNS only, next to the probes.
 //! - [`cli`] and [`term`]: the `mailport check` terminal mode.
+//!
+//! Tests run against fake servers on loopback through a mapping
+//! [`probe::Dialer`] (`agent/tests/`). The speed and memory figures come
+//! from `cargo run --release -p mailport --example bench`: a full check of
+//! 40 probes, half of them silent, should last about one greeting timeout.
 #![deny(missing_docs)]
 
 pub mod cli;
