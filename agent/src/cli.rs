@@ -4,6 +4,7 @@
 //! 2; the check itself runs in [`crate::runner`]. Other subcommands
 //! (`serve`, `reflect`) are added to [`Command`] and dispatched in [`run`].
 
+use crate::netinfo::{DnsblZone, MyIpMethod, MyIpServer, NetinfoConfig, ServerAddr};
 use crate::runner::{self, Env, RunError, DEFAULT_CONCURRENCY};
 use crate::term;
 use anyhow::Context as _;
@@ -96,6 +97,34 @@ pub struct CheckArgs {
     /// Also trust the PEM certificates in this file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// Do not look up the public address, provider, blocklists and reverse DNS.
+    #[arg(long)]
+    pub no_netinfo: bool,
+    /// A server that reports the public address, as [opendns:|google:]IP:PORT
+    /// (repeatable; replaces the defaults; its address family decides which
+    /// public address it reports).
+    #[arg(long, value_name = "[KIND:]IP:PORT", value_parser = parse_myip_server)]
+    pub myip_server: Vec<MyIpServer>,
+    /// Resolver for the provider, blocklist and reverse DNS lookups (repeatable);
+    /// default: the --dns servers, else the system's. Spamhaus refuses public
+    /// resolvers.
+    #[arg(long, value_name = "IP:PORT", value_parser = parse_dns)]
+    pub netinfo_dns: Vec<SocketAddr>,
+    /// Team Cymru IP-to-ASN zone.
+    #[arg(long, value_name = "ZONE", value_parser = parse_domain, default_value = "asn.cymru.com")]
+    pub cymru_zone: String,
+    /// Blocklist zone to ask (repeatable; replaces the default zen.spamhaus.org).
+    #[arg(long, value_name = "ZONE", value_parser = parse_domain)]
+    pub dnsbl_zone: Vec<String>,
+}
+
+fn parse_myip_server(s: &str) -> Result<MyIpServer, String> {
+    let (method, rest) = match s.split_once(':') {
+        Some(("opendns", rest)) => (MyIpMethod::OpenDns, rest),
+        Some(("google", rest)) => (MyIpMethod::GoogleTxt, rest),
+        _ => (MyIpMethod::OpenDns, s),
+    };
+    parse_dns(rest).map(|addr| MyIpServer::at(method, addr))
 }
 
 /// A parsed `--ports` value.
@@ -162,7 +191,42 @@ impl CheckArgs {
         if let Some(path) = &self.ca_file {
             builder = builder.ca_file(path)?;
         }
+        builder = builder.netinfo(self.netinfo());
         Ok(builder.build()?)
+    }
+}
+
+impl CheckArgs {
+    /// The network-facts configuration these flags ask for; `None` with
+    /// `--no-netinfo`.
+    pub fn netinfo(&self) -> Option<NetinfoConfig> {
+        if self.no_netinfo {
+            return None;
+        }
+        let mut cfg = NetinfoConfig::default();
+        if !self.myip_server.is_empty() {
+            let (v4, v6): (Vec<MyIpServer>, Vec<MyIpServer>) = self
+                .myip_server
+                .iter()
+                .cloned()
+                .partition(|s| matches!(s.server, ServerAddr::Addr(a) if a.is_ipv4()));
+            cfg.myip_v4 = v4;
+            cfg.myip_v6 = v6;
+        }
+        if !self.netinfo_dns.is_empty() {
+            cfg.resolvers = Some(self.netinfo_dns.clone());
+        } else if !self.dns.is_empty() {
+            cfg.resolvers = Some(self.dns.clone());
+        }
+        cfg.cymru_zone = self.cymru_zone.clone();
+        if !self.dnsbl_zone.is_empty() {
+            cfg.dnsbls = self
+                .dnsbl_zone
+                .iter()
+                .map(|z| DnsblZone::from_zone(z))
+                .collect();
+        }
+        Some(cfg)
     }
 }
 

@@ -10,6 +10,8 @@
 //! - [`probe`]: one TCP/SMTP/TLS probe, every phase bounded in time.
 //! - [`dns`]: A/AAAA and MX lookups with configurable nameservers.
 //! - [`guard`]: which addresses may be probed at all.
+//! - [`netinfo`]: public address, provider (ASN), blocklists and reverse
+//!   DNS, learned by DNS only, next to the probes.
 //! - [`cli`] and [`term`]: the `mailport check` terminal mode.
 //! - [`api`], [`serve`] and [`web`]: the localhost HTTP API for the page,
 //!   the `mailport serve` command, and the page embedded in the binary.
@@ -24,6 +26,7 @@ pub mod api;
 pub mod cli;
 pub mod dns;
 pub mod guard;
+pub mod netinfo;
 pub mod probe;
 pub mod runner;
 pub mod serve;

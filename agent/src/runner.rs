@@ -8,6 +8,7 @@
 
 use crate::dns::{Dns, MxAnswer};
 use crate::guard;
+use crate::netinfo::NetinfoConfig;
 use crate::probe::tls::{self, TlsContext, TlsSetupError};
 use crate::probe::{self, Dialer, DirectDialer, ProbeConfig};
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -75,6 +76,7 @@ pub struct Env {
     allow_private: bool,
     concurrency: usize,
     ehlo_name: Option<String>,
+    netinfo: Option<NetinfoConfig>,
 }
 
 impl std::fmt::Debug for Env {
@@ -84,6 +86,7 @@ impl std::fmt::Debug for Env {
             .field("allow_private", &self.allow_private)
             .field("concurrency", &self.concurrency)
             .field("ehlo_name", &self.ehlo_name)
+            .field("netinfo", &self.netinfo.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +117,7 @@ pub struct EnvBuilder {
     allow_private: bool,
     concurrency: usize,
     ehlo_name: Option<String>,
+    netinfo: Option<NetinfoConfig>,
 }
 
 impl Default for EnvBuilder {
@@ -125,6 +129,7 @@ impl Default for EnvBuilder {
             allow_private: false,
             concurrency: DEFAULT_CONCURRENCY,
             ehlo_name: None,
+            netinfo: None,
         }
     }
 }
@@ -172,6 +177,13 @@ impl EnvBuilder {
         self
     }
 
+    /// Also learn the network facts (public address, provider, blocklists,
+    /// reverse DNS) with these servers; off unless set.
+    pub fn netinfo(mut self, cfg: Option<NetinfoConfig>) -> Self {
+        self.netinfo = cfg;
+        self
+    }
+
     /// Builds the environment.
     pub fn build(self) -> Result<Env, EnvError> {
         if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
@@ -190,6 +202,7 @@ impl EnvBuilder {
             allow_private: self.allow_private,
             concurrency: self.concurrency,
             ehlo_name: self.ehlo_name,
+            netinfo: self.netinfo,
         })
     }
 }
@@ -239,6 +252,55 @@ pub async fn run(
             return Err(err);
         }
     };
+    // The network facts are learned while the probes run, within their own
+    // budget; they never delay the probes nor hide them when they fail.
+    let learning = async {
+        let mut cfg = env.netinfo.clone()?;
+        // A family the check leaves out is not looked up either.
+        if !options.families.ipv4 {
+            cfg.myip_v4.clear();
+        }
+        if !options.families.ipv6 {
+            cfg.myip_v6.clear();
+        }
+        Some(crate::netinfo::gather(&cfg).await)
+    };
+    let (probes, network) = tokio::join!(probe_all(&options, env, &events), learning);
+
+    let ctx = Context::from_network(network.clone());
+    let conclusion = Conclusion::from_probes(&probes, &ctx);
+    let _ = events
+        .send(CheckEvent::Concluded {
+            conclusion: conclusion.clone(),
+        })
+        .await;
+    let report = Report {
+        schema_version: mailport_shared::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at_ms,
+        duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+        options,
+        probes,
+        verdicts: conclusion.verdicts,
+        headline: conclusion.headline,
+        advice: conclusion.advice,
+        network,
+    };
+    let _ = events
+        .send(CheckEvent::Done {
+            report: Box::new(report.clone()),
+        })
+        .await;
+    Ok(report)
+}
+
+/// Plans, resolves and runs every probe, sending `Started` and one `Probe`
+/// event per probe as they finish; returns the results in that order.
+async fn probe_all(
+    options: &CheckOptions,
+    env: &Env,
+    events: &mpsc::Sender<CheckEvent>,
+) -> Vec<ProbeResult> {
     let dns = Dns::new(&env.nameservers);
     let families = options.families.list();
     let mut targets = options.effective_targets();
@@ -291,30 +353,7 @@ pub async fn run(
         probes.push(result);
     }
     drop(running);
-
-    let conclusion = Conclusion::from_probes(&probes, &Context::default());
-    let _ = events
-        .send(CheckEvent::Concluded {
-            conclusion: conclusion.clone(),
-        })
-        .await;
-    let report = Report {
-        schema_version: mailport_shared::SCHEMA_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        started_at_ms,
-        duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
-        options,
-        probes,
-        verdicts: conclusion.verdicts,
-        headline: conclusion.headline,
-        advice: conclusion.advice,
-    };
-    let _ = events
-        .send(CheckEvent::Done {
-            report: Box::new(report.clone()),
-        })
-        .await;
-    Ok(report)
+    probes
 }
 
 /// The user's own hosts: the MX set (or, without MX, the domain itself, as

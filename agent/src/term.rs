@@ -6,6 +6,7 @@
 //! when it was read, so a server cannot drive the user's terminal.
 
 use mailport_shared::classify::Verdict;
+use mailport_shared::netinfo;
 use mailport_shared::outcome::{DnsFailure, EhloOutcome, TlsOutcome};
 use mailport_shared::{Outcome, ProbeResult, Report, Role};
 use std::fmt::Write;
@@ -215,6 +216,25 @@ pub fn render(report: &Report, style: Style) -> String {
             );
         }
     }
+    if let Some(facts) = &report.network {
+        let listed = !facts.pbl_listings().is_empty() || !facts.reputation_listings().is_empty();
+        let lines = [
+            (netinfo::provider_line(facts), Tone::Bold),
+            (netinfo::address_line(facts), Tone::Dim),
+            (
+                netinfo::blocklist_line(facts),
+                if listed { Tone::Warn } else { Tone::Dim },
+            ),
+        ];
+        let mut first = true;
+        for (line, tone) in lines {
+            let Some(line) = line else { continue };
+            if std::mem::take(&mut first) {
+                let _ = writeln!(out);
+            }
+            let _ = writeln!(out, "{}", style.paint(tone, &line));
+        }
+    }
     if !report.advice.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style.paint(Tone::Bold, "What to do"));
@@ -276,6 +296,7 @@ mod tests {
             verdicts: c.verdicts,
             headline: c.headline,
             advice: c.advice,
+            network: None,
         }
     }
 

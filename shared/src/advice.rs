@@ -5,6 +5,8 @@
 
 use crate::classify::{NotTestableReason, PortVerdict, Verdict};
 use crate::family::Family;
+use crate::knowledge::{Provider, ProviderKind, Relay};
+use crate::netinfo::{Fact, NetworkFacts};
 use serde::{Deserialize, Serialize};
 
 /// Stable identifier of a piece of advice.
@@ -44,6 +46,17 @@ pub enum AdviceId {
     NoIpv6,
     /// Port 25 could not be tested: how to test it properly.
     TestAgain,
+    /// The public address is on a policy blocklist (Spamhaus PBL): direct
+    /// delivery would be refused even with port 25 open.
+    PolicyListed,
+    /// The public address is on a reputation blocklist (SBL, XBL, CSS...).
+    Blocklisted,
+    /// The reverse DNS of the public address would make receivers refuse
+    /// direct mail (missing, generic, or not forward-confirmed).
+    ReverseDns,
+    /// The measurement and mailport's provider notes disagree; the
+    /// measurement wins.
+    PolicyDiffers,
 }
 
 /// One piece of advice.
@@ -59,7 +72,113 @@ pub struct Advice {
 
 /// What else is known when advising, beyond the port verdicts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Context {}
+pub struct Context {
+    /// What was learned about the network (public address, origin,
+    /// blocklists, reverse DNS).
+    pub network: Option<NetworkFacts>,
+    /// The provider matched from the origin AS, from the knowledge base.
+    pub provider: Option<&'static Provider>,
+}
+
+impl Context {
+    /// The context for these network facts, with the provider looked up.
+    pub fn from_network(facts: Option<NetworkFacts>) -> Self {
+        let provider = facts.as_ref().and_then(NetworkFacts::provider);
+        Context {
+            network: facts,
+            provider,
+        }
+    }
+
+    fn origin_asn(&self) -> Option<u32> {
+        self.network
+            .as_ref()
+            .and_then(|n| n.origin())
+            .map(|o| o.asn)
+    }
+}
+
+/// "Comcast Xfinity (AS7922)", or the bare name when the AS is unknown.
+fn provider_named(p: &Provider, ctx: &Context) -> String {
+    match ctx.origin_asn() {
+        Some(asn) => format!("{} (AS{asn})", p.name),
+        None => p.name.to_string(),
+    }
+}
+
+fn or_list(ports: &[u16]) -> String {
+    let list: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
+    match list.len() {
+        0 => String::new(),
+        1 => list[0].clone(),
+        n => format!("{} or {}", list[..n - 1].join(", "), list[n - 1]),
+    }
+}
+
+/// The provider-specific relay advice: its host, ports, login, and what
+/// this check measured on those ports.
+fn provider_relay(
+    p: &Provider,
+    relay: &Relay,
+    verdicts: &[PortVerdict],
+    ctx: &Context,
+) -> (String, String) {
+    let login = match (relay.auth, p.kind) {
+        (false, _) => String::new(),
+        (true, ProviderKind::Residential | ProviderKind::Business) => {
+            format!(" with your {} account login", p.name)
+        }
+        (true, _) => " with the SMTP credentials it issues".to_string(),
+    };
+    let title = format!(
+        "Send through {}'s server {} on port {}{login}",
+        p.name,
+        relay.host,
+        or_list(relay.ports)
+    );
+    let open: Vec<u16> = relay
+        .ports
+        .iter()
+        .copied()
+        .filter(|port| !open_on(verdicts, *port).is_empty())
+        .collect();
+    let blocked: Vec<u16> = relay
+        .ports
+        .iter()
+        .copied()
+        .filter(|port| find(verdicts, *port).any(|v| v.verdict.is_block()) && !open.contains(port))
+        .collect();
+    let mut why = format!("You are on {}", provider_named(p, ctx));
+    if p.blocks_port(25) {
+        why.push_str(&format!(
+            ", which is known to block outgoing port 25 (as of {}).",
+            p.as_of
+        ));
+    } else {
+        why.push('.');
+    }
+    why.push_str(" Its relay delivers your mail on 25 from its own servers.");
+    match open.len() {
+        0 => {}
+        1 => why.push_str(&format!(" Port {} is open here.", open[0])),
+        _ => why.push_str(&format!(
+            " Ports {} are open here.",
+            or_list(&open).replace(" or ", " and ")
+        )),
+    }
+    if !blocked.is_empty() {
+        why.push_str(&format!(
+            " Port {} looked blocked towards other hosts here; try it against {} itself.",
+            or_list(&blocked),
+            relay.host
+        ));
+    }
+    if !p.note.is_empty() {
+        why.push(' ');
+        why.push_str(p.note);
+    }
+    (title, why)
+}
 
 fn find(verdicts: &[PortVerdict], port: u16) -> impl Iterator<Item = &PortVerdict> {
     verdicts.iter().filter(move |v| v.port == port)
@@ -80,7 +199,7 @@ fn families(list: &[Family]) -> String {
 }
 
 /// Ranked advice for these verdicts, most useful first, each id at most once.
-pub fn advise(verdicts: &[PortVerdict], _ctx: &Context) -> Vec<Advice> {
+pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
     let mut out: Vec<Advice> = Vec::new();
     let mut add = |id: AdviceId, title: String, why: String| {
         if !out.iter().any(|a| a.id == id) {
@@ -112,11 +231,41 @@ pub fn advise(verdicts: &[PortVerdict], _ctx: &Context) -> Vec<Advice> {
                 })
     });
 
+    let provider = ctx.provider;
+    let facts = ctx.network.as_ref();
+    let direct_possible = !open25.is_empty() && !intercepted25;
+    let pbl: Vec<String> = facts
+        .map(|f| f.pbl_listings())
+        .unwrap_or_default()
+        .iter()
+        .map(|(_, l)| l.label())
+        .collect();
+    let bad: Vec<String> = facts
+        .map(|f| f.reputation_listings())
+        .unwrap_or_default()
+        .iter()
+        .map(|(b, l)| format!("{} ({})", l.label(), b.address))
+        .collect();
+
+    if !bad.is_empty() {
+        add(
+            AdviceId::Blocklisted,
+            format!("Your public address is on a blocklist: {}", bad.join(", ")),
+            "Receivers and many relays refuse mail from listed addresses, whatever the port. Look for an infected machine or an open relay on your network, fix it, then ask the list for removal on its website.".into(),
+        );
+    }
     if intercepted25 {
         add(
             AdviceId::InterceptionUseTls,
             "Do not rely on direct delivery on port 25: something on your network answers in the servers' place".into(),
             "A transparent proxy can read, delay or drop your mail and strips encryption. Send through a submission server on 465 or 587 with TLS, where it cannot hide.".into(),
+        );
+    }
+    if direct_possible && !pbl.is_empty() {
+        add(
+            AdviceId::PolicyListed,
+            format!("Port 25 is open, but receivers would refuse direct mail from this address: it is on the {}", pbl.join(" and ")),
+            "The PBL lists addresses that are meant to send only through their ISP's servers, usually home lines. Relay through your provider's server or a smarthost instead, or get a static address that the ISP takes off the list.".into(),
         );
     }
     if !open25.is_empty() && !intercepted25 {
@@ -143,7 +292,28 @@ pub fn advise(verdicts: &[PortVerdict], _ctx: &Context) -> Vec<Advice> {
         }
     }
 
+    if direct_possible {
+        if let Some((title, why)) = facts.and_then(reverse_dns_problem) {
+            add(AdviceId::ReverseDns, title, why);
+        }
+        if let Some(p) = provider.filter(|p| p.blocks_port(25)) {
+            add(
+                AdviceId::PolicyDiffers,
+                format!("{} is known to block port 25 (as of {}), but it is open on your line", provider_named(p, ctx), p.as_of),
+                match p.kind {
+                    ProviderKind::Residential | ProviderKind::Business => "This measurement wins over mailport's notes: your line may be a business or static one, the block may have been lifted for you, or the policy changed.",
+                    ProviderKind::Cloud | ProviderKind::Hosting => "This measurement wins over mailport's notes: the block may have been lifted for your account or this server, or the policy changed.",
+                }
+                .into(),
+            );
+        }
+    }
+
     if blocked25 || (untestable25 && open25.is_empty()) || intercepted25 {
+        if let Some((p, relay)) = provider.and_then(|p| p.relay.as_ref().map(|r| (p, r))) {
+            let (title, why) = provider_relay(p, relay, verdicts, ctx);
+            add(AdviceId::IspRelay, title, why);
+        }
         for port in [587u16, 465] {
             let fams = open_on(verdicts, port);
             if fams.is_empty() {
@@ -183,6 +353,14 @@ pub fn advise(verdicts: &[PortVerdict], _ctx: &Context) -> Vec<Advice> {
                 format!("Relay through {} on port 25: it is the one destination your network allows", r.reached.join(", ")),
                 "Your network lets port 25 through only to some hosts, usually the ISP's own mail servers. Configure it as your server's relayhost (smarthost).".into(),
             );
+        } else if let Some(p) = provider {
+            if matches!(p.kind, ProviderKind::Residential | ProviderKind::Business) {
+                add(
+                    AdviceId::IspRelay,
+                    format!("Or relay through {}'s outgoing mail server", p.name),
+                    format!("You are on {}. ISPs that block port 25 usually run a server for their customers on 587 with the account login; mailport's notes do not name {}'s. Set it as your mail server's relayhost.", provider_named(p, ctx), p.name),
+                );
+            }
         } else {
             add(
                 AdviceId::IspRelay,
@@ -195,11 +373,39 @@ pub fn advise(verdicts: &[PortVerdict], _ctx: &Context) -> Vec<Advice> {
             "Running a mail server? Relay its outgoing mail through a smarthost service".into(),
             "A relay (your mail provider, Amazon SES, Mailgun, SendGrid, SMTP2GO...) accepts your server's mail on 587, 465 or 2525 and delivers it on 25 from its own reputable addresses.".into(),
         );
-        add(
-            AdviceId::AskUnblock,
-            "Or ask your provider to lift the block".into(),
-            "Cloud providers lift it on request for established accounts; ISPs often only for business lines or static addresses. Mention that you run a mail server with proper reverse DNS.".into(),
-        );
+        if !pbl.is_empty() {
+            add(
+                AdviceId::PolicyListed,
+                format!("Even with port 25 unblocked, receivers would refuse direct mail from this address: it is on the {}", pbl.join(" and ")),
+                "The PBL lists addresses that are meant to send only through their ISP's servers, usually home lines. A relay avoids the problem; direct delivery needs a static address that the ISP takes off the list.".into(),
+            );
+        }
+        if !direct_possible {
+            if let Some((title, why)) = facts.and_then(reverse_dns_problem) {
+                let mut lower = title;
+                if let Some(first) = lower.get(..1) {
+                    let l = first.to_ascii_lowercase();
+                    lower.replace_range(..1, &l);
+                }
+                add(
+                    AdviceId::ReverseDns,
+                    format!("Before asking for an unblock, fix reverse DNS: {lower}"),
+                    why,
+                );
+            }
+        }
+        match provider {
+            Some(p) => add(
+                AdviceId::AskUnblock,
+                format!("Or ask {} to lift the block", p.name),
+                format!("{}. (From mailport's notes, as of {}.)", p.unblock.trim_end_matches('.'), p.as_of),
+            ),
+            None => add(
+                AdviceId::AskUnblock,
+                "Or ask your provider to lift the block".into(),
+                "Cloud providers lift it on request for established accounts; ISPs often only for business lines or static addresses. Mention that you run a mail server with proper reverse DNS.".into(),
+            ),
+        }
         add(
             AdviceId::InboundReflector,
             "Receiving mail at home? A backup-MX or mail-reflector service can deliver to you on another port".into(),
@@ -212,6 +418,15 @@ pub fn advise(verdicts: &[PortVerdict], _ctx: &Context) -> Vec<Advice> {
         );
     }
 
+    if let Some(p) = provider.filter(|p| !p.blocks_port(25)) {
+        if blocked25 && !intercepted25 {
+            add(
+                AdviceId::PolicyDiffers,
+                format!("{} is not known to block port 25, but it is blocked here", provider_named(p, ctx)),
+                format!("This measurement wins over mailport's notes (as of {}): the block may come from your router, this machine's firewall, a VPN, or a newer policy.", p.as_of),
+            );
+        }
+    }
     if !any_usable && verdicts.iter().any(|v| v.verdict.is_block()) {
         add(
             AdviceId::CheckLocalNetwork,
@@ -239,4 +454,32 @@ pub fn advise(verdicts: &[PortVerdict], _ctx: &Context) -> Vec<Advice> {
         );
     }
     out
+}
+
+/// What is wrong with the reverse DNS of the public address for direct
+/// delivery, if anything: (title, why).
+fn reverse_dns_problem(facts: &NetworkFacts) -> Option<(String, String)> {
+    let (ip, fact) = match (&facts.public_ipv4, &facts.public_ipv6) {
+        (Fact::Found { value }, _) => (value.to_string(), &facts.reverse_dns_v4),
+        (_, Fact::Found { value }) => (value.to_string(), &facts.reverse_dns_v6),
+        _ => return None,
+    };
+    match fact {
+        Fact::NotFound => Some((
+            format!("Your public address {ip} has no reverse DNS name: receivers will refuse or junk direct mail"),
+            "Mail servers check that the sending address has a PTR name that resolves back to it. Ask your provider to set one naming your mail server, or relay through a smarthost.".into(),
+        )),
+        Fact::Found { value } if value.generic.is_some() => Some((
+            format!("The reverse DNS name {} of {ip} looks like a home or pool address", value.name),
+            format!(
+                "Receivers treat such names as \"not a mail server\" ({}). Ask your provider for a PTR naming your mail server, or relay through a smarthost.",
+                value.generic.as_ref().map(|g| g.to_string()).unwrap_or_default()
+            ),
+        )),
+        Fact::Found { value } if !value.forward_confirmed => Some((
+            format!("The reverse DNS name {} does not resolve back to {ip}", value.name),
+            "Receivers check forward-confirmed reverse DNS (the PTR name must have an A/AAAA record pointing back). Add the missing record or fix the PTR.".into(),
+        )),
+        _ => None,
+    }
 }

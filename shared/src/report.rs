@@ -3,6 +3,7 @@
 
 use crate::advice::{self, Advice};
 use crate::classify::{self, PortVerdict};
+use crate::netinfo::NetworkFacts;
 use crate::options::CheckOptions;
 use crate::probe::ProbeResult;
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,11 @@ pub struct Report {
     pub headline: String,
     /// Ranked advice.
     pub advice: Vec<Advice>,
+    /// What was learned about the network the check ran from (public
+    /// address, provider, blocklists, reverse DNS); absent when not gathered
+    /// or in reports from before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkFacts>,
 }
 
 /// The verdicts, headline and advice for a set of probes: the judging half of

@@ -1,0 +1,330 @@
+//! Learns the network facts around a check, by DNS only: the public
+//! addresses (asked at authoritative servers that echo the asker), the origin
+//! AS (Team Cymru), blocklist listings (Spamhaus ZEN via the *system*
+//! resolver, never a public one) and the reverse DNS of the public address.
+//!
+//! Every lookup has its own deadline and its own failure state, everything
+//! runs concurrently, and [`gather`] always returns within
+//! [`NetinfoConfig::budget`]: a missing fact never delays or hides the probe
+//! results.
+
+pub mod asn;
+pub mod client;
+pub mod dnsbl;
+pub mod ptr;
+pub mod public_ip;
+
+use mailport_shared::netinfo::{BlocklistResult, BlocklistStatus, DnsblKind, Fact, NetworkFacts};
+use std::fmt;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How a public-address server reports the asker's address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MyIpMethod {
+    /// OpenDNS: `myip.opendns.com` A (or AAAA) answers the asker's address.
+    OpenDns,
+    /// Google: `o-o.myaddr.l.google.com` TXT answers the asker's address.
+    GoogleTxt,
+}
+
+impl MyIpMethod {
+    /// The name to ask.
+    pub fn qname(self) -> &'static str {
+        match self {
+            MyIpMethod::OpenDns => "myip.opendns.com",
+            MyIpMethod::GoogleTxt => "o-o.myaddr.l.google.com",
+        }
+    }
+}
+
+/// Where a server is: an address, or a name resolved through the resolvers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerAddr {
+    /// A socket address.
+    Addr(SocketAddr),
+    /// A host name and port.
+    Name {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+    },
+}
+
+impl fmt::Display for ServerAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerAddr::Addr(a) => write!(f, "{a}"),
+            ServerAddr::Name { host, port: 53 } => f.write_str(host),
+            ServerAddr::Name { host, port } => write!(f, "{host}:{port}"),
+        }
+    }
+}
+
+/// One server that tells the asker its public address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MyIpServer {
+    /// How it answers.
+    pub method: MyIpMethod,
+    /// Where it is.
+    pub server: ServerAddr,
+}
+
+impl MyIpServer {
+    fn named(method: MyIpMethod, host: &str) -> Self {
+        MyIpServer {
+            method,
+            server: ServerAddr::Name {
+                host: host.into(),
+                port: 53,
+            },
+        }
+    }
+
+    /// A server at a socket address (tests, `--myip-server`).
+    pub fn at(method: MyIpMethod, addr: SocketAddr) -> Self {
+        MyIpServer {
+            method,
+            server: ServerAddr::Addr(addr),
+        }
+    }
+}
+
+/// One DNS blocklist to ask.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DnsblZone {
+    /// Display name.
+    pub name: String,
+    /// Zone, e.g. `zen.spamhaus.org`.
+    pub zone: String,
+    /// How to decode its answers.
+    pub kind: DnsblKind,
+    /// Whether the list answers IPv6 (nibble) queries.
+    pub ipv6: bool,
+}
+
+impl DnsblZone {
+    /// Spamhaus ZEN in `zone` (normally `zen.spamhaus.org`).
+    pub fn spamhaus_zen(zone: &str) -> Self {
+        DnsblZone {
+            name: "Spamhaus ZEN".into(),
+            zone: zone.into(),
+            kind: DnsblKind::SpamhausZen,
+            ipv6: true,
+        }
+    }
+
+    /// Another list, decoded generically, IPv4 only.
+    pub fn generic(zone: &str) -> Self {
+        DnsblZone {
+            name: zone.into(),
+            zone: zone.into(),
+            kind: DnsblKind::Generic,
+            ipv6: false,
+        }
+    }
+
+    /// A list from a zone name: ZEN decoding for Spamhaus zones.
+    pub fn from_zone(zone: &str) -> Self {
+        if zone.trim_end_matches('.').ends_with("spamhaus.org") {
+            Self::spamhaus_zen(zone)
+        } else {
+            Self::generic(zone)
+        }
+    }
+}
+
+/// Every server and limit the network lookups use; all overridable, so tests
+/// point everything at fakes on loopback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetinfoConfig {
+    /// Public-IPv4 servers, in fallback order (asked over IPv4).
+    pub myip_v4: Vec<MyIpServer>,
+    /// Public-IPv6 servers, in fallback order (asked over IPv6).
+    pub myip_v6: Vec<MyIpServer>,
+    /// Recursive resolvers for Cymru, blocklists and PTR; `None` means the
+    /// system's (`/etc/resolv.conf`). Never a public resolver by default:
+    /// Spamhaus refuses those.
+    pub resolvers: Option<Vec<SocketAddr>>,
+    /// Team Cymru base zone.
+    pub cymru_zone: String,
+    /// Blocklists to ask.
+    pub dnsbls: Vec<DnsblZone>,
+    /// Longest wait for one query.
+    pub query_timeout: Duration,
+    /// Longest wait for everything.
+    pub budget: Duration,
+}
+
+impl Default for NetinfoConfig {
+    fn default() -> Self {
+        use MyIpMethod::{GoogleTxt, OpenDns};
+        NetinfoConfig {
+            myip_v4: vec![
+                MyIpServer::named(OpenDns, "resolver1.opendns.com"),
+                MyIpServer::named(GoogleTxt, "ns1.google.com"),
+                MyIpServer::named(OpenDns, "resolver2.opendns.com"),
+                MyIpServer::named(GoogleTxt, "ns2.google.com"),
+                MyIpServer::named(OpenDns, "resolver3.opendns.com"),
+                MyIpServer::named(OpenDns, "resolver4.opendns.com"),
+            ],
+            // OpenDNS documents its IPv6 echo on the ipv6-sandbox name.
+            myip_v6: vec![
+                MyIpServer::named(OpenDns, "resolver1.ipv6-sandbox.opendns.com"),
+                MyIpServer::named(GoogleTxt, "ns1.google.com"),
+                MyIpServer::named(OpenDns, "resolver1.opendns.com"),
+                MyIpServer::named(GoogleTxt, "ns2.google.com"),
+            ],
+            resolvers: None,
+            cymru_zone: "asn.cymru.com".into(),
+            dnsbls: vec![DnsblZone::spamhaus_zen("zen.spamhaus.org")],
+            query_timeout: Duration::from_millis(1200),
+            budget: Duration::from_secs(3),
+        }
+    }
+}
+
+impl NetinfoConfig {
+    /// A config where every server is `dns` (a local fake): both public
+    /// address lists, the resolver, and the default zones.
+    pub fn all_at(dns: SocketAddr) -> Self {
+        NetinfoConfig {
+            myip_v4: vec![
+                MyIpServer::at(MyIpMethod::OpenDns, dns),
+                MyIpServer::at(MyIpMethod::GoogleTxt, dns),
+            ],
+            myip_v6: vec![
+                MyIpServer::at(MyIpMethod::OpenDns, dns),
+                MyIpServer::at(MyIpMethod::GoogleTxt, dns),
+            ],
+            resolvers: Some(vec![dns]),
+            ..Default::default()
+        }
+    }
+
+    /// The resolvers to use: configured, else the system's.
+    pub fn resolver_addrs(&self) -> Result<Vec<SocketAddr>, String> {
+        if let Some(r) = &self.resolvers {
+            return if r.is_empty() {
+                Err("no resolver configured".into())
+            } else {
+                Ok(r.clone())
+            };
+        }
+        let (conf, _) = hickory_resolver::system_conf::read_system_conf()
+            .map_err(|e| format!("cannot read the system resolver configuration: {e}"))?;
+        let mut addrs: Vec<SocketAddr> = Vec::new();
+        for ns in conf.name_servers() {
+            if !addrs.contains(&ns.socket_addr) {
+                addrs.push(ns.socket_addr);
+            }
+        }
+        if addrs.is_empty() {
+            Err("the system has no resolver configured".into())
+        } else {
+            Ok(addrs)
+        }
+    }
+}
+
+/// Runs `fut` until `deadline`; `late` is the result when it does not finish.
+pub(crate) async fn until<T>(deadline: Instant, late: T, fut: impl Future<Output = T>) -> T {
+    tokio::time::timeout_at(deadline, fut).await.unwrap_or(late)
+}
+
+/// Gathers every fact, concurrently, within `cfg.budget`.
+///
+/// The public addresses come first (half the budget at most); origin,
+/// blocklists and reverse DNS then run together on what was found.
+pub async fn gather(cfg: &NetinfoConfig) -> NetworkFacts {
+    let start = Instant::now();
+    let deadline = start + cfg.budget;
+    let ip_deadline = start + cfg.budget / 2;
+    let resolvers = cfg.resolver_addrs();
+
+    let (public_ipv4, public_ipv6) = tokio::join!(
+        until(
+            ip_deadline,
+            Fact::TimedOut,
+            public_ip::learn_v4(cfg, resolvers.as_deref().unwrap_or(&[]), ip_deadline)
+        ),
+        until(
+            ip_deadline,
+            Fact::TimedOut,
+            public_ip::learn_v6(cfg, resolvers.as_deref().unwrap_or(&[]), ip_deadline)
+        ),
+    );
+
+    let v4 = public_ipv4.found().copied();
+    let v6 = public_ipv6.found().copied();
+    let mut facts = NetworkFacts {
+        public_ipv4,
+        public_ipv6,
+        ..Default::default()
+    };
+
+    let resolvers = match resolvers {
+        Ok(r) => r,
+        Err(e) => {
+            fn failed<T>(e: &str) -> Fact<T> {
+                Fact::Failed { error: e.into() }
+            }
+            facts.origin_v4 = failed(&e);
+            facts.origin_v6 = failed(&e);
+            facts.reverse_dns_v4 = failed(&e);
+            facts.reverse_dns_v6 = failed(&e);
+            for list in &cfg.dnsbls {
+                let ips = [v4.map(IpAddr::V4), v6.map(IpAddr::V6)];
+                for ip in ips.into_iter().flatten() {
+                    if ip.is_ipv6() && !list.ipv6 {
+                        continue;
+                    }
+                    facts.blocklists.push(BlocklistResult {
+                        list: list.name.clone(),
+                        zone: list.zone.clone(),
+                        address: ip,
+                        status: BlocklistStatus::Failed { error: e.clone() },
+                    });
+                }
+            }
+            return facts;
+        }
+    };
+
+    let v4_ip = v4.map(IpAddr::V4);
+    let v6_ip = v6.map(IpAddr::V6);
+    let (origin_v4, origin_v6, reverse_v4, reverse_v6, blocklists) = tokio::join!(
+        asn::origin(cfg, &resolvers, v4_ip, "IPv4", deadline),
+        asn::origin(cfg, &resolvers, v6_ip, "IPv6", deadline),
+        ptr::reverse(cfg, &resolvers, v4_ip, "IPv4", deadline),
+        ptr::reverse(cfg, &resolvers, v6_ip, "IPv6", deadline),
+        dnsbl::check_all(cfg, &resolvers, v4_ip, v6_ip, deadline),
+    );
+    facts.origin_v4 = origin_v4;
+    facts.origin_v6 = origin_v6;
+    facts.reverse_dns_v4 = reverse_v4;
+    facts.reverse_dns_v6 = reverse_v6;
+    facts.blocklists = blocklists;
+    facts
+}
+
+/// A blocklist result that ran out of time, for `until`.
+pub(crate) fn timed_out_list(list: &DnsblZone, address: IpAddr) -> BlocklistResult {
+    BlocklistResult {
+        list: list.name.clone(),
+        zone: list.zone.clone(),
+        address,
+        status: BlocklistStatus::TimedOut,
+    }
+}
+
+/// The fact for a lookup that could not start because the address is
+/// unknown.
+pub(crate) fn skipped_no_address<T>(family: &str) -> Fact<T> {
+    Fact::Skipped {
+        reason: format!("the public {family} address is unknown"),
+    }
+}
