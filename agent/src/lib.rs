@@ -1,1 +1,3 @@
 //! mailport agent.
+
+pub mod reflect;

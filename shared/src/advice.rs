@@ -143,6 +143,24 @@ pub fn advise(verdicts: &[PortVerdict], _ctx: &Context) -> Vec<Advice> {
         }
     }
 
+    // Nothing gets through at all: the cause is usually close to the user
+    // (a local firewall, a VPN), so say that before any workaround.
+    if !any_usable && verdicts.iter().any(|v| v.verdict.is_block()) {
+        add(
+            AdviceId::CheckLocalNetwork,
+            "No mail port is reachable: check this machine's firewall, a VPN or a corporate proxy".into(),
+            "Providers rarely block every mail port at once; a local firewall, a VPN that filters mail ports, or a network that only allows web traffic usually does.".into(),
+        );
+    }
+    // Port 25 reaches exactly the ISP's relay: that relay is the answer.
+    if let Some(r) = restricted25.first() {
+        add(
+            AdviceId::IspRelay,
+            format!("Relay through {} on port 25: it is the one destination your network allows", r.reached.join(", ")),
+            "Your network lets port 25 through only to some hosts, usually the ISP's own mail servers. Configure it as your server's relayhost (smarthost).".into(),
+        );
+    }
+
     if blocked25 || (untestable25 && open25.is_empty()) || intercepted25 {
         for port in [587u16, 465] {
             let fams = open_on(verdicts, port);
@@ -213,11 +231,6 @@ pub fn advise(verdicts: &[PortVerdict], _ctx: &Context) -> Vec<Advice> {
     }
 
     if !any_usable && verdicts.iter().any(|v| v.verdict.is_block()) {
-        add(
-            AdviceId::CheckLocalNetwork,
-            "No mail port is reachable: check this machine's firewall, a VPN or a corporate proxy".into(),
-            "Providers rarely block every mail port at once; a local firewall, a VPN that filters mail ports, or a network that only allows web traffic usually does.".into(),
-        );
         add(
             AdviceId::HttpsApi,
             "If nothing else works, send through an e-mail API over HTTPS".into(),

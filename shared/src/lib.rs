@@ -27,6 +27,7 @@ pub mod interception;
 pub mod options;
 pub mod outcome;
 pub mod probe;
+pub mod reflector;
 pub mod report;
 pub mod target;
 pub mod validate;

@@ -179,6 +179,10 @@ pub struct SmtpExchange {
     /// The TLS session, when one was attempted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsOutcome>,
+    /// What the mailport reflector proved, when the target is one
+    /// ([`crate::Role::Reflector`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reflector: Option<crate::reflector::ReflectorProof>,
 }
 
 impl SmtpExchange {
