@@ -78,14 +78,15 @@ pub fn parse_reply(line: &str) -> Result<SignedReply, ReplyError> {
     let [ip, port, sig] = parts.as_slice() else {
         return Err(ReplyError::Malformed(shown));
     };
-    let seen: IpAddr = ip.parse().map_err(|_| ReplyError::Malformed(shown.clone()))?;
+    let seen: IpAddr = ip
+        .parse()
+        .map_err(|_| ReplyError::Malformed(shown.clone()))?;
     let port: u16 = port
         .parse()
         .map_err(|_| ReplyError::Malformed(shown.clone()))?;
     let bytes = decode_hex(sig).ok_or_else(|| ReplyError::Malformed(shown.clone()))?;
-    let signature: [u8; SIGNATURE_LEN] = bytes
-        .try_into()
-        .map_err(|_| ReplyError::Malformed(shown))?;
+    let signature: [u8; SIGNATURE_LEN] =
+        bytes.try_into().map_err(|_| ReplyError::Malformed(shown))?;
     Ok(SignedReply {
         seen,
         port,

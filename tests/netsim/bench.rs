@@ -186,7 +186,14 @@ fn measure(net: &Net, mailport: &Path, case: &Case, hosts: &[&str]) -> Result<Ve
         for port in PORTS {
             let ok = ns_run(
                 CLIENT,
-                &["nc", "-z", "-w", &NC_TIMEOUT_S.to_string(), host, &port.to_string()],
+                &[
+                    "nc",
+                    "-z",
+                    "-w",
+                    &NC_TIMEOUT_S.to_string(),
+                    host,
+                    &port.to_string(),
+                ],
             )
             .is_ok();
             let state = if ok { State::Open } else { State::Blocked };

@@ -20,7 +20,12 @@ use tokio::net::{TcpListener, UdpSocket};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["dns", listen, zone] => dns(listen.parse()?, zone).await,
         ["pix", listen] => pix(listen.parse()?).await,
         ["tarpit", listen] => tarpit(listen.parse()?).await,
@@ -54,8 +59,7 @@ async fn pix(addr: SocketAddr) -> Result<()> {
             let (r, mut w) = sock.into_split();
             let mut lines = BufReader::new(r.take(64 * 1024)).lines();
             // PIX MailGuard keeps only the 2s and 0s of the real banner.
-            if w
-                .write_all(b"220 ****************************2******0*******0****0*\r\n")
+            if w.write_all(b"220 ****************************2******0*******0****0*\r\n")
                 .await
                 .is_err()
             {

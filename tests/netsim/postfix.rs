@@ -140,6 +140,9 @@ impl Postfix {
         writeln!(main, "maillog_file = {}", p(&root.join("maillog")))?;
         writeln!(main, "maillog_file_prefixes = {}", p(base))?;
         writeln!(main, "smtpd_relay_restrictions = reject")?;
+        // No reverse lookup of the client before the greeting: the namespaces
+        // have no DNS server, and the lookup would delay the greeting.
+        writeln!(main, "smtpd_peername_lookup = no")?;
         if spec.tls {
             let (cert, key) = pki.issue(spec.id, spec.names)?;
             writeln!(main, "smtpd_tls_cert_file = {}", p(&cert))?;
@@ -159,7 +162,9 @@ impl Postfix {
             };
             let opts = match kind {
                 Kind::Plain => "",
-                Kind::Wrapper => " -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt",
+                Kind::Wrapper => {
+                    " -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt"
+                }
             };
             writeln!(master, "{name} inet n - n - - smtpd{opts}")?;
         }

@@ -341,8 +341,7 @@ fn judge(s: &Scenario, json: &Value) -> Vec<String> {
 impl RunResult {
     /// One line for the run summary.
     pub fn summary_line(&self, s: &Scenario) -> String {
-        let verdicts: Vec<String> = self
-            .json["verdicts"]
+        let verdicts: Vec<String> = self.json["verdicts"]
             .as_array()
             .map(|vs| {
                 vs.iter()
@@ -360,7 +359,11 @@ impl RunResult {
             .unwrap_or_default();
         format!(
             "{} {:>2} {:<60} {:>5} ms  {}  advice={}  ({})",
-            if self.failures.is_empty() { "PASS" } else { "FAIL" },
+            if self.failures.is_empty() {
+                "PASS"
+            } else {
+                "FAIL"
+            },
             s.id,
             s.name,
             self.elapsed.as_millis(),

@@ -182,38 +182,155 @@ impl Net {
             "netns", ISP,
         ])?;
         run(&[
-            "ip", "link", "add", "i1", "netns", ISP, "type", "veth", "peer", "name", "n0",
-            "netns", NET,
+            "ip", "link", "add", "i1", "netns", ISP, "type", "veth", "peer", "name", "n0", "netns",
+            NET,
         ])?;
         let cmds: &[(&str, &[&str])] = &[
             (CLIENT, &["ip", "addr", "add", "192.0.2.10/24", "dev", "c0"]),
-            (CLIENT, &["ip", "addr", "add", "2001:db8:c::10/64", "dev", "c0", "nodad"]),
+            (
+                CLIENT,
+                &[
+                    "ip",
+                    "addr",
+                    "add",
+                    "2001:db8:c::10/64",
+                    "dev",
+                    "c0",
+                    "nodad",
+                ],
+            ),
             (CLIENT, &["ip", "link", "set", "c0", "up"]),
-            (CLIENT, &["ip", "route", "add", "default", "via", "192.0.2.1"]),
-            (CLIENT, &["ip", "-6", "route", "add", "default", "via", "2001:db8:c::1"]),
+            (
+                CLIENT,
+                &["ip", "route", "add", "default", "via", "192.0.2.1"],
+            ),
+            (
+                CLIENT,
+                &[
+                    "ip",
+                    "-6",
+                    "route",
+                    "add",
+                    "default",
+                    "via",
+                    "2001:db8:c::1",
+                ],
+            ),
             (ISP, &["ip", "addr", "add", "192.0.2.1/24", "dev", "i0"]),
-            (ISP, &["ip", "addr", "add", "2001:db8:c::1/64", "dev", "i0", "nodad"]),
+            (
+                ISP,
+                &[
+                    "ip",
+                    "addr",
+                    "add",
+                    "2001:db8:c::1/64",
+                    "dev",
+                    "i0",
+                    "nodad",
+                ],
+            ),
             (ISP, &["ip", "addr", "add", "198.51.100.1/30", "dev", "i1"]),
-            (ISP, &["ip", "addr", "add", "2001:db8:ff::1/64", "dev", "i1", "nodad"]),
+            (
+                ISP,
+                &[
+                    "ip",
+                    "addr",
+                    "add",
+                    "2001:db8:ff::1/64",
+                    "dev",
+                    "i1",
+                    "nodad",
+                ],
+            ),
             (ISP, &["ip", "link", "set", "i0", "up"]),
             (ISP, &["ip", "link", "set", "i1", "up"]),
-            (ISP, &["ip", "route", "add", "198.51.100.0/24", "via", "198.51.100.2"]),
-            (ISP, &["ip", "route", "add", "203.0.113.0/24", "via", "198.51.100.2"]),
-            (ISP, &["ip", "-6", "route", "add", "2001:db8:2::/48", "via", "2001:db8:ff::2"]),
-            (ISP, &["ip", "-6", "route", "add", "2001:db8:3::/48", "via", "2001:db8:ff::2"]),
+            (
+                ISP,
+                &[
+                    "ip",
+                    "route",
+                    "add",
+                    "198.51.100.0/24",
+                    "via",
+                    "198.51.100.2",
+                ],
+            ),
+            (
+                ISP,
+                &[
+                    "ip",
+                    "route",
+                    "add",
+                    "203.0.113.0/24",
+                    "via",
+                    "198.51.100.2",
+                ],
+            ),
+            (
+                ISP,
+                &[
+                    "ip",
+                    "-6",
+                    "route",
+                    "add",
+                    "2001:db8:2::/48",
+                    "via",
+                    "2001:db8:ff::2",
+                ],
+            ),
+            (
+                ISP,
+                &[
+                    "ip",
+                    "-6",
+                    "route",
+                    "add",
+                    "2001:db8:3::/48",
+                    "via",
+                    "2001:db8:ff::2",
+                ],
+            ),
             (ISP, &["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
             (ISP, &["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"]),
             (NET, &["ip", "addr", "add", "198.51.100.2/30", "dev", "n0"]),
-            (NET, &["ip", "addr", "add", "2001:db8:ff::2/64", "dev", "n0", "nodad"]),
+            (
+                NET,
+                &[
+                    "ip",
+                    "addr",
+                    "add",
+                    "2001:db8:ff::2/64",
+                    "dev",
+                    "n0",
+                    "nodad",
+                ],
+            ),
             (NET, &["ip", "link", "set", "n0", "up"]),
-            (NET, &["ip", "route", "add", "default", "via", "198.51.100.1"]),
-            (NET, &["ip", "-6", "route", "add", "default", "via", "2001:db8:ff::1"]),
+            (
+                NET,
+                &["ip", "route", "add", "default", "via", "198.51.100.1"],
+            ),
+            (
+                NET,
+                &[
+                    "ip",
+                    "-6",
+                    "route",
+                    "add",
+                    "default",
+                    "via",
+                    "2001:db8:ff::1",
+                ],
+            ),
         ];
         for (ns, args) in cmds {
             ns_run(ns, args)?;
         }
         for h in [&MX1, &MX2, &RELAY, &REFLECTOR] {
-            ns_run(NET, &["ip", "addr", "add", &format!("{}/32", h.v4), "dev", "lo"])?;
+            ns_run(
+                NET,
+                &["ip", "addr", "add", &format!("{}/32", h.v4), "dev", "lo"],
+            )?;
             let v6 = format!("{}/128", h.v6);
             ns_run(NET, &["ip", "addr", "add", &v6, "dev", "lo", "nodad"])?;
         }
@@ -335,7 +452,18 @@ impl Net {
         let has = ns_run(CLIENT, &["ip", "-6", "route", "show", "default"])?;
         match (on, has.trim().is_empty()) {
             (true, true) => {
-                ns_run(CLIENT, &["ip", "-6", "route", "add", "default", "via", "2001:db8:c::1"])?;
+                ns_run(
+                    CLIENT,
+                    &[
+                        "ip",
+                        "-6",
+                        "route",
+                        "add",
+                        "default",
+                        "via",
+                        "2001:db8:c::1",
+                    ],
+                )?;
             }
             (false, false) => {
                 ns_run(CLIENT, &["ip", "-6", "route", "del", "default"])?;

@@ -3,12 +3,15 @@
 //! key the user gave.
 
 use ed25519_dalek::{Signature, VerifyingKey};
+use mailport_shared::advice::Context;
+use mailport_shared::outcome::DnsFailure;
 use mailport_shared::outcome::{EhloOutcome, Reply, SmtpExchange};
 use mailport_shared::probe::{ProbeResult, ProbeSpec, Timings};
 use mailport_shared::reflector::{
     self, encode_hex, parse_reply, ProofStatus, ReflectorProof, CHALLENGE_LEN, COMMAND,
 };
-use mailport_shared::{Family, Outcome, Role};
+use mailport_shared::report::Conclusion;
+use mailport_shared::{Family, Outcome, Report, Role};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -23,7 +26,7 @@ pub struct ProveConfig {
     pub connect_timeout: Duration,
     /// Deadline for each reply (greeting, EHLO, signature).
     pub reply_timeout: Duration,
-    /// Name sent with EHLO.
+    /// Name sent with EHLO; empty means this machine's address literal.
     pub ehlo_name: String,
 }
 
@@ -47,30 +50,78 @@ pub async fn prove(host: &str, addr: IpAddr, port: u16, cfg: &ProveConfig) -> Pr
     }
 }
 
-fn millis(d: Duration) -> u32 {
-    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
+/// Resolves the reflector and proves it on every port and family: one
+/// [`ProbeResult`] per (family, port), resolution failures included, and
+/// non-public addresses refused unless `allow_private`.
+pub async fn prove_host(
+    host: &str,
+    families: &[Family],
+    ports: &[u16],
+    dns: &crate::dns::Dns,
+    allow_private: bool,
+    cfg: &ProveConfig,
+) -> Vec<ProbeResult> {
+    let mut jobs = Vec::new();
+    let mut failed = Vec::new();
+    for &family in families {
+        let started = Instant::now();
+        let addr = match dns.lookup(host, family).await {
+            Ok(addrs) => match addrs.into_iter().next() {
+                Some(a) if allow_private || !crate::guard::is_forbidden(&a) => Ok(a),
+                Some(a) => Err(DnsFailure::Forbidden {
+                    address: a.to_string(),
+                }),
+                None => Err(DnsFailure::NoAddress),
+            },
+            Err(e) => Err(e),
+        };
+        let dns_ms = millis(started.elapsed());
+        for &port in ports {
+            match &addr {
+                Ok(a) => jobs.push((*a, port, dns_ms)),
+                Err(reason) => failed.push(ProbeResult {
+                    spec: ProbeSpec {
+                        host: host.to_string(),
+                        role: Role::Reflector,
+                        port,
+                        family,
+                        expected: true,
+                    },
+                    address: None,
+                    outcome: Outcome::DnsFailed {
+                        reason: reason.clone(),
+                    },
+                    timings: Timings {
+                        dns_ms: Some(dns_ms),
+                        total_ms: dns_ms,
+                        ..Timings::default()
+                    },
+                }),
+            }
+        }
+    }
+    let proved =
+        futures::future::join_all(jobs.into_iter().map(|(addr, port, dns_ms)| async move {
+            let mut r = prove(host, addr, port, cfg).await;
+            r.timings.dns_ms = Some(dns_ms);
+            r
+        }))
+        .await;
+    failed.into_iter().chain(proved).collect()
 }
 
-/// Maps a failed connect to what it means.
-pub fn connect_error(e: &std::io::Error) -> Outcome {
-    const ENETUNREACH: i32 = 101;
-    const EADDRNOTAVAIL: i32 = 99;
-    const EHOSTUNREACH: i32 = 113;
-    const EACCES: i32 = 13;
-    const EPERM: i32 = 1;
-    match e.raw_os_error() {
-        Some(ENETUNREACH | EADDRNOTAVAIL) => Outcome::NoRoute {
-            detail: e.to_string(),
-        },
-        Some(EHOSTUNREACH | EACCES | EPERM) => Outcome::Unreachable {
-            detail: e.to_string(),
-        },
-        _ if e.kind() == std::io::ErrorKind::ConnectionRefused => Outcome::Refused,
-        _ if e.kind() == std::io::ErrorKind::TimedOut => Outcome::Filtered,
-        _ => Outcome::Unreachable {
-            detail: e.to_string(),
-        },
-    }
+/// Adds reflector probes to a finished report and judges the whole again, so
+/// the verdicts, headline and advice weigh the proof.
+pub fn attach(report: &mut Report, probes: Vec<ProbeResult>) {
+    report.probes.extend(probes);
+    let c = Conclusion::from_probes(&report.probes, &Context::default());
+    report.verdicts = c.verdicts;
+    report.headline = c.headline;
+    report.advice = c.advice;
+}
+
+fn millis(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
 }
 
 async fn exchange(addr: SocketAddr, cfg: &ProveConfig, timings: &mut Timings) -> Outcome {
@@ -82,7 +133,7 @@ async fn exchange(addr: SocketAddr, cfg: &ProveConfig, timings: &mut Timings) ->
         }
         Ok(Err(e)) => {
             timings.connect_ms = Some(millis(t0.elapsed()));
-            return connect_error(&e);
+            return crate::probe::tcp::classify_connect_error(&e);
         }
         Ok(Ok(s)) => s,
     };
@@ -126,7 +177,13 @@ async fn exchange(addr: SocketAddr, cfg: &ProveConfig, timings: &mut Timings) ->
     }
 
     // EHLO first, like any client: an interceptor that refuses EHLO shows.
-    let ehlo = match send(&mut w, &format!("EHLO {}\r\n", cfg.ehlo_name)).await {
+    let ehlo_name = match (cfg.ehlo_name.is_empty(), local) {
+        (false, _) => cfg.ehlo_name.clone(),
+        (true, Some(IpAddr::V6(v6))) => format!("[IPv6:{v6}]"),
+        (true, Some(ip)) => format!("[{ip}]"),
+        (true, None) => "[127.0.0.1]".to_string(),
+    };
+    let ehlo = match send(&mut w, &format!("EHLO {ehlo_name}\r\n")).await {
         Err(_) => EhloOutcome::NoReply,
         Ok(()) => match read_reply(&mut reader, cfg.reply_timeout).await {
             Ok(reply) if reply.code == 250 => EhloOutcome::Accepted {
@@ -267,7 +324,9 @@ async fn read_reply<R: AsyncRead + Unpin>(
             if !shape_ok {
                 return Err(ReadError::Garbage(buf));
             }
-            let this: u16 = text[..3].parse().map_err(|_| ReadError::Garbage(buf.clone()))?;
+            let this: u16 = text[..3]
+                .parse()
+                .map_err(|_| ReadError::Garbage(buf.clone()))?;
             if *code.get_or_insert(this) != this {
                 return Err(ReadError::Garbage(buf));
             }
@@ -336,7 +395,10 @@ mod tests {
         let Outcome::Banner(ex) = &r.outcome else {
             panic!("{:?}", r.outcome)
         };
-        assert_eq!(ex.reflector.as_ref().unwrap().status, ProofStatus::Unverified);
+        assert_eq!(
+            ex.reflector.as_ref().unwrap().status,
+            ProofStatus::Unverified
+        );
         server.abort();
     }
 
@@ -349,7 +411,9 @@ mod tests {
             let (s, _) = l.accept().await.unwrap();
             let (r, mut w) = s.into_split();
             let mut lines = BufReader::new(r).lines();
-            w.write_all(b"220 proxy.isp.example ESMTP\r\n").await.unwrap();
+            w.write_all(b"220 proxy.isp.example ESMTP\r\n")
+                .await
+                .unwrap();
             while let Ok(Some(_)) = lines.next_line().await {
                 w.write_all(b"502 5.5.2 Error: command not recognized\r\n")
                     .await
@@ -357,7 +421,13 @@ mod tests {
             }
         });
         let key = SigningKey::from_bytes(&[9u8; 32]).verifying_key();
-        let r = prove("reflector.test", "127.0.0.1".parse().unwrap(), port, &cfg(key)).await;
+        let r = prove(
+            "reflector.test",
+            "127.0.0.1".parse().unwrap(),
+            port,
+            &cfg(key),
+        )
+        .await;
         let Outcome::Banner(ex) = &r.outcome else {
             panic!("{:?}", r.outcome)
         };
@@ -371,7 +441,13 @@ mod tests {
     async fn closed_port_is_refused() {
         let port = free_port().await;
         let key = SigningKey::from_bytes(&[9u8; 32]).verifying_key();
-        let r = prove("reflector.test", "127.0.0.1".parse().unwrap(), port, &cfg(key)).await;
+        let r = prove(
+            "reflector.test",
+            "127.0.0.1".parse().unwrap(),
+            port,
+            &cfg(key),
+        )
+        .await;
         assert_eq!(r.outcome, Outcome::Refused);
     }
 
@@ -388,10 +464,22 @@ mod tests {
         let ok = verify(&reply, &c, 25, Some(seen), &key.verifying_key());
         assert!(ok.genuine(), "{ok:?}");
         // A replayed answer to another challenge fails.
-        let bad = verify(&reply, &[6u8; CHALLENGE_LEN], 25, Some(seen), &key.verifying_key());
+        let bad = verify(
+            &reply,
+            &[6u8; CHALLENGE_LEN],
+            25,
+            Some(seen),
+            &key.verifying_key(),
+        );
         assert!(!bad.genuine());
         // A NAT shows.
-        let nat = verify(&reply, &c, 25, "10.0.0.2".parse().ok(), &key.verifying_key());
+        let nat = verify(
+            &reply,
+            &c,
+            25,
+            "10.0.0.2".parse().ok(),
+            &key.verifying_key(),
+        );
         assert!(nat.genuine() && nat.address_translated());
         assert!(crate::reflect::server::answer(&key, "zz", seen, 25).starts_with("501"));
     }

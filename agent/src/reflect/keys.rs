@@ -73,14 +73,14 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
 pub fn parse_public_key(s: &str) -> Result<VerifyingKey, KeyError> {
     let s = s.trim();
     let bad = || KeyError::BadPublicKey(s.chars().take(100).collect());
-    let bytes = if s.len() == 64 {
-        decode_hex(s)
-    } else {
-        None
-    }
-    .or_else(|| base64::engine::general_purpose::STANDARD.decode(s).ok())
-    .or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok())
-    .ok_or_else(bad)?;
+    let bytes = if s.len() == 64 { decode_hex(s) } else { None }
+        .or_else(|| base64::engine::general_purpose::STANDARD.decode(s).ok())
+        .or_else(|| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .ok()
+        })
+        .ok_or_else(bad)?;
     let arr: [u8; 32] = bytes.try_into().map_err(|_| bad())?;
     VerifyingKey::from_bytes(&arr).map_err(|_| bad())
 }
@@ -110,7 +110,10 @@ mod tests {
         assert_eq!(parse_public_key(&hex).unwrap(), public);
         assert_eq!(parse_public_key(&b64).unwrap(), public);
         std::fs::write(&path, "not a key").unwrap();
-        assert!(matches!(load_signing_key(&path), Err(KeyError::BadKeyFile(_))));
+        assert!(matches!(
+            load_signing_key(&path),
+            Err(KeyError::BadKeyFile(_))
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -10,9 +10,10 @@
 //! and the result types are in `mailport_shared::reflector`.
 
 pub mod client;
+pub mod cmd;
 pub mod keys;
 pub mod server;
 
-pub use client::{prove, ProveConfig};
-pub use keys::{generate_key_file, load_signing_key, parse_public_key, KeyError};
+pub use client::{attach, prove, prove_host, ProveConfig};
+pub use keys::{generate_key_file, load_signing_key, parse_public_key, public_key_forms, KeyError};
 pub use server::{serve, ServerConfig};

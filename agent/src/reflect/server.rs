@@ -70,11 +70,9 @@ pub async fn serve(cfg: ServerConfig) -> std::io::Result<()> {
                         let _ = sock.write_all(b"421 4.3.2 too busy, try later\r\n").await;
                         return;
                     };
-                    let _ = tokio::time::timeout(
-                        shared.session_timeout,
-                        session(sock, peer, &shared),
-                    )
-                    .await;
+                    let _ =
+                        tokio::time::timeout(shared.session_timeout, session(sock, peer, &shared))
+                            .await;
                 });
             }
         });
@@ -109,15 +107,8 @@ async fn session(sock: TcpStream, peer: SocketAddr, shared: &Shared) -> std::io:
     let seen = peer.ip().to_canonical();
     let (r, mut w) = sock.into_split();
     let mut reader = BufReader::new(r);
-    w.write_all(
-        format!(
-            "220 {} ESMTP {}\r\n",
-            shared.name,
-            reflector::GREETING_TAG
-        )
-        .as_bytes(),
-    )
-    .await?;
+    w.write_all(format!("220 {} ESMTP {}\r\n", shared.name, reflector::GREETING_TAG).as_bytes())
+        .await?;
     for _ in 0..MAX_COMMANDS {
         let mut buf = Vec::new();
         let n = (&mut reader)

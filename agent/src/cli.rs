@@ -1,0 +1,306 @@
+//! The command line: `mailport check` and friends.
+//!
+//! Parsing is strict and every refusal is one line on stderr with exit code
+//! 2; the check itself runs in [`crate::runner`]. Other subcommands
+//! (`serve`, `reflect`) are added to [`Command`] and dispatched in [`run`].
+
+use crate::runner::{self, Env, RunError, DEFAULT_CONCURRENCY};
+use crate::term;
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use mailport_shared::options::Families;
+use mailport_shared::validate;
+use mailport_shared::{CheckEvent, CheckOptions, Report, Role, Target};
+use std::io::{IsTerminal, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code: outgoing port 25 works on at least one family.
+pub const EXIT_OPEN: u8 = 0;
+/// Exit code: port 25 is blocked, intercepted, or could not be confirmed.
+pub const EXIT_NOT_OPEN: u8 = 1;
+/// Exit code: bad usage or a setup error; no verdict.
+pub const EXIT_SETUP: u8 = 2;
+
+const EXIT_CODES: &str = "\
+Exit codes (mailport check):
+  0  outgoing port 25 is open on at least one address family
+  1  port 25 is blocked, intercepted, or could not be confirmed
+  2  usage or setup error (bad option, unreadable CA file...)";
+
+/// mailport: which mail ports can this network reach, and what to do about it.
+#[derive(Debug, Parser)]
+#[command(name = "mailport", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe the mail ports from this machine and print a verdict.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Run a reflector on a server you control: answers on the mail ports
+    /// and signs what it saw, so `check --reflector` can prove interception.
+    Reflect(crate::reflect::cmd::ReflectArgs),
+}
+
+/// `mailport check` flags.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Your own mail domain: its MX hosts (and smtp./mail. hosts) are probed.
+    #[arg(long, value_name = "DOMAIN", value_parser = parse_domain)]
+    pub domain: Option<String>,
+    /// A recipient MX host to probe on port 25 (repeatable).
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    pub mx: Vec<String>,
+    /// A submission server to probe on 465/587 (repeatable).
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    pub submission: Vec<String>,
+    /// Any host to probe on every port (repeatable).
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    pub host: Vec<String>,
+    /// Ports to probe, comma-separated.
+    #[arg(long, value_name = "PORTS", value_parser = parse_ports, default_value = "25,26,465,587,2525")]
+    pub ports: PortList,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6_only")]
+    pub ipv4_only: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6_only: bool,
+    /// TCP connect timeout in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 4000)]
+    pub connect_timeout: u32,
+    /// How long to wait for the SMTP greeting, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 8000)]
+    pub greeting_timeout: u32,
+    /// Do not try STARTTLS (port 465 still speaks TLS: it has no plain form).
+    #[arg(long)]
+    pub no_tls: bool,
+    /// Print the report as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// DNS server to use instead of the system's, as IP or IP:PORT (repeatable).
+    #[arg(long, value_name = "IP:PORT", value_parser = parse_dns)]
+    pub dns: Vec<SocketAddr>,
+    /// Allow probing private, loopback and other non-public addresses.
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Probes at once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Also trust the PEM certificates in this file.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// A mailport reflector you run (`mailport reflect`): proves, per port,
+    /// whether the real server answered or something in between did.
+    #[arg(long, value_name = "HOST", value_parser = parse_host, requires = "reflector_key")]
+    pub reflector: Option<String>,
+    /// The reflector's public key, hex or base64 (`mailport reflect --gen-key`).
+    #[arg(long, value_name = "KEY", value_parser = parse_reflector_key, requires = "reflector")]
+    pub reflector_key: Option<ed25519_dalek::VerifyingKey>,
+}
+
+/// A parsed `--ports` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortList(pub Vec<u16>);
+
+pub(crate) fn parse_ports(s: &str) -> Result<PortList, String> {
+    validate::port_list(s)
+        .map(PortList)
+        .map_err(|e| e.to_string())
+}
+
+pub(crate) fn parse_host(s: &str) -> Result<String, String> {
+    validate::host(s)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_reflector_key(s: &str) -> Result<ed25519_dalek::VerifyingKey, String> {
+    crate::reflect::parse_public_key(s).map_err(|e| e.to_string())
+}
+
+fn parse_domain(s: &str) -> Result<String, String> {
+    validate::domain(s).map_err(|e| e.to_string())
+}
+
+fn parse_dns(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let bare = s.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("{s:?} is not an IP address or IP:PORT"))
+}
+
+impl CheckArgs {
+    /// The check options these flags ask for (not yet validated).
+    pub fn options(&self) -> CheckOptions {
+        let mut targets = Vec::new();
+        targets.extend(self.mx.iter().map(|h| Target::new(h, Role::RecipientMx)));
+        targets.extend(
+            self.submission
+                .iter()
+                .map(|h| Target::new(h, Role::Submission)),
+        );
+        targets.extend(self.host.iter().map(|h| Target::new(h, Role::Custom)));
+        CheckOptions {
+            domain: self.domain.clone(),
+            targets,
+            ports: self.ports.0.clone(),
+            families: Families {
+                ipv4: !self.ipv6_only,
+                ipv6: !self.ipv4_only,
+            },
+            connect_timeout_ms: self.connect_timeout,
+            greeting_timeout_ms: self.greeting_timeout,
+            tls: !self.no_tls,
+        }
+    }
+
+    /// The agent environment these flags ask for.
+    pub fn env(&self) -> anyhow::Result<Env> {
+        let mut builder = Env::builder()
+            .nameservers(self.dns.clone())
+            .allow_private(self.allow_private)
+            .concurrency(self.concurrency);
+        if let Some(path) = &self.ca_file {
+            builder = builder.ca_file(path)?;
+        }
+        Ok(builder.build()?)
+    }
+}
+
+/// Parses the command line and runs it; the returned code is the process's.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return Ok(usage_error(&e)),
+    };
+    match cli.command {
+        Some(Command::Check(args)) => check(&args),
+        Some(Command::Reflect(args)) => crate::reflect::cmd::run(&args),
+        None => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let _ = cmd.print_help();
+            Ok(ExitCode::from(EXIT_SETUP))
+        }
+    }
+}
+
+/// Help and version go to stdout with 0; anything else is one line on stderr.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: invalid arguments");
+            let line = line.strip_prefix("error: ").unwrap_or(line);
+            eprintln!("mailport: {line} (see mailport check --help)");
+            ExitCode::from(EXIT_SETUP)
+        }
+    }
+}
+
+/// `mailport check`.
+pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let options = args.options();
+    let env = args.env()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let progress = std::io::stderr().is_terminal() && !args.json;
+    let result = runtime.block_on(async {
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let show = tokio::spawn(show_progress(rx, progress));
+        let families = options.families.list();
+        let report = runner::run(options, &env, tx).await;
+        let _ = show.await;
+        let mut report = report?;
+        if let (Some(host), Some(key)) = (&args.reflector, args.reflector_key) {
+            let cfg = crate::reflect::ProveConfig {
+                key,
+                connect_timeout: std::time::Duration::from_millis(args.connect_timeout.into()),
+                reply_timeout: std::time::Duration::from_millis(args.greeting_timeout.into()),
+                ehlo_name: String::new(),
+            };
+            let dns = crate::dns::Dns::new(&args.dns);
+            let proofs = crate::reflect::prove_host(
+                host,
+                &families,
+                &args.ports.0,
+                &dns,
+                args.allow_private,
+                &cfg,
+            )
+            .await;
+            crate::reflect::attach(&mut report, proofs);
+        }
+        Ok::<_, RunError>(report)
+    });
+    let report = match result {
+        Ok(r) => r,
+        Err(RunError::Input(e)) => {
+            eprintln!("mailport: {e}");
+            return Ok(ExitCode::from(EXIT_SETUP));
+        }
+    };
+    print_report(&report, args.json)?;
+    Ok(ExitCode::from(if report.port25_open() {
+        EXIT_OPEN
+    } else {
+        EXIT_NOT_OPEN
+    }))
+}
+
+fn print_report(report: &Report, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, report)?;
+        writeln!(out)?;
+    } else {
+        let style = term::Style {
+            colour: std::io::stdout().is_terminal(),
+        };
+        out.write_all(term::render(report, style).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Drains the events; on a terminal, shows "probing 12/40…" on stderr.
+async fn show_progress(mut rx: tokio::sync::mpsc::Receiver<CheckEvent>, show: bool) {
+    let mut planned = 0usize;
+    let mut done = 0usize;
+    let mut err = std::io::stderr();
+    while let Some(event) = rx.recv().await {
+        match event {
+            CheckEvent::Started { planned: p } => planned = p.len(),
+            CheckEvent::Probe { .. } => done += 1,
+            _ => {}
+        }
+        if show {
+            let _ = write!(err, "\r\x1b[Kprobing {done}/{planned}…");
+            let _ = err.flush();
+        }
+    }
+    if show {
+        let _ = write!(err, "\r\x1b[K");
+        let _ = err.flush();
+    }
+}

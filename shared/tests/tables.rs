@@ -1,0 +1,626 @@
+#![allow(clippy::type_complexity)] // table rows are tuples on purpose
+//! Classification and advice as tables: each row is a situation a user can be
+//! in, the probes mailport would see, and what it must conclude.
+//!
+//! Modules:
+//! - `classify_rows`: probes → verdict per port and family, one row per outcome.
+//! - `advice_rows`: verdicts → the top advice and what must never be advised.
+
+use mailport_shared::classify::{classify, headline, NotTestableReason, Verdict};
+use mailport_shared::outcome::{DnsFailure, EhloOutcome, Reply, SmtpExchange, TlsOutcome};
+use mailport_shared::{
+    advice, advise, AdviceId, Family, Outcome, ProbeResult, ProbeSpec, Role, Timings,
+};
+
+const V4: Family = Family::Ipv4;
+const V6: Family = Family::Ipv6;
+
+fn reply(code: u16, line: &str) -> Reply {
+    Reply {
+        code,
+        lines: vec![line.to_string()],
+    }
+}
+
+/// A normal server: greets as `name`, offers STARTTLS when `tls`.
+fn banner(name: &str, tls: bool) -> Outcome {
+    let mut ext = vec!["PIPELINING".to_string(), "SIZE 10240000".to_string()];
+    if tls {
+        ext.push("STARTTLS".into());
+    }
+    Outcome::Banner(SmtpExchange {
+        greeting: reply(220, &format!("{name} ESMTP")),
+        ehlo: EhloOutcome::Accepted {
+            reply: reply(250, name),
+            extensions: ext,
+        },
+        implicit_tls: false,
+        tls: None,
+    })
+}
+
+fn probe(
+    host: &str,
+    role: Role,
+    port: u16,
+    family: Family,
+    expected: bool,
+    outcome: Outcome,
+) -> ProbeResult {
+    ProbeResult {
+        spec: ProbeSpec {
+            host: host.into(),
+            role,
+            port,
+            family,
+            expected,
+        },
+        address: None,
+        outcome,
+        timings: Timings::default(),
+    }
+}
+
+fn mx(host: &str, family: Family, outcome: Outcome) -> ProbeResult {
+    probe(host, Role::RecipientMx, 25, family, true, outcome)
+}
+
+fn verdict_of(probes: &[ProbeResult], port: u16, family: Family) -> Verdict {
+    classify(probes)
+        .into_iter()
+        .find(|v| v.port == port && v.family == family)
+        .map(|v| v.verdict)
+        .unwrap_or_else(|| panic!("no verdict for {port}/{family}"))
+}
+
+#[test]
+fn classify_rows() {
+    let nr = || Outcome::NoRoute {
+        detail: "Network is unreachable (os error 101)".into(),
+    };
+    let icmp = || Outcome::Unreachable {
+        detail: "No route to host (os error 113)".into(),
+    };
+    let rows: Vec<(&str, Vec<ProbeResult>, u16, Family, Verdict)> = vec![
+        (
+            "two MXes greet normally",
+            vec![
+                mx("mx.alpha.example", V4, banner("mx.alpha.example", true)),
+                mx("mx.beta.example", V4, banner("mx.beta.example", true)),
+            ],
+            25,
+            V4,
+            Verdict::Open,
+        ),
+        (
+            "two MXes time out: silently dropped",
+            vec![
+                mx("mx.alpha.example", V4, Outcome::Filtered),
+                mx("mx.beta.example", V4, Outcome::Filtered),
+            ],
+            25,
+            V4,
+            Verdict::BlockedSilently,
+        ),
+        (
+            "two MXes refuse: an MX always listens on 25, so a reset is a block",
+            vec![
+                mx("mx.alpha.example", V4, Outcome::Refused),
+                mx("mx.beta.example", V4, Outcome::Refused),
+            ],
+            25,
+            V4,
+            Verdict::BlockedActively,
+        ),
+        (
+            "ICMP administratively prohibited",
+            vec![
+                mx("mx.alpha.example", V4, icmp()),
+                mx("mx.beta.example", V4, icmp()),
+            ],
+            25,
+            V4,
+            Verdict::BlockedActively,
+        ),
+        (
+            "reset after connect",
+            vec![
+                mx("mx.alpha.example", V4, Outcome::Reset),
+                mx("mx.beta.example", V4, Outcome::Reset),
+            ],
+            25,
+            V4,
+            Verdict::BlockedActively,
+        ),
+        (
+            "a single MX timing out may just be down",
+            vec![mx("mx.alpha.example", V4, Outcome::Filtered)],
+            25,
+            V4,
+            Verdict::NotTestable {
+                reason: NotTestableReason::SingleHost,
+            },
+        ),
+        (
+            "a single host timing out on 25 but up on 587 is blocked",
+            vec![
+                probe(
+                    "mail.gamma.example",
+                    Role::Submission,
+                    25,
+                    V4,
+                    true,
+                    Outcome::Filtered,
+                ),
+                probe(
+                    "mail.gamma.example",
+                    Role::Submission,
+                    587,
+                    V4,
+                    true,
+                    banner("mail.gamma.example", true),
+                ),
+            ],
+            25,
+            V4,
+            Verdict::BlockedSilently,
+        ),
+        (
+            "a refusal from a host not known to listen says nothing",
+            vec![
+                probe(
+                    "own.example",
+                    Role::OwnHost,
+                    2525,
+                    V4,
+                    false,
+                    Outcome::Refused,
+                ),
+                probe(
+                    "other.example",
+                    Role::Custom,
+                    2525,
+                    V4,
+                    false,
+                    Outcome::Refused,
+                ),
+            ],
+            2525,
+            V4,
+            Verdict::NotTestable {
+                reason: NotTestableReason::NoKnownListener,
+            },
+        ),
+        (
+            "no IPv6 route is not a block",
+            vec![
+                mx("mx.alpha.example", V6, nr()),
+                mx("mx.beta.example", V6, nr()),
+            ],
+            25,
+            V6,
+            Verdict::NotTestable {
+                reason: NotTestableReason::NoRoute,
+            },
+        ),
+        (
+            "nothing resolved",
+            vec![mx(
+                "mx.alpha.example",
+                V6,
+                Outcome::DnsFailed {
+                    reason: DnsFailure::NoAddress,
+                },
+            )],
+            25,
+            V6,
+            Verdict::NotTestable {
+                reason: NotTestableReason::NoAddress,
+            },
+        ),
+        (
+            "both MXes silent after connect: a proxy or tarpit",
+            vec![
+                mx("mx.alpha.example", V4, Outcome::Silent),
+                mx("mx.beta.example", V4, Outcome::Silent),
+            ],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "an MX that speaks HTTP on 25",
+            vec![mx(
+                "mx.alpha.example",
+                V4,
+                Outcome::NotSmtp {
+                    first_bytes: "HTTP/1.1 400".into(),
+                },
+            )],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "an MX that closes at once",
+            vec![
+                mx("mx.alpha.example", V4, Outcome::ClosedEarly),
+                mx("mx.beta.example", V4, Outcome::ClosedEarly),
+            ],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "unrelated MXes return the same greeting: a transparent proxy",
+            vec![
+                mx("mx.alpha.example", V4, banner("proxy.isp.example", false)),
+                mx("mx.beta.example", V4, banner("proxy.isp.example", false)),
+            ],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "a PIX masks the greeting and refuses EHLO",
+            vec![mx(
+                "mx.alpha.example",
+                V4,
+                Outcome::Banner(SmtpExchange {
+                    greeting: reply(220, "*******************************0*2*0**0*2"),
+                    ehlo: EhloOutcome::Rejected {
+                        reply: reply(500, "5.5.1 Command unrecognized"),
+                    },
+                    implicit_tls: false,
+                    tls: None,
+                }),
+            )],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "a port tester that greets with SMTP on 25",
+            vec![probe(
+                "portquiz.example",
+                Role::PortEcho,
+                25,
+                V4,
+                true,
+                banner("proxy.isp.example", false),
+            )],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "a port tester answering HTTP proves the path is open",
+            vec![probe(
+                "portquiz.example",
+                Role::PortEcho,
+                26,
+                V4,
+                true,
+                Outcome::NotSmtp {
+                    first_bytes: "HTTP/1.1 200 OK".into(),
+                },
+            )],
+            26,
+            V4,
+            Verdict::Open,
+        ),
+        (
+            "STARTTLS stripped on 25 while offered on 587",
+            vec![
+                probe(
+                    "mail.gamma.example",
+                    Role::Submission,
+                    25,
+                    V4,
+                    true,
+                    banner("mail.gamma.example", false),
+                ),
+                probe(
+                    "mail.gamma.example",
+                    Role::Submission,
+                    587,
+                    V4,
+                    true,
+                    banner("mail.gamma.example", true),
+                ),
+            ],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "a certificate for another name",
+            vec![mx(
+                "mx.alpha.example",
+                V4,
+                Outcome::Banner(SmtpExchange {
+                    greeting: reply(220, "mx.alpha.example ESMTP"),
+                    ehlo: EhloOutcome::Accepted {
+                        reply: reply(250, "mx.alpha.example"),
+                        extensions: vec!["STARTTLS".into()],
+                    },
+                    implicit_tls: false,
+                    tls: Some(TlsOutcome::Established {
+                        version: "TLSv1.3".into(),
+                        cipher: "TLS13_AES_128_GCM_SHA256".into(),
+                        trusted: false,
+                        name_matches: false,
+                        names: vec!["proxy.isp.example".into()],
+                    }),
+                }),
+            )],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "port 25 reaches only the ISP relay",
+            vec![
+                mx("mx.alpha.example", V4, Outcome::Filtered),
+                mx("mx.beta.example", V4, Outcome::Filtered),
+                probe(
+                    "relay.isp.example",
+                    Role::Submission,
+                    25,
+                    V4,
+                    false,
+                    banner("relay.isp.example", true),
+                ),
+            ],
+            25,
+            V4,
+            Verdict::Restricted,
+        ),
+        (
+            "a greeting name unrelated to the target alone is not interception",
+            vec![mx(
+                "mx.alpha.example",
+                V4,
+                banner("mta7.outsourced.example", true),
+            )],
+            25,
+            V4,
+            Verdict::Open,
+        ),
+        (
+            "implicit TLS that fails on 465 from a submission server",
+            vec![probe(
+                "smtp.alpha.example",
+                Role::Submission,
+                465,
+                V4,
+                true,
+                Outcome::TlsFailed {
+                    error: "received corrupt message".into(),
+                },
+            )],
+            465,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+    ];
+    for (name, probes, port, family, want) in rows {
+        assert_eq!(verdict_of(&probes, port, family), want, "{name}");
+    }
+}
+
+#[test]
+fn interception_evidence_is_explained() {
+    let probes = vec![
+        mx("mx.alpha.example", V4, banner("proxy.isp.example", false)),
+        mx("mx.beta.example", V4, banner("proxy.isp.example", false)),
+    ];
+    let v = &classify(&probes)[0];
+    assert!(!v.evidence.is_empty());
+    assert!(
+        v.evidence
+            .iter()
+            .any(|e| e.detail.contains("same greeting")),
+        "{:?}",
+        v.evidence
+    );
+}
+
+fn verdicts_for(table: &[(u16, Family, Outcome)]) -> Vec<mailport_shared::PortVerdict> {
+    // Two independent hosts per port, each known to listen there.
+    let mut probes = Vec::new();
+    for (port, family, outcome) in table {
+        for host in ["a.alpha.example", "b.beta.example"] {
+            let role = match port {
+                25 => Role::RecipientMx,
+                465 | 587 => Role::Submission,
+                _ => Role::Custom,
+            };
+            let outcome = match outcome {
+                Outcome::Banner(_) => banner(host, true),
+                o => o.clone(),
+            };
+            probes.push(probe(host, role, *port, *family, true, outcome));
+        }
+    }
+    classify(&probes)
+}
+
+fn ids(verdicts: &[mailport_shared::PortVerdict]) -> Vec<AdviceId> {
+    advise(verdicts, &advice::Context::default())
+        .iter()
+        .map(|a| a.id)
+        .collect()
+}
+
+#[test]
+fn advice_rows() {
+    let open = || banner("x", true);
+    let rows: Vec<(&str, Vec<(u16, Family, Outcome)>, AdviceId, Vec<AdviceId>)> = vec![
+        (
+            "everything open",
+            vec![(25, V4, open()), (587, V4, open())],
+            AdviceId::DirectDeliveryOk,
+            vec![
+                AdviceId::Submit587,
+                AdviceId::AskUnblock,
+                AdviceId::No587ToMx,
+            ],
+        ),
+        (
+            "25 dropped, 587 open: submit on 587",
+            vec![
+                (25, V4, Outcome::Filtered),
+                (465, V4, open()),
+                (587, V4, open()),
+            ],
+            AdviceId::Submit587,
+            vec![AdviceId::DirectDeliveryOk],
+        ),
+        (
+            "25 and 587 blocked, 465 open (Hetzner-style the other way round)",
+            vec![
+                (25, V4, Outcome::Filtered),
+                (465, V4, open()),
+                (587, V4, Outcome::Refused),
+            ],
+            AdviceId::Submit465,
+            vec![AdviceId::Submit587, AdviceId::DirectDeliveryOk],
+        ),
+        (
+            "only 2525 open",
+            vec![
+                (25, V4, Outcome::Filtered),
+                (465, V4, Outcome::Filtered),
+                (587, V4, Outcome::Filtered),
+                (2525, V4, open()),
+            ],
+            AdviceId::AltPort2525,
+            vec![AdviceId::Submit587, AdviceId::Submit465],
+        ),
+        (
+            "only 26 open",
+            vec![
+                (25, V4, Outcome::Filtered),
+                (587, V4, Outcome::Filtered),
+                (26, V4, open()),
+            ],
+            AdviceId::AltPort26,
+            vec![AdviceId::Submit587],
+        ),
+        (
+            "every mail port blocked",
+            vec![
+                (25, V4, Outcome::Filtered),
+                (26, V4, Outcome::Filtered),
+                (465, V4, Outcome::Filtered),
+                (587, V4, Outcome::Filtered),
+                (2525, V4, Outcome::Filtered),
+            ],
+            AdviceId::IspRelay,
+            vec![AdviceId::Submit587, AdviceId::DirectDeliveryOk],
+        ),
+        (
+            "25 intercepted",
+            vec![(25, V4, Outcome::Silent), (587, V4, open())],
+            AdviceId::InterceptionUseTls,
+            vec![AdviceId::DirectDeliveryOk],
+        ),
+        (
+            "25 open on IPv6 only",
+            vec![(25, V4, Outcome::Filtered), (25, V6, open())],
+            AdviceId::DirectDeliveryOk,
+            vec![],
+        ),
+        (
+            "no IPv6 route, IPv4 open",
+            vec![
+                (25, V4, open()),
+                (
+                    25,
+                    V6,
+                    Outcome::NoRoute {
+                        detail: "Network is unreachable".into(),
+                    },
+                ),
+            ],
+            AdviceId::DirectDeliveryOk,
+            vec![AdviceId::AskUnblock],
+        ),
+    ];
+    for (name, table, top, never) in rows {
+        let verdicts = verdicts_for(&table);
+        let got = ids(&verdicts);
+        assert_eq!(got.first(), Some(&top), "{name}: {got:?}");
+        for n in never {
+            assert!(
+                !got.contains(&n),
+                "{name}: {n:?} must not be advised, got {got:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn blocked_25_always_warns_against_587_to_an_mx() {
+    let verdicts = verdicts_for(&[(25, V4, Outcome::Filtered), (587, V4, banner("x", true))]);
+    let advice = advise(&verdicts, &advice::Context::default());
+    assert!(advice.iter().any(|a| a.id == AdviceId::No587ToMx));
+    // And no advice text ever suggests delivering to an MX on 587.
+    for a in &advice {
+        let text = format!("{} {}", a.title, a.why).to_lowercase();
+        assert!(
+            !text.contains("mx on 587") || a.id == AdviceId::No587ToMx,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn ipv6_only_advice_names_families() {
+    let verdicts = verdicts_for(&[(25, V4, Outcome::Filtered), (25, V6, banner("x", true))]);
+    let advice = advise(&verdicts, &advice::Context::default());
+    let prefer = advice
+        .iter()
+        .find(|a| a.id == AdviceId::PreferWorkingFamily)
+        .expect("prefer-family advice");
+    assert!(
+        prefer.title.contains("IPv6") && prefer.title.contains("IPv4"),
+        "{}",
+        prefer.title
+    );
+}
+
+#[test]
+fn headlines() {
+    let rows: Vec<(Vec<(u16, Family, Outcome)>, &str)> = vec![
+        (
+            vec![(25, V4, Outcome::Filtered), (25, V6, banner("x", true))],
+            "Your network silently drops outgoing port 25 on IPv4; IPv6 is open.",
+        ),
+        (
+            vec![(25, V4, banner("x", true)), (25, V6, banner("x", true))],
+            "Outgoing port 25 is open on IPv4 and IPv6.",
+        ),
+        (
+            vec![(25, V4, Outcome::Refused), (587, V4, banner("x", true))],
+            "Outgoing port 25 is actively rejected on IPv4. Submission port 587 is open.",
+        ),
+        (
+            vec![
+                (25, V4, banner("x", true)),
+                (
+                    25,
+                    V6,
+                    Outcome::NoRoute {
+                        detail: String::new(),
+                    },
+                ),
+            ],
+            "Outgoing port 25 is open on IPv4; this machine has no IPv6 route.",
+        ),
+    ];
+    for (table, want) in rows {
+        assert_eq!(headline(&verdicts_for(&table)), want);
+    }
+}
