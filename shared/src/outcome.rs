@@ -182,7 +182,7 @@ pub struct SmtpExchange {
     /// What the mailport reflector proved, when the target is one
     /// ([`crate::Role::Reflector`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reflector: Option<crate::reflector::ReflectorProof>,
+    pub reflector: Option<Box<crate::reflector::ReflectorProof>>,
 }
 
 impl SmtpExchange {

@@ -101,7 +101,7 @@ pub fn encode_hex(bytes: &[u8]) -> String {
 
 /// Decodes hex (either case); None when not hex or odd length.
 pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.is_ascii() {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
     (0..s.len())

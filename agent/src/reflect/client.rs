@@ -168,7 +168,7 @@ async fn exchange(addr: SocketAddr, cfg: &ProveConfig, timings: &mut Timings) ->
             ehlo,
             implicit_tls: false,
             tls: None,
-            reflector: Some(proof),
+            reflector: Some(Box::new(proof)),
         })
     };
     if greeting.code != 220 {
