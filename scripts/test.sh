@@ -10,4 +10,10 @@ setup_rust
 step "format" cargo fmt --all -- --check
 step "clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "shared builds for wasm32 (no I/O)" cargo check -p mailport-shared --target wasm32-unknown-unknown
-step "unit and integration tests" cargo test --workspace
+# The netsim bench runs the real agent binary inside network namespaces (as
+# root; it skips itself otherwise, except in CI where it must run).
+if [ "$(id -u)" = 0 ]; then
+    step "tools for the simulated-network bench" netsim_tools
+fi
+step "build the agent binary for the netsim bench" cargo build -p mailport
+step "unit and integration tests (includes the netsim bench: tests/netsim)" cargo test --workspace

@@ -104,6 +104,7 @@ pub fn check(net: &Net, mailport: &Path) -> Result<(Report, Value, Duration)> {
     let args = check_args(net);
     let started = Instant::now();
     let out = std::process::Command::new("ip")
+        .env("PATH", topo::path_env())
         .args(["netns", "exec", CLIENT])
         .arg(mailport)
         .args(&args)

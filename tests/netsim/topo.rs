@@ -74,10 +74,24 @@ pub const REFLECTOR: Host = Host {
     v6: "2001:db8:2::30",
 };
 
+/// `PATH` with the sbin directories, where ip, nft and postfix live, in case
+/// the caller's PATH lacks them.
+pub fn path_env() -> String {
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    for dir in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] {
+        if !path.split(':').any(|p| p == dir) {
+            path.push(':');
+            path.push_str(dir);
+        }
+    }
+    path
+}
+
 /// Runs a command, failing with its stderr.
 pub fn run(args: &[&str]) -> Result<String> {
     let (prog, rest) = args.split_first().context("empty command")?;
     let out = Command::new(prog)
+        .env("PATH", path_env())
         .args(rest)
         .stdin(Stdio::null())
         .output()
@@ -341,6 +355,7 @@ impl Net {
     fn spawn(&mut self, ns: &str, args: &[&str], log: &str) -> Result<()> {
         let log = std::fs::File::create(self.dir.join(log))?;
         let child = Command::new("ip")
+            .env("PATH", path_env())
             .args(["netns", "exec", ns])
             .args(args)
             .stdin(Stdio::null())
