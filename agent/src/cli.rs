@@ -231,10 +231,11 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         let show = tokio::spawn(show_progress(rx, progress));
         let families = options.families.list();
-        let report = runner::run(options, &env, tx).await;
-        let _ = show.await;
-        let mut report = report?;
-        if let (Some(host), Some(key)) = (&args.reflector, args.reflector_key) {
+        // The reflector is proved alongside the check, not after it.
+        let proofs = async {
+            let (Some(host), Some(key)) = (&args.reflector, args.reflector_key) else {
+                return None;
+            };
             let cfg = crate::reflect::ProveConfig {
                 key,
                 connect_timeout: std::time::Duration::from_millis(args.connect_timeout.into()),
@@ -242,15 +243,22 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 ehlo_name: String::new(),
             };
             let dns = crate::dns::Dns::new(&args.dns);
-            let proofs = crate::reflect::prove_host(
-                host,
-                &families,
-                &args.ports.0,
-                &dns,
-                args.allow_private,
-                &cfg,
+            Some(
+                crate::reflect::prove_host(
+                    host,
+                    &families,
+                    &args.ports.0,
+                    &dns,
+                    args.allow_private,
+                    &cfg,
+                )
+                .await,
             )
-            .await;
+        };
+        let (report, proofs) = tokio::join!(runner::run(options, &env, tx), proofs);
+        let _ = show.await;
+        let mut report = report?;
+        if let Some(proofs) = proofs {
             crate::reflect::attach(&mut report, proofs);
         }
         Ok::<_, RunError>(report)

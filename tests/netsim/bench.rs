@@ -76,9 +76,9 @@ pub fn run(net: &Net, mailport: &Path) -> Result<String> {
     out.push_str("| scenario | tool | wall time | vs mailport | per-port states right | note |\n");
     out.push_str("|---|---|---:|---:|---:|---|\n");
     for case in &cases {
-        net.set_rules(&case.filter, &case.nat)?;
+        net.set_rules(&case.filter, &case.nat, &[])?;
         let rows = measure(net, mailport, case, &hosts);
-        net.set_rules(&[], &[])?;
+        net.set_rules(&[], &[], &[])?;
         let rows = rows?;
         let base = rows.first().map(|r| r.ms.max(1)).unwrap_or(1);
         for r in &rows {

@@ -119,7 +119,7 @@ fn topology_works_and_is_torn_down_after_a_panic() {
                     .unwrap_or_else(|e| panic!("client cannot reach {addr}:25: {e}"));
             }
         }
-        net.set_rules(&["tcp dport 25 reject with tcp reset".into()], &[])
+        net.set_rules(&["tcp dport 25 reject with tcp reset".into()], &[], &[])
             .expect("rules");
         assert!(topo::ns_run(topo::CLIENT, &["nc", "-z", "-w", "2", topo::MX1.v4, "25"]).is_err());
         panic!("deliberate, to check the teardown");

@@ -20,6 +20,8 @@ pub struct Scenario {
     pub filter: Vec<String>,
     #[serde(default)]
     pub nat: Vec<String>,
+    #[serde(default)]
+    pub snat: Vec<String>,
     #[serde(default = "yes")]
     pub ipv6_route: bool,
     #[serde(default)]
@@ -141,11 +143,11 @@ pub fn check(net: &Net, mailport: &Path) -> Result<(Report, Value, Duration)> {
 
 /// Applies the scenario's network and runs the check.
 pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<RunResult> {
-    net.set_rules(&s.filter, &s.nat)?;
+    net.set_rules(&s.filter, &s.nat, &s.snat)?;
     net.set_client_ipv6_route(s.ipv6_route)?;
     let result = check(net, mailport);
     // Restore the neutral network whatever happened.
-    net.set_rules(&[], &[])?;
+    net.set_rules(&[], &[], &[])?;
     net.set_client_ipv6_route(true)?;
     let (report, json, elapsed) = result?;
     let failures = judge(s, &json);
@@ -287,7 +289,13 @@ fn judge(s: &Scenario, json: &Value) -> Vec<String> {
         let strong: Vec<String> = verdicts
             .iter()
             .flat_map(|v| v["evidence"].as_array().cloned().unwrap_or_default())
-            .filter(|e| e["kind"].as_str() != Some("greeting_name_mismatch"))
+            // The weak findings are information, not interception.
+            .filter(|e| {
+                !matches!(
+                    e["kind"].as_str(),
+                    Some("greeting_name_mismatch" | "address_translated")
+                )
+            })
             .map(|e| format!("{} ({})", e["kind"], e["detail"]))
             .collect();
         if !strong.is_empty() {

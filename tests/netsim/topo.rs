@@ -348,7 +348,7 @@ impl Net {
             let v6 = format!("{}/128", h.v6);
             ns_run(NET, &["ip", "addr", "add", &v6, "dev", "lo", "nodad"])?;
         }
-        self.set_rules(&[], &[])?;
+        self.set_rules(&[], &[], &[])?;
         Ok(())
     }
 
@@ -439,21 +439,26 @@ impl Net {
     }
 
     /// Replaces the router's ruleset: `filter` lines go in the forward chain,
-    /// `nat` lines in the prerouting NAT chain (for redirects).
-    pub fn set_rules(&self, filter: &[String], nat: &[String]) -> Result<()> {
+    /// `nat` lines in the prerouting NAT chain (for redirects), `snat` lines
+    /// in the postrouting NAT chain (for a carrier-grade NAT); each only for
+    /// traffic from the client.
+    pub fn set_rules(&self, filter: &[String], nat: &[String], snat: &[String]) -> Result<()> {
+        let lines = |rules: &[String], dir: &str| {
+            rules
+                .iter()
+                .map(|r| format!("\t\t{dir} {r}\n"))
+                .collect::<String>()
+        };
         let ruleset = format!(
             "flush ruleset\n\
              table inet mpsim {{\n\
              \tchain forward {{\n\t\ttype filter hook forward priority 0; policy accept;\n{}\t}}\n\
              \tchain prerouting {{\n\t\ttype nat hook prerouting priority -100; policy accept;\n{}\t}}\n\
+             \tchain postrouting {{\n\t\ttype nat hook postrouting priority 100; policy accept;\n{}\t}}\n\
              }}\n",
-            filter
-                .iter()
-                .map(|r| format!("\t\tiifname \"i0\" {r}\n"))
-                .collect::<String>(),
-            nat.iter()
-                .map(|r| format!("\t\tiifname \"i0\" {r}\n"))
-                .collect::<String>(),
+            lines(filter, "iifname \"i0\""),
+            lines(nat, "iifname \"i0\""),
+            lines(snat, "oifname \"i1\""),
         );
         let file = self.dir.join("ruleset.nft");
         std::fs::write(&file, &ruleset)?;
