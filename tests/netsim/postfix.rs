@@ -47,21 +47,23 @@ impl PostfixSpec {
         }
     }
 
-    /// An ISP's transparent proxy MTA: its own greeting name, no STARTTLS,
-    /// listening on every address of its namespace on `port`.
+    /// An ISP's transparent proxy MTA: its own greeting name, listening on
+    /// every address of its namespace on `port`; without STARTTLS, or with
+    /// STARTTLS and a certificate for its own names (`names`).
     pub fn proxy(
         id: &'static str,
         ns: &'static str,
         hostname: &'static str,
         port: u16,
+        names: &'static [&'static str],
     ) -> PostfixSpec {
         PostfixSpec {
             id,
             ns,
             hostname,
-            names: &[],
+            names,
             services: vec![(String::new(), port, Kind::Plain)],
-            tls: false,
+            tls: !names.is_empty(),
         }
     }
 }

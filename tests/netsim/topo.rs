@@ -6,7 +6,8 @@
 //!  192.0.2.10   c0 ──── i0  192.0.2.1        i1 ──── n0  198.51.100.2   hosts on lo:
 //!  2001:db8:c::10           2001:db8:c::1   198.51.100.1    2001:db8:ff::2  mx1, mx2, relay,
 //!  DNS 127.0.0.1:53                         2001:db8:ff::1                  reflector
-//!                           proxy MTA :10025, PIX :10026, tarpit :10027
+//!                           proxy MTA :10025, PIX :10026, tarpit :10027,
+//!                           TLS proxy MTA :10028
 //! ```
 //!
 //! Only documentation ranges, and only inside the namespaces: nothing is
@@ -38,6 +39,8 @@ pub const PROXY_PORT: u16 = 10025;
 pub const PIX_PORT: u16 = 10026;
 /// Tarpit.
 pub const TARPIT_PORT: u16 = 10027;
+/// A proxy MTA that keeps STARTTLS but presents its own certificate.
+pub const TLS_PROXY_PORT: u16 = 10028;
 
 /// A server on the simulated internet.
 pub struct Host {
@@ -390,7 +393,14 @@ impl Net {
             PostfixSpec::host("mx1", NET, &MX1),
             PostfixSpec::host("mx2", NET, &MX2),
             PostfixSpec::host("relay", NET, &RELAY),
-            PostfixSpec::proxy("proxy", ISP, "smtp-proxy.isp.example", PROXY_PORT),
+            PostfixSpec::proxy("proxy", ISP, "smtp-proxy.isp.example", PROXY_PORT, &[]),
+            PostfixSpec::proxy(
+                "tlsproxy",
+                ISP,
+                "tls-proxy.isp.example",
+                TLS_PROXY_PORT,
+                &["tls-proxy.isp.example"],
+            ),
         ];
         for spec in specs {
             let pf = Postfix::start(&self.dir, &self.pki, spec)?;
@@ -421,6 +431,7 @@ impl Net {
             (ISP, format!("127.0.0.1:{PIX_PORT}")),
             (ISP, format!("127.0.0.1:{TARPIT_PORT}")),
             (ISP, format!("127.0.0.1:{PROXY_PORT}")),
+            (ISP, format!("127.0.0.1:{TLS_PROXY_PORT}")),
         ];
         for h in [&MX1, &MX2, &RELAY] {
             for port in [25, 26, 465, 587, 2525] {
