@@ -212,7 +212,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("error: invalid arguments");
             let line = line.strip_prefix("error: ").unwrap_or(line);
-            eprintln!("mailport: {line} (see mailport check --help)");
+            eprintln!("mailport: {line} (see --help)");
             ExitCode::from(EXIT_SETUP)
         }
     }
@@ -298,6 +298,10 @@ async fn show_progress(mut rx: tokio::sync::mpsc::Receiver<CheckEvent>, show: bo
     let mut planned = 0usize;
     let mut done = 0usize;
     let mut err = std::io::stderr();
+    if show {
+        let _ = write!(err, "resolving…");
+        let _ = err.flush();
+    }
     while let Some(event) = rx.recv().await {
         match event {
             CheckEvent::Started { planned: p } => planned = p.len(),

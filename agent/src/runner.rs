@@ -245,7 +245,15 @@ pub async fn run(
     if let Some(domain) = &options.domain {
         targets.extend(domain_targets(&dns, domain, &families).await);
     }
-    let planned = plan(&targets, &options.ports, &families);
+    // An IP literal has one family: probing it over the other one would only
+    // fill the grid with "no address" rows.
+    let planned: Vec<ProbeSpec> = plan(&targets, &options.ports, &families)
+        .into_iter()
+        .filter(|spec| match validate::host(&spec.host) {
+            Ok(Host::Ip(ip)) => Family::of(&ip) == spec.family,
+            _ => true,
+        })
+        .collect();
     let _ = events
         .send(CheckEvent::Started {
             planned: planned.clone(),
@@ -425,4 +433,44 @@ async fn run_probe(
 
 fn elapsed_ms(since: Instant) -> u32 {
     u32::try_from(since.elapsed().as_millis()).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The HTTP API runs checks on spawned tasks: the future must be `Send`,
+    /// and the environment shareable.
+    #[test]
+    fn run_future_is_send_and_env_is_shareable() {
+        fn shareable<T: Send + Sync + Clone + 'static>() {}
+        shareable::<Env>();
+        let env = Env::builder().build().expect("default env");
+        let (tx, _rx) = mpsc::channel(1);
+        let fut = run(CheckOptions::default(), &env, tx);
+        assert_send(&fut);
+    }
+
+    #[test]
+    fn env_settings_are_checked() {
+        let err = Env::builder().concurrency(0).build().expect_err("0");
+        assert_eq!(
+            err.to_string(),
+            "the concurrency must be between 1 and 256, not 0"
+        );
+        let err = Env::builder()
+            .ehlo_name("not a name")
+            .build()
+            .expect_err("name");
+        assert!(err.to_string().contains("not a valid host name"), "{err}");
+        let env = Env::builder()
+            .allow_private(true)
+            .concurrency(3)
+            .build()
+            .expect("ok");
+        assert!(env.allow_private());
+        assert_eq!(env.concurrency(), 3);
+    }
 }

@@ -7,7 +7,7 @@
 
 use mailport_shared::classify::Verdict;
 use mailport_shared::outcome::{DnsFailure, EhloOutcome, TlsOutcome};
-use mailport_shared::{Outcome, ProbeResult, Report};
+use mailport_shared::{Outcome, ProbeResult, Report, Role};
 use std::fmt::Write;
 
 /// How to render.
@@ -91,6 +91,14 @@ pub fn note(p: &ProbeResult) -> String {
                 None if ex.starttls_offered() => s.push_str("; STARTTLS offered"),
                 None => {}
             }
+            if let Some(proof) = &ex.reflector {
+                match proof.seen_address {
+                    Some(seen) if proof.genuine() => {
+                        let _ = write!(s, "; reflector signature valid (it saw {seen})");
+                    }
+                    _ => s.push_str("; NO valid reflector signature: another server answered"),
+                }
+            }
             s
         }
         Outcome::NotSmtp { first_bytes } => first_bytes.clone(),
@@ -106,6 +114,17 @@ pub fn note(p: &ProbeResult) -> String {
             DnsFailure::Other { detail } => detail.clone(),
         },
         _ => String::new(),
+    }
+}
+
+fn role_short(role: Role) -> &'static str {
+    match role {
+        Role::RecipientMx => "MX",
+        Role::Submission => "submission",
+        Role::OwnHost => "yours",
+        Role::PortEcho => "port echo",
+        Role::Reflector => "reflector",
+        Role::Custom => "host",
     }
 }
 
@@ -153,8 +172,9 @@ pub fn render(report: &Report, style: Style) -> String {
         style.paint(
             Tone::Bold,
             &format!(
-                "{}  {}  {}  {}  {}  {}",
+                "{}  {}  {}  {}  {}  {}  {}",
                 pad("HOST", host_w),
+                pad("AS", 10),
                 pad("PORT", 4),
                 pad("IP", 4),
                 pad("RESULT", 13),
@@ -171,8 +191,9 @@ pub fn render(report: &Report, style: Style) -> String {
         let label = pad(p.outcome.label(), 13);
         let _ = writeln!(
             out,
-            "{}  {}  {}  {}  {}  {}",
+            "{}  {}  {}  {}  {}  {}  {}",
             pad(&truncate(&p.spec.host, host_w), host_w),
+            pad(role_short(p.spec.role), 10),
             pad(&p.spec.port.to_string(), 4),
             pad(family, 4),
             style.paint(outcome_tone(&p.outcome), &label),
@@ -223,4 +244,91 @@ pub fn render(report: &Report, style: Style) -> String {
         )
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailport_shared::advice::Context;
+    use mailport_shared::outcome::{Reply, SmtpExchange};
+    use mailport_shared::report::Conclusion;
+    use mailport_shared::{CheckOptions, Family, ProbeSpec, Timings};
+
+    fn probe(host: &str, port: u16, outcome: Outcome) -> ProbeResult {
+        ProbeResult {
+            spec: ProbeSpec {
+                host: host.into(),
+                role: Role::RecipientMx,
+                port,
+                family: Family::Ipv4,
+                expected: true,
+            },
+            address: None,
+            outcome,
+            timings: Timings {
+                total_ms: 12,
+                ..Timings::default()
+            },
+        }
+    }
+
+    fn report(probes: Vec<ProbeResult>) -> Report {
+        let c = Conclusion::from_probes(&probes, &Context::default());
+        Report {
+            schema_version: mailport_shared::SCHEMA_VERSION,
+            tool_version: "0.1.0".into(),
+            started_at_ms: 0,
+            duration_ms: 1500,
+            options: CheckOptions::default(),
+            probes,
+            verdicts: c.verdicts,
+            headline: c.headline,
+            advice: c.advice,
+        }
+    }
+
+    #[test]
+    fn blocked_report_reads_top_down() {
+        let r = report(vec![
+            probe("mx1.example", 25, Outcome::Filtered),
+            probe("mx2.example", 25, Outcome::Filtered),
+        ]);
+        let text = render(&r, Style { colour: false });
+        assert!(!text.contains('\x1b'));
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("HOST"), "{text}");
+        assert!(lines[1].starts_with("mx1.example  MX"), "{text}");
+        assert!(lines[1].contains("timed out"), "{text}");
+        assert!(text.contains(&r.headline), "{text}");
+        assert!(text.contains("blocked (dropped)"), "{text}");
+        assert!(text.contains("What to do\n  1. "), "{text}");
+        assert!(text.contains("2 probes in 1.5 s."), "{text}");
+    }
+
+    #[test]
+    fn colour_only_when_asked_and_banner_notes() {
+        let ex = SmtpExchange {
+            greeting: Reply {
+                code: 220,
+                lines: vec!["mx.example ESMTP".into()],
+            },
+            ehlo: EhloOutcome::NotSent,
+            implicit_tls: true,
+            tls: Some(TlsOutcome::Established {
+                version: "TLSv1.3".into(),
+                cipher: "TLS13_AES_128_GCM_SHA256".into(),
+                trusted: false,
+                name_matches: true,
+                names: vec![],
+            }),
+            reflector: None,
+        };
+        let p = probe("mx.example", 465, Outcome::Banner(ex));
+        assert_eq!(
+            note(&p),
+            "220 mx.example ESMTP; TLS TLSv1.3, untrusted cert"
+        );
+        let text = render(&report(vec![p]), Style { colour: true });
+        assert!(text.contains("\x1b[32mSMTP greeting"), "{text}");
+    }
 }

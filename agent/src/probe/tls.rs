@@ -226,7 +226,7 @@ where
                 std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
                     HandshakeError::Reset
                 }
-                _ => HandshakeError::Failed(e.to_string()),
+                _ => HandshakeError::Failed(describe(&e)),
             })
         }
         Ok(Ok(tls)) => tls,
@@ -262,4 +262,16 @@ where
             names: record.names,
         },
     ))
+}
+
+/// rustls' words, with the common case said plainly: a server that answers a
+/// ClientHello with plain text (an SMTP greeting, an HTTP error) does not
+/// speak TLS on this port.
+fn describe(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    if text.contains("InvalidContentType") || text.contains("corrupt message") {
+        format!("the server does not speak TLS here (it answered in plain text: {text})")
+    } else {
+        text
+    }
 }

@@ -3,6 +3,8 @@
 //! the ports they would in real use. Nothing here reaches beyond loopback.
 #![allow(dead_code)]
 
+pub mod dns;
+
 use mailport::probe::dial::{ConnectFuture, Dialer};
 use mailport::{Env, EnvBuilder};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -50,6 +52,10 @@ pub enum Behaviour {
     EndlessLine,
     /// Sends a greeting one byte at a time, slowly, forever.
     Trickle(Duration),
+    /// Sends these bytes, then answers nothing until the client leaves.
+    Raw(&'static [u8]),
+    /// Sends the first chunk, then the next one after each line received.
+    Scripted(&'static [&'static [u8]]),
 }
 
 impl Behaviour {
@@ -213,6 +219,24 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour) -> io::Result<()> {
             loop {
                 stream.write_all(&chunk).await?;
             }
+        }
+        Behaviour::Raw(bytes) => {
+            stream.write_all(bytes).await?;
+            let mut buf = [0u8; 256];
+            while tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await? > 0 {}
+            Ok(())
+        }
+        Behaviour::Scripted(chunks) => {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            for chunk in chunks {
+                reader.get_mut().write_all(chunk).await?;
+                line.clear();
+                if reader.read_line(&mut line).await? == 0 {
+                    break;
+                }
+            }
+            Ok(())
         }
         Behaviour::Trickle(every) => loop {
             stream.write_all(b"2").await?;

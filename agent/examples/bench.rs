@@ -1,0 +1,242 @@
+//! Benchmark of one full check: 5 ports × 4 targets × 2 families against
+//! loopback fakes, half of the probes answered by servers that accept and
+//! stay silent (so they last a whole greeting timeout).
+//!
+//! `cargo run --release -p mailport --example bench`
+//!
+//! Prints the wall time as a multiple of the greeting timeout (goal ≤ 1.1:
+//! probes run concurrently) and the agent's peak RSS (VmHWM). The fakes run
+//! in a child process (this binary with `--serve-fakes`), so the RSS figure
+//! is the agent's alone.
+
+#[path = "../tests/util/mod.rs"]
+mod util;
+
+use mailport::runner;
+use mailport_shared::options::Families;
+use mailport_shared::{CheckOptions, Outcome, Role, Target, MAIL_PORTS};
+use std::io::{BufRead, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use util::dns::Zone;
+use util::{Behaviour, MapDialer, TestCert};
+
+const TARGETS: usize = 4;
+const GREETING_MS: u32 = 1000;
+const ROUNDS: usize = 5;
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    if std::env::args().any(|a| a == "--serve-fakes") {
+        return rt.block_on(serve_fakes());
+    }
+    rt.block_on(bench())
+}
+
+/// Child: starts the fakes and the DNS zone, prints where they are, and
+/// lives until its stdin closes.
+async fn serve_fakes() -> anyhow::Result<()> {
+    let v6 = util::ipv6_loopback().await;
+    let cert = TestCert::new();
+    let mut zone = Zone::new();
+    for i in 0..TARGETS {
+        let name = format!("t{i}.bench.test");
+        zone.addr(&name, &format!("127.0.0.{}", i + 2));
+        if v6 {
+            // A logical address only: the dialer sends it to a fake on ::1.
+            zone.addr(&name, &format!("2001:db8::{}", i + 2));
+        }
+    }
+    let dns = util::dns::serve(zone).await;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "dns {dns}")?;
+    writeln!(out, "cert {}", hex(cert.der.as_ref()))?;
+    let binds: &[(&str, &str)] = if v6 {
+        &[("v4", "127.0.0.1:0"), ("v6", "[::1]:0")]
+    } else {
+        &[("v4", "127.0.0.1:0")]
+    };
+    for (fam, bind) in binds {
+        let silent = util::start_on(bind, Behaviour::Silent).await?;
+        let smtp =
+            util::start_on(bind, Behaviour::smtp_tls("fake.bench.test ESMTP", &cert)).await?;
+        let tls = util::start_on(
+            bind,
+            Behaviour::ImplicitTls {
+                greeting: "fake.bench.test ESMTP".into(),
+                acceptor: cert.acceptor(),
+            },
+        )
+        .await?;
+        writeln!(out, "{fam} silent {}", silent.addr)?;
+        writeln!(out, "{fam} smtp {}", smtp.addr)?;
+        writeln!(out, "{fam} tls {}", tls.addr)?;
+    }
+    writeln!(out, "ready")?;
+    out.flush()?;
+    drop(out);
+    tokio::task::spawn_blocking(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+    })
+    .await?;
+    Ok(())
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
+        .collect()
+}
+
+fn vm_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn bench() -> anyhow::Result<()> {
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("--serve-fakes")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut dns: Option<SocketAddr> = None;
+    let mut cert = Vec::new();
+    let mut fakes: Vec<(String, String, SocketAddr)> = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line?;
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts.as_slice() {
+            ["dns", a] => dns = Some(a.parse()?),
+            ["cert", h] => cert = unhex(h),
+            [fam, kind, a] => fakes.push((fam.to_string(), kind.to_string(), a.parse()?)),
+            ["ready"] => break,
+            _ => anyhow::bail!("unexpected line from the fakes: {line}"),
+        }
+    }
+    let dns = dns.ok_or_else(|| anyhow::anyhow!("no DNS address"))?;
+    let v6 = fakes.iter().any(|(f, _, _)| f == "v6");
+    let fake = |fam: &str, kind: &str| {
+        fakes
+            .iter()
+            .find(|(f, k, _)| f == fam && k == kind)
+            .map(|(_, _, a)| *a)
+    };
+
+    // Half the (target, port) pairs are silent, the others answer (STARTTLS,
+    // or implicit TLS on 465).
+    let dialer = MapDialer::new();
+    let mut silent_pairs = 0;
+    for i in 0..TARGETS {
+        for (j, &port) in MAIL_PORTS.iter().enumerate() {
+            let silent = (i + j) % 2 == 0;
+            silent_pairs += usize::from(silent);
+            let kind = if silent {
+                "silent"
+            } else if port == 465 {
+                "tls"
+            } else {
+                "smtp"
+            };
+            if let Some(to) = fake("v4", kind) {
+                dialer.map(&format!("127.0.0.{}", i + 2), port, to);
+            }
+            if let Some(to) = fake("v6", kind) {
+                dialer.map(&format!("2001:db8::{}", i + 2), port, to);
+            }
+        }
+    }
+    let env = util::env_builder(&dialer, None)
+        .nameservers(vec![dns])
+        .extra_roots(vec![rustls::pki_types::CertificateDer::from(cert)])
+        .build()?;
+    let options = CheckOptions {
+        targets: (0..TARGETS)
+            .map(|i| Target::new(format!("t{i}.bench.test"), Role::Custom))
+            .collect(),
+        ports: MAIL_PORTS.to_vec(),
+        families: Families {
+            ipv4: true,
+            ipv6: v6,
+        },
+        connect_timeout_ms: 1000,
+        greeting_timeout_ms: GREETING_MS,
+        ..CheckOptions::default()
+    };
+    if !v6 {
+        println!("note: ::1 is not configured here; IPv6 probes are skipped");
+    }
+    let rss_before = vm_kib("VmRSS:");
+    let mut walls = Vec::new();
+    for round in 0..ROUNDS {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        let t = Instant::now();
+        let report = runner::run(options.clone(), &env, tx).await?;
+        let wall = t.elapsed();
+        drain.await?;
+        let silent = report
+            .probes
+            .iter()
+            .filter(|p| p.outcome == Outcome::Silent)
+            .count();
+        let banners = report
+            .probes
+            .iter()
+            .filter(|p| matches!(p.outcome, Outcome::Banner(_)))
+            .count();
+        if round == 0 {
+            println!(
+                "probes: {} ({} silent, {} SMTP greetings; {} of {} target×port pairs silent per family)",
+                report.probes.len(),
+                silent,
+                banners,
+                silent_pairs,
+                TARGETS * MAIL_PORTS.len()
+            );
+            anyhow::ensure!(
+                silent + banners == report.probes.len(),
+                "unexpected outcomes: {:#?}",
+                report.probes
+            );
+        }
+        walls.push(wall);
+    }
+    walls.sort();
+    let greeting = Duration::from_millis(u64::from(GREETING_MS));
+    let median = walls[walls.len() / 2];
+    let worst = walls[walls.len() - 1];
+    println!(
+        "wall time, median of {ROUNDS}: {:.0} ms = {:.3} × greeting timeout ({} ms); worst {:.3}×  (goal ≤ 1.1×)",
+        median.as_secs_f64() * 1000.0,
+        median.as_secs_f64() / greeting.as_secs_f64(),
+        GREETING_MS,
+        worst.as_secs_f64() / greeting.as_secs_f64()
+    );
+    println!(
+        "agent peak RSS (VmHWM): {:.1} MiB (RSS before the first check {:.1} MiB)",
+        vm_kib("VmHWM:") as f64 / 1024.0,
+        rss_before as f64 / 1024.0
+    );
+    drop(child.stdin.take());
+    let _ = child.wait();
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! The `mailport` binary: usage errors, exit codes, `--json`.
+//!
+//! Modules: `util` (fake servers).
+
+mod util;
+
+use mailport_shared::{Outcome, Report};
+use std::process::Output;
+use util::Behaviour;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mailport");
+
+async fn mailport(args: &[&str]) -> Output {
+    let run = tokio::process::Command::new(BIN)
+        .args(args)
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(std::time::Duration::from_secs(30), run)
+        .await
+        .expect("the binary must not hang")
+        .expect("run mailport")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn bad_input_is_one_line_and_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["check", "--ports", "0"],
+            "0 is not a valid port (1 to 65535)",
+        ),
+        (
+            &["check", "--ports", "70000"],
+            "70000 is not a valid port (1 to 65535)",
+        ),
+        (&["check", "--ports", "25,x"], "x is not a valid port"),
+        (
+            &["check", "--host", "exa mple.com"],
+            "\"exa mple.com\" is not a valid host name",
+        ),
+        (
+            &["check", "--domain", "192.0.2.1"],
+            "a domain is a name, not an IP address",
+        ),
+        (
+            &["check", "--mx", "http://mx.example.com"],
+            "give a host name, not a URL",
+        ),
+        (&["check", "--bogus"], "unexpected argument '--bogus'"),
+        (&["check", "-4", "-6"], "cannot be used with"),
+        (
+            &["check", "--dns", "resolver"],
+            "is not an IP address or IP:PORT",
+        ),
+        (
+            &["check", "--connect-timeout", "5"],
+            "the connect timeout must be between 100 and 30000 ms, not 5 ms",
+        ),
+        (
+            &["check", "--concurrency", "0"],
+            "the concurrency must be between 1 and 256, not 0",
+        ),
+        (
+            &["check", "--ca-file", "/nonexistent/ca.pem"],
+            "cannot use /nonexistent/ca.pem as a CA file",
+        ),
+        (&["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+    ];
+    for (args, want) in cases {
+        let out = mailport(args).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(want),
+            "{args:?}: {err:?} should contain {want:?}"
+        );
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: one line, got {err:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn help_documents_exit_codes() {
+    let out = mailport(&["check", "--help"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("Exit codes"), "{help}");
+    assert!(help.contains("2  usage or setup error"), "{help}");
+    assert!(help.contains("--greeting-timeout"), "{help}");
+}
+
+#[tokio::test]
+async fn json_report_against_a_fake() {
+    let fake = util::start(Behaviour::smtp("mx.cli.test ESMTP")).await;
+    let port = fake.addr.port().to_string();
+    let out = mailport(&[
+        "check",
+        "--allow-private",
+        "--host",
+        "127.0.0.1",
+        "--ports",
+        &port,
+        "-4",
+        "--greeting-timeout",
+        "2000",
+        "--dns",
+        "127.0.0.1:9",
+        "--json",
+    ])
+    .await;
+    // Port 25 was not probed, so it is not confirmed open: 1.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Report = serde_json::from_slice(&out.stdout).expect("stdout is one Report");
+    assert_eq!(report.probes.len(), 1);
+    assert_eq!(report.probes[0].spec.port, fake.addr.port());
+    match &report.probes[0].outcome {
+        Outcome::Banner(ex) => assert_eq!(ex.greeting.lines, vec!["mx.cli.test ESMTP"]),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        report.headline.starts_with("Port 25 was not tested."),
+        "{}",
+        report.headline
+    );
+}
+
+#[tokio::test]
+async fn human_output_without_a_terminal_has_no_colour() {
+    let fake = util::start(Behaviour::smtp("mx.cli.test ESMTP")).await;
+    let port = fake.addr.port().to_string();
+    let out = mailport(&[
+        "check",
+        "--allow-private",
+        "--host",
+        "127.0.0.1",
+        "--ports",
+        &port,
+        "-4",
+        "--dns",
+        "127.0.0.1:9",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\x1b'), "{text}");
+    assert!(text.contains("SMTP greeting"), "{text}");
+    assert!(text.contains("220 mx.cli.test ESMTP"), "{text}");
+    assert!(text.contains("Port 25 was not tested."), "{text}");
+    // No progress noise when stderr is not a terminal.
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn private_targets_need_the_flag() {
+    let out = mailport(&[
+        "check",
+        "--host",
+        "127.0.0.1",
+        "--ports",
+        "25",
+        "-4",
+        "--dns",
+        "127.0.0.1:9",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("127.0.0.1 is not public (use --allow-private)"),
+        "{text}"
+    );
+}
