@@ -65,7 +65,13 @@ pub async fn prove_host(
     let mut failed = Vec::new();
     for &family in families {
         let started = Instant::now();
-        let addr = match dns.lookup(host, family).await {
+        let literal: Option<IpAddr> = host.parse().ok();
+        let looked_up = match literal {
+            Some(ip) if Family::of(&ip) == family => Ok(vec![ip]),
+            Some(_) => Err(DnsFailure::NoAddress),
+            None => dns.lookup(host, family).await,
+        };
+        let addr = match looked_up {
             Ok(addrs) => match addrs.into_iter().next() {
                 Some(a) if allow_private || !crate::guard::is_forbidden(&a) => Ok(a),
                 Some(a) => Err(DnsFailure::Forbidden {

@@ -141,3 +141,72 @@ async fn session(sock: TcpStream, peer: SocketAddr, shared: &Shared) -> std::io:
     w.write_all(b"421 4.7.0 too many commands\r\n").await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt as _;
+
+    async fn start() -> u16 {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        drop(l);
+        tokio::spawn(serve(ServerConfig {
+            binds: vec!["127.0.0.1".parse().unwrap()],
+            ports: vec![port],
+            name: "reflector.test".into(),
+            key: SigningKey::from_bytes(&[4u8; 32]),
+            max_connections: 4,
+            session_timeout: Duration::from_secs(1),
+        }));
+        for _ in 0..100 {
+            if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return port;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("reflector did not start");
+    }
+
+    /// Sends `input`, returns everything the reflector says until it closes.
+    async fn talk(port: u16, input: &[u8]) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        s.write_all(input).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[tokio::test]
+    async fn hostile_and_odd_clients() {
+        let port = start().await;
+        let rows: &[(&[u8], &[&str])] = &[
+            (
+                b"EHLO me\r\nQUIT\r\n",
+                &[
+                    "220 reflector.test ESMTP mailport-reflector",
+                    "250 XMAILPORT",
+                    "221",
+                ],
+            ),
+            (b"MAIL FROM:<a@b>\r\nQUIT\r\n", &["502 5.5.2", "221"]),
+            (b"XMAILPORT nothex\r\nQUIT\r\n", &["501 5.5.4", "221"]),
+            (&[b'A'; 2000], &["500 5.5.2 line too long"]),
+            (&b"NOOP\r\n".repeat(20), &["421 4.7.0 too many commands"]),
+            (b"\xff\xfe\r\nQUIT\r\n", &["502", "221"]),
+        ];
+        for (input, wants) in rows {
+            let got = talk(port, input).await;
+            for w in *wants {
+                assert!(
+                    got.contains(w),
+                    "{:?}: {w:?} not in {got:?}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
+        // A client that says nothing just gets the greeting.
+        let got = talk(port, b"").await;
+        assert!(got.starts_with("220 "), "{got}");
+    }
+}
