@@ -145,7 +145,6 @@ async fn session(sock: TcpStream, peer: SocketAddr, shared: &Shared) -> std::io:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::AsyncReadExt as _;
 
     async fn start() -> u16 {
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
