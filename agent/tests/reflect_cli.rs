@@ -19,8 +19,8 @@ impl Drop for Running {
 }
 
 fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    l.local_addr().expect("local address").port()
 }
 
 fn check(port: u16, key: &str) -> Value {
@@ -30,19 +30,19 @@ fn check(port: u16, key: &str) -> Value {
         .args(["--connect-timeout", "1000", "--greeting-timeout", "1000"])
         .args(["--reflector", "127.0.0.1", "--reflector-key", key])
         .output()
-        .unwrap();
+        .expect("run mailport check");
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
 }
 
 fn reflector_probe(report: &Value) -> &Value {
     report["probes"]
         .as_array()
-        .unwrap()
+        .expect("probes")
         .iter()
         .find(|p| p["role"] == "reflector")
         .expect("a reflector probe")
