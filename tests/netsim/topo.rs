@@ -402,9 +402,30 @@ impl Net {
                 &["tls-proxy.isp.example"],
             ),
         ];
-        for spec in specs {
-            let pf = Postfix::start(&self.dir, &self.pki, spec)?;
-            self.postfixes.push(pf);
+        // In parallel: each `postfix start` takes a second or two.
+        let (dir, pki) = (&self.dir, &self.pki);
+        let started: Vec<Result<Postfix>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = specs
+                .into_iter()
+                .map(|spec| scope.spawn(move || Postfix::start(dir, pki, spec)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("postfix start panicked")))
+                })
+                .collect()
+        });
+        let mut first_error = None;
+        for pf in started {
+            match pf {
+                Ok(pf) => self.postfixes.push(pf),
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
         }
 
         // The reflector.
