@@ -264,12 +264,16 @@ pub fn detect(probes: &[ProbeResult]) -> Vec<Evidence> {
         {
             continue;
         }
-        let offered_elsewhere = probes.iter().find(|o| {
-            o.spec.host == p.spec.host
-                && o.spec.family == p.spec.family
-                && o.spec.port != 25
-                && matches!(&o.outcome, Outcome::Banner(e) if e.starttls_offered())
-        });
+        // Prefer 587, the port users know STARTTLS from.
+        let offered_elsewhere = probes
+            .iter()
+            .filter(|o| {
+                o.spec.host == p.spec.host
+                    && o.spec.family == p.spec.family
+                    && o.spec.port != 25
+                    && matches!(&o.outcome, Outcome::Banner(e) if e.starttls_offered())
+            })
+            .min_by_key(|o| (o.spec.port != 587, o.spec.port));
         if let Some(other) = offered_elsewhere {
             push(
                 &mut found,

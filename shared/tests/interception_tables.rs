@@ -330,3 +330,68 @@ fn restricted_25_advises_the_allowed_relay_first() {
         advice[0].title
     );
 }
+
+#[test]
+fn findings_read_well() {
+    let pix = "****************************2******0*******0****0*";
+    let proxy = "smtp-proxy.isp.example ESMTP Postfix";
+    // STARTTLS stripped on 25 is compared with 587 even when 26 offers it too.
+    let mut probes = honest();
+    probes.push(probe(
+        "smtp.example.net",
+        Role::Submission,
+        26,
+        banner("mx1.example.net ESMTP Postfix", true),
+    ));
+    for p in probes.iter_mut().filter(|p| p.spec.port == 25) {
+        p.outcome = banner(proxy, false);
+    }
+    let v = classify(&probes)
+        .into_iter()
+        .find(|v| v.port == 25)
+        .expect("25");
+    let stripped = v
+        .evidence
+        .iter()
+        .find(|e| e.kind == EvidenceKind::StartTlsMissing)
+        .expect("STARTTLS finding");
+    assert!(stripped.detail.contains("port 587"), "{}", stripped.detail);
+    assert_eq!(v.verdict, Verdict::InterceptedSuspected);
+
+    // The same masked greeting from every host is one finding, not five.
+    let mut probes = honest();
+    for p in probes.iter_mut().filter(|p| p.spec.port == 25) {
+        p.outcome = banner(pix, false);
+    }
+    let v = classify(&probes)
+        .into_iter()
+        .find(|v| v.port == 25)
+        .expect("25");
+    let masked = v
+        .evidence
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::MaskedGreeting)
+        .count();
+    assert_eq!(masked, 1, "{:?}", v.evidence);
+    assert!(
+        v.why.contains("not as the real servers do"),
+        "{} {:?}",
+        v.why,
+        v.reached
+    );
+
+    // Silence reads as silence.
+    let mut probes = honest();
+    for p in probes.iter_mut().filter(|p| p.spec.port == 25) {
+        p.outcome = Outcome::Silent;
+    }
+    let v = classify(&probes)
+        .into_iter()
+        .find(|v| v.port == 25)
+        .expect("25");
+    assert!(
+        v.why.contains("no normal mail-server greeting"),
+        "{}",
+        v.why
+    );
+}

@@ -150,6 +150,15 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<RunResult> {
     net.set_rules(&[], &[], &[])?;
     net.set_client_ipv6_route(true)?;
     let (report, json, elapsed) = result?;
+    // MPSIM_DUMP=DIR keeps every report, to read the evidence in full.
+    if let Some(dir) = std::env::var_os("MPSIM_DUMP") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(
+            dir.join(format!("scenario-{:02}.json", s.id)),
+            serde_json::to_string_pretty(&json)?,
+        )?;
+    }
     let failures = judge(s, &json);
     Ok(RunResult {
         report,
