@@ -309,6 +309,11 @@ impl Net {
             ),
             (ISP, &["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
             (ISP, &["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"]),
+            // An ICMP rejection must reach every probe: without this the
+            // kernel rate-limits the router's errors and some probes see a
+            // drop instead.
+            (ISP, &["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"]),
+            (ISP, &["sysctl", "-qw", "net.ipv6.icmp.ratelimit=0"]),
             (NET, &["ip", "addr", "add", "198.51.100.2/30", "dev", "n0"]),
             (
                 NET,
