@@ -89,6 +89,16 @@ fn is_masked(line: &str) -> bool {
     stars >= 4 && stars * 2 >= line.chars().filter(|c| !c.is_whitespace()).count()
 }
 
+/// Whether `host` is one of the default targets that listen on 25, all of
+/// which offer STARTTLS there (large providers have for a decade).
+fn known_starttls_on_25(host: &str) -> bool {
+    crate::target::DEFAULT_TARGETS.iter().any(|d| {
+        d.host.eq_ignore_ascii_case(host.trim_end_matches('.'))
+            && d.ports.contains(&25)
+            && d.role != Role::PortEcho
+    })
+}
+
 /// Runs every heuristic over the probes of one check.
 pub fn detect(probes: &[ProbeResult]) -> Vec<Evidence> {
     let mut found: Vec<Evidence> = Vec::new();
@@ -282,6 +292,18 @@ pub fn detect(probes: &[ProbeResult]) -> Vec<Evidence> {
                 format!(
                     "{} offers STARTTLS on port {} but not on 25: something on the path removed it",
                     p.spec.host, other.spec.port
+                ),
+            );
+        } else if known_starttls_on_25(&p.spec.host) {
+            // An MX is probed on 25 only, so there is no other port to
+            // compare with; the well-known ones all offer STARTTLS.
+            push(
+                &mut found,
+                EvidenceKind::StartTlsMissing,
+                p,
+                format!(
+                    "{} always offers STARTTLS on port 25, but this answer did not: something on the path removed it",
+                    p.spec.host
                 ),
             );
         }

@@ -395,3 +395,39 @@ fn findings_read_well() {
         v.why
     );
 }
+
+#[test]
+fn well_known_mx_without_starttls_is_suspicious() {
+    // The default MX targets are probed on 25 only: no other port to compare
+    // with, but they are known to offer STARTTLS.
+    let probes = vec![
+        probe(
+            "gmail-smtp-in.l.google.com",
+            Role::RecipientMx,
+            25,
+            banner("mx.google.com ESMTP", false),
+        ),
+        probe(
+            "mx01.mail.icloud.com",
+            Role::RecipientMx,
+            25,
+            banner("mx01.mail.icloud.com ESMTP", true),
+        ),
+    ];
+    let found = detect(&probes);
+    let stripped: Vec<&str> = found
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::StartTlsMissing)
+        .map(|e| e.host.as_str())
+        .collect();
+    assert_eq!(stripped, vec!["gmail-smtp-in.l.google.com"]);
+    // An unknown MX without STARTTLS is not accused: plenty of small servers
+    // lack it.
+    let unknown = vec![probe(
+        "mx.small.example",
+        Role::RecipientMx,
+        25,
+        banner("mx.small.example ESMTP", false),
+    )];
+    assert!(kinds(&unknown).is_empty());
+}
