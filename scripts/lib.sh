@@ -30,3 +30,14 @@ apt_need() {
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
+
+# What the simulated-network bench (tests/netsim) needs: network namespaces,
+# nftables, real Postfix servers, and nmap/nc to benchmark against. Postfix is
+# preseeded to "No configuration": the bench writes its own per-instance
+# configs and never touches /etc/postfix.
+netsim_tools() {
+    if ! command -v postfix >/dev/null 2>&1 && command -v debconf-set-selections >/dev/null 2>&1; then
+        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    fi
+    apt_need ip iproute2 nft nftables postfix postfix nmap nmap nc netcat-openbsd
+}

@@ -18,7 +18,13 @@ wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, 
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $wasm_bindgen_version\$"; then
     step "wasm-bindgen-cli $wasm_bindgen_version" cargo install wasm-bindgen-cli --version "=$wasm_bindgen_version"
 fi
+# The netsim bench runs the real agent binary inside network namespaces (as
+# root; it skips itself otherwise, except in CI where it must run).
+if [ "$(id -u)" = 0 ]; then
+    step "tools for the simulated-network bench" netsim_tools
+fi
 step "build the page" bash scripts/build-web.sh
 step "build the agent (embeds the page)" cargo build -p mailport
-step "the page in a real browser" cargo test -p mailport-e2e
-step "unit and integration tests" cargo test --workspace
+step "unit and integration tests" cargo test --workspace --exclude mailport-e2e
+step "the page in a real browser" cargo test -p mailport-e2e --test browser
+step "the simulated internet (netns, nftables, Postfix)" cargo test -p mailport-e2e --test netsim

@@ -40,6 +40,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Probe the mail ports from this machine and print a verdict.
@@ -47,6 +49,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Start the local agent for the web page (the default without arguments).
     Serve(crate::serve::ServeArgs),
+    /// Run a reflector on a server you control: answers on the mail ports
+    /// and signs what it saw, so `check --reflector` can prove interception.
+    Reflect(crate::reflect::cmd::ReflectArgs),
 }
 
 /// `mailport check` flags.
@@ -116,6 +121,13 @@ pub struct CheckArgs {
     /// Blocklist zone to ask (repeatable; replaces the default zen.spamhaus.org).
     #[arg(long, value_name = "ZONE", value_parser = parse_domain)]
     pub dnsbl_zone: Vec<String>,
+    /// A mailport reflector you run (`mailport reflect`): proves, per port,
+    /// whether the real server answered or something in between did.
+    #[arg(long, value_name = "HOST", value_parser = parse_host, requires = "reflector_key")]
+    pub reflector: Option<String>,
+    /// The reflector's public key, hex or base64 (`mailport reflect --gen-key`).
+    #[arg(long, value_name = "KEY", value_parser = parse_reflector_key, requires = "reflector")]
+    pub reflector_key: Option<ed25519_dalek::VerifyingKey>,
 }
 
 fn parse_myip_server(s: &str) -> Result<MyIpServer, String> {
@@ -131,16 +143,20 @@ fn parse_myip_server(s: &str) -> Result<MyIpServer, String> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PortList(pub Vec<u16>);
 
-fn parse_ports(s: &str) -> Result<PortList, String> {
+pub(crate) fn parse_ports(s: &str) -> Result<PortList, String> {
     validate::port_list(s)
         .map(PortList)
         .map_err(|e| e.to_string())
 }
 
-fn parse_host(s: &str) -> Result<String, String> {
+pub(crate) fn parse_host(s: &str) -> Result<String, String> {
     validate::host(s)
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
+}
+
+fn parse_reflector_key(s: &str) -> Result<ed25519_dalek::VerifyingKey, String> {
+    crate::reflect::parse_public_key(s).map_err(|e| e.to_string())
 }
 
 fn parse_domain(s: &str) -> Result<String, String> {
@@ -239,6 +255,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Serve(args)) => crate::serve::serve(&args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Reflect(args)) => crate::reflect::cmd::run(&args),
         None => {
             crate::serve::serve(&crate::serve::ServeArgs::defaults()).map(|()| ExitCode::SUCCESS)
         }
@@ -278,9 +295,38 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(async {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         let show = tokio::spawn(show_progress(rx, progress));
-        let report = runner::run(options, &env, tx).await;
+        let families = options.families.list();
+        // The reflector is proved alongside the check, not after it.
+        let proofs = async {
+            let (Some(host), Some(key)) = (&args.reflector, args.reflector_key) else {
+                return None;
+            };
+            let cfg = crate::reflect::ProveConfig {
+                key,
+                connect_timeout: std::time::Duration::from_millis(args.connect_timeout.into()),
+                reply_timeout: std::time::Duration::from_millis(args.greeting_timeout.into()),
+                ehlo_name: String::new(),
+            };
+            let dns = crate::dns::Dns::new(&args.dns);
+            Some(
+                crate::reflect::prove_host(
+                    host,
+                    &families,
+                    &args.ports.0,
+                    &dns,
+                    args.allow_private,
+                    &cfg,
+                )
+                .await,
+            )
+        };
+        let (report, proofs) = tokio::join!(runner::run(options, &env, tx), proofs);
         let _ = show.await;
-        report
+        let mut report = report?;
+        if let Some(proofs) = proofs {
+            crate::reflect::attach(&mut report, proofs);
+        }
+        Ok::<_, RunError>(report)
     });
     let report = match result {
         Ok(r) => r,

@@ -15,6 +15,8 @@
 //! - [`cli`] and [`term`]: the `mailport check` terminal mode.
 //! - [`api`], [`serve`] and [`web`]: the localhost HTTP API for the page,
 //!   the `mailport serve` command, and the page embedded in the binary.
+//! - [`reflect`]: `mailport reflect`, the signing reflector, and the prover
+//!   that checks it from the agent.
 //!
 //! Tests run against fake servers on loopback through a mapping
 //! [`probe::Dialer`] (`agent/tests/`). The speed and memory figures come
@@ -28,6 +30,7 @@ pub mod dns;
 pub mod guard;
 pub mod netinfo;
 pub mod probe;
+pub mod reflect;
 pub mod runner;
 pub mod serve;
 pub mod term;

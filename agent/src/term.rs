@@ -92,6 +92,14 @@ pub fn note(p: &ProbeResult) -> String {
                 None if ex.starttls_offered() => s.push_str("; STARTTLS offered"),
                 None => {}
             }
+            if let Some(proof) = &ex.reflector {
+                match proof.seen_address {
+                    Some(seen) if proof.genuine() => {
+                        let _ = write!(s, "; reflector signature valid (it saw {seen})");
+                    }
+                    _ => s.push_str("; NO valid reflector signature: another server answered"),
+                }
+            }
             s
         }
         Outcome::NotSmtp { first_bytes } => first_bytes.clone(),
@@ -334,6 +342,7 @@ mod tests {
                 name_matches: true,
                 names: vec![],
             }),
+            reflector: None,
         };
         let p = probe("mx.example", 465, Outcome::Banner(ex));
         assert_eq!(

@@ -105,6 +105,7 @@ impl Checker for Scripted {
                 verdicts: conclusion.verdicts,
                 headline: conclusion.headline,
                 advice: conclusion.advice,
+                network: None,
             };
             let _ = events
                 .send(CheckEvent::Done {

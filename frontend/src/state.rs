@@ -969,6 +969,7 @@ mod tests {
             verdicts: conclusion.verdicts.clone(),
             headline: conclusion.headline.clone(),
             advice: conclusion.advice.clone(),
+            network: None,
         };
         s.apply(Action::Event(Box::new(CheckEvent::Done {
             report: Box::new(report.clone()),
@@ -1051,6 +1052,7 @@ mod tests {
             verdicts: vec![],
             headline: "Port 25 was not tested.".into(),
             advice: vec![],
+            network: None,
         };
         let enc = mailport_shared::share::encode(&report);
         let l = loc("https://mailport.github.io", "mailport.github.io");

@@ -244,7 +244,10 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
         .map(|f| f.reputation_listings())
         .unwrap_or_default()
         .iter()
-        .map(|(b, l)| format!("{} ({})", l.label(), b.address))
+        .map(|(b, l)| match b.address {
+            Some(ip) => format!("{} ({ip})", l.label()),
+            None => l.label(),
+        })
         .collect();
 
     if !bad.is_empty() {
@@ -309,6 +312,24 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
         }
     }
 
+    // Nothing gets through at all: the cause is usually close to the user
+    // (a local firewall, a VPN), so say that before any workaround.
+    if !any_usable && verdicts.iter().any(|v| v.verdict.is_block()) {
+        add(
+            AdviceId::CheckLocalNetwork,
+            "No mail port is reachable: check this machine's firewall, a VPN or a corporate proxy".into(),
+            "Providers rarely block every mail port at once; a local firewall, a VPN that filters mail ports, or a network that only allows web traffic usually does.".into(),
+        );
+    }
+    // Port 25 reaches exactly the ISP's relay: that relay is the answer.
+    if let Some(r) = restricted25.first() {
+        add(
+            AdviceId::IspRelay,
+            format!("Relay through {} on port 25: it is the one destination your network allows", r.reached.join(", ")),
+            "Your network lets port 25 through only to some hosts, usually the ISP's own mail servers. Configure it as your server's relayhost (smarthost).".into(),
+        );
+    }
+
     if blocked25 || (untestable25 && open25.is_empty()) || intercepted25 {
         if let Some((p, relay)) = provider.and_then(|p| p.relay.as_ref().map(|r| (p, r))) {
             let (title, why) = provider_relay(p, relay, verdicts, ctx);
@@ -347,12 +368,8 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 "Many shared hosts open port 26 as an alternative to 25 for their customers. Port 26 is open here.".into(),
             );
         }
-        if let Some(r) = restricted25.first() {
-            add(
-                AdviceId::IspRelay,
-                format!("Relay through {} on port 25: it is the one destination your network allows", r.reached.join(", ")),
-                "Your network lets port 25 through only to some hosts, usually the ISP's own mail servers. Configure it as your server's relayhost (smarthost).".into(),
-            );
+        // A measured relay (restricted 25) was already named above.
+        if !restricted25.is_empty() {
         } else if let Some(p) = provider {
             if matches!(p.kind, ProviderKind::Residential | ProviderKind::Business) {
                 add(
@@ -428,11 +445,6 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
         }
     }
     if !any_usable && verdicts.iter().any(|v| v.verdict.is_block()) {
-        add(
-            AdviceId::CheckLocalNetwork,
-            "No mail port is reachable: check this machine's firewall, a VPN or a corporate proxy".into(),
-            "Providers rarely block every mail port at once; a local firewall, a VPN that filters mail ports, or a network that only allows web traffic usually does.".into(),
-        );
         add(
             AdviceId::HttpsApi,
             "If nothing else works, send through an e-mail API over HTTPS".into(),

@@ -222,13 +222,25 @@ fn classify_group(
     let rejected = hosts_with(Signal::Rejected);
     let strong = evidence.iter().any(|e| e.kind.strong());
 
+    // Shown to the user: the same finding in the same words from several
+    // hosts (a masked greeting everywhere) once. The signals above keep the
+    // per-host findings.
+    let mut shown: Vec<Evidence> = Vec::new();
+    for e in &evidence {
+        if !shown
+            .iter()
+            .any(|x| x.kind == e.kind && x.detail == e.detail)
+        {
+            shown.push(e.clone());
+        }
+    }
     let verdict = |verdict: Verdict, why: String| PortVerdict {
         port,
         family,
         verdict,
         why,
         reached: reached.iter().map(|h| h.to_string()).collect(),
-        evidence: evidence.clone(),
+        evidence: shown.clone(),
     };
     let list = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
 
@@ -280,13 +292,23 @@ fn classify_group(
         );
     }
     if !odd.is_empty() || strong {
-        return verdict(
-            Verdict::InterceptedSuspected,
+        // A greeting that came from the wrong server reads differently from
+        // no greeting at all.
+        let greeted = signals
+            .iter()
+            .any(|(s, p)| *s == Signal::Odd && matches!(p.outcome, Outcome::Banner(_)));
+        let why = if greeted {
+            format!(
+                "Port {port} answers for {}, but not as the real servers do: something on the path answers in their place.",
+                list(&odd)
+            )
+        } else {
             format!(
                 "Port {port} connects to {}, but no normal mail-server greeting comes back: a proxy or tarpit is in the way.",
                 list(&odd)
-            ),
-        );
+            )
+        };
+        return verdict(Verdict::InterceptedSuspected, why);
     }
 
     // Is a host that failed on this port up on another port of the same family?

@@ -36,6 +36,13 @@ pub enum EvidenceKind {
     /// Port 25 accepts the connection but stays silent while another port
     /// of the same host greets normally.
     TarpitOn25,
+    /// A mailport reflector target answered without a valid signature over
+    /// our challenge: proof that something else answered in its place.
+    ReflectorUnverified,
+    /// The reflector proved the connection genuine but saw another source
+    /// address than this machine's: a NAT or proxy rewrites the connection.
+    /// Home routers do this too, so it is shown but weighs nothing alone.
+    AddressTranslated,
 }
 
 impl EvidenceKind {
@@ -43,7 +50,10 @@ impl EvidenceKind {
     /// ones are shown but do not change the verdict on their own: plenty of
     /// honest servers greet with a name unrelated to their MX record.
     pub fn strong(self) -> bool {
-        !matches!(self, EvidenceKind::GreetingNameMismatch)
+        !matches!(
+            self,
+            EvidenceKind::GreetingNameMismatch | EvidenceKind::AddressTranslated
+        )
     }
 }
 
@@ -77,6 +87,16 @@ pub fn site(host: &str) -> String {
 fn is_masked(line: &str) -> bool {
     let stars = line.chars().filter(|c| *c == '*').count();
     stars >= 4 && stars * 2 >= line.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Whether `host` is one of the default targets that listen on 25, all of
+/// which offer STARTTLS there (large providers have for a decade).
+fn known_starttls_on_25(host: &str) -> bool {
+    crate::target::DEFAULT_TARGETS.iter().any(|d| {
+        d.host.eq_ignore_ascii_case(host.trim_end_matches('.'))
+            && d.ports.contains(&25)
+            && d.role != Role::PortEcho
+    })
 }
 
 /// Runs every heuristic over the probes of one check.
@@ -150,6 +170,45 @@ pub fn detect(probes: &[ProbeResult]) -> Vec<Evidence> {
                         );
                     }
                 }
+                if p.spec.role == Role::Reflector {
+                    match &ex.reflector {
+                        Some(proof) if proof.genuine() => {
+                            if proof.address_translated() {
+                                push(
+                                    &mut found,
+                                    EvidenceKind::AddressTranslated,
+                                    p,
+                                    format!(
+                                        "the reflector saw this connection come from {}, not from this machine's {}",
+                                        proof.seen_address.map(|a| a.to_string()).unwrap_or_default(),
+                                        proof.local_address.map(|a| a.to_string()).unwrap_or_default()
+                                    ),
+                                );
+                            }
+                        }
+                        Some(proof) => push(
+                            &mut found,
+                            EvidenceKind::ReflectorUnverified,
+                            p,
+                            format!(
+                                "port {} answered \"{}\" but not with the reflector's signature: {}",
+                                p.spec.port,
+                                ex.greeting.first_line(),
+                                proof.detail
+                            ),
+                        ),
+                        None => push(
+                            &mut found,
+                            EvidenceKind::ReflectorUnverified,
+                            p,
+                            format!(
+                                "port {} answered \"{}\" without the reflector's signature",
+                                p.spec.port,
+                                ex.greeting.first_line()
+                            ),
+                        ),
+                    }
+                }
                 if let Some(announced) = ex.greeting.announced_host() {
                     let is_name = p.spec.host.parse::<std::net::IpAddr>().is_err();
                     if is_name && site(announced) != site(&p.spec.host) {
@@ -164,6 +223,22 @@ pub fn detect(probes: &[ProbeResult]) -> Vec<Evidence> {
                         );
                     }
                 }
+            }
+            Outcome::Silent | Outcome::NotSmtp { .. } if p.spec.role == Role::Reflector => {
+                push(
+                    &mut found,
+                    EvidenceKind::ReflectorUnverified,
+                    p,
+                    format!(
+                        "the reflector always greets and signs, but on port {} {}",
+                        p.spec.port,
+                        if matches!(p.outcome, Outcome::Silent) {
+                            "the connection stayed silent"
+                        } else {
+                            "something that does not speak SMTP answered"
+                        }
+                    ),
+                );
             }
             Outcome::Silent if p.spec.port == 25 => {
                 let greets_elsewhere = probes.iter().any(|o| {
@@ -199,12 +274,16 @@ pub fn detect(probes: &[ProbeResult]) -> Vec<Evidence> {
         {
             continue;
         }
-        let offered_elsewhere = probes.iter().find(|o| {
-            o.spec.host == p.spec.host
-                && o.spec.family == p.spec.family
-                && o.spec.port != 25
-                && matches!(&o.outcome, Outcome::Banner(e) if e.starttls_offered())
-        });
+        // Prefer 587, the port users know STARTTLS from.
+        let offered_elsewhere = probes
+            .iter()
+            .filter(|o| {
+                o.spec.host == p.spec.host
+                    && o.spec.family == p.spec.family
+                    && o.spec.port != 25
+                    && matches!(&o.outcome, Outcome::Banner(e) if e.starttls_offered())
+            })
+            .min_by_key(|o| (o.spec.port != 587, o.spec.port));
         if let Some(other) = offered_elsewhere {
             push(
                 &mut found,
@@ -213,6 +292,18 @@ pub fn detect(probes: &[ProbeResult]) -> Vec<Evidence> {
                 format!(
                     "{} offers STARTTLS on port {} but not on 25: something on the path removed it",
                     p.spec.host, other.spec.port
+                ),
+            );
+        } else if known_starttls_on_25(&p.spec.host) {
+            // An MX is probed on 25 only, so there is no other port to
+            // compare with; the well-known ones all offer STARTTLS.
+            push(
+                &mut found,
+                EvidenceKind::StartTlsMissing,
+                p,
+                format!(
+                    "{} always offers STARTTLS on port 25, but this answer did not: something on the path removed it",
+                    p.spec.host
                 ),
             );
         }

@@ -30,6 +30,7 @@ pub mod netinfo;
 pub mod options;
 pub mod outcome;
 pub mod probe;
+pub mod reflector;
 pub mod report;
 pub mod share;
 pub mod target;

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// What a hidden name or prefix reads as in a shared report.
+pub const HIDDEN: &str = "(hidden)";
+
 /// The state of one lookup.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -42,6 +45,8 @@ pub enum Fact<T> {
         /// Why not (disabled, or an earlier fact is missing).
         reason: String,
     },
+    /// Known, but hidden by the person who shared the report.
+    Redacted,
 }
 
 impl<T> Fact<T> {
@@ -62,6 +67,7 @@ impl<T> Fact<T> {
             Fact::TimedOut => "timed out",
             Fact::Disagreement { .. } => "sources disagree",
             Fact::Skipped { .. } => "skipped",
+            Fact::Redacted => "hidden",
         }
     }
 }
@@ -159,8 +165,9 @@ pub struct BlocklistResult {
     pub list: String,
     /// The DNS zone asked, e.g. `zen.spamhaus.org`.
     pub zone: String,
-    /// The address looked up.
-    pub address: IpAddr,
+    /// The address looked up; `None` once hidden for sharing.
+    #[serde(default)]
+    pub address: Option<IpAddr>,
     /// The answer.
     pub status: BlocklistStatus,
 }
@@ -368,6 +375,33 @@ pub struct NetworkFacts {
 }
 
 impl NetworkFacts {
+    /// Hides everything that reveals the public addresses, for a shared
+    /// report: the addresses, the reverse DNS names (they often embed the
+    /// address's digits) and the announced prefixes. What the facts mean
+    /// (the provider, listings, whether the name looks generic) stays.
+    pub fn redact_addresses(&mut self) {
+        fn hide<T>(fact: &mut Fact<T>) {
+            if matches!(fact, Fact::Found { .. } | Fact::Disagreement { .. }) {
+                *fact = Fact::Redacted;
+            }
+        }
+        hide(&mut self.public_ipv4);
+        hide(&mut self.public_ipv6);
+        for ptr in [&mut self.reverse_dns_v4, &mut self.reverse_dns_v6] {
+            if let Fact::Found { value } = ptr {
+                value.name = HIDDEN.into();
+            }
+        }
+        for origin in [&mut self.origin_v4, &mut self.origin_v6] {
+            if let Fact::Found { value } = origin {
+                value.prefix = HIDDEN.into();
+            }
+        }
+        for b in &mut self.blocklists {
+            b.address = None;
+        }
+    }
+
     /// The origin to name the network by: IPv4's, else IPv6's.
     pub fn origin(&self) -> Option<&AsnInfo> {
         self.origin_v4.found().or_else(|| self.origin_v6.found())
@@ -779,6 +813,7 @@ fn address_part<T: fmt::Display>(family: &str, ip: &Fact<T>, ptr: &Fact<Ptr>) ->
         }
         Fact::Failed { error } => format!("unknown (lookup failed: {error})"),
         Fact::TimedOut => "unknown (lookup timed out)".to_string(),
+        Fact::Redacted => "hidden".to_string(),
     };
     Some(format!("{family} {text}"))
 }
@@ -808,7 +843,7 @@ pub fn blocklist_line(facts: &NetworkFacts) -> Option<String> {
         return None;
     }
     let multi_addr = {
-        let mut addrs: Vec<IpAddr> = facts.blocklists.iter().map(|b| b.address).collect();
+        let mut addrs: Vec<Option<IpAddr>> = facts.blocklists.iter().map(|b| b.address).collect();
         addrs.dedup();
         addrs.len() > 1
     };
@@ -816,10 +851,9 @@ pub fn blocklist_line(facts: &NetworkFacts) -> Option<String> {
         .blocklists
         .iter()
         .map(|b| {
-            let at = if multi_addr {
-                format!(" ({})", b.address)
-            } else {
-                String::new()
+            let at = match b.address {
+                Some(ip) if multi_addr => format!(" ({ip})"),
+                _ => String::new(),
             };
             match &b.status {
                 BlocklistStatus::NotListed => format!("not listed on {}{at}", b.list),

@@ -77,6 +77,15 @@ pub enum DnsFailure {
 }
 
 impl Outcome {
+    /// The reflector's proof inside a greeting, when there is one (mutable,
+    /// so a shared report can hide the addresses it names).
+    pub fn reflector_proof_mut(&mut self) -> Option<&mut crate::reflector::ReflectorProof> {
+        match self {
+            Outcome::Banner(exchange) => exchange.reflector.as_deref_mut(),
+            _ => None,
+        }
+    }
+
     /// A TCP connection was established (whatever happened after).
     pub fn connected(&self) -> bool {
         matches!(
@@ -179,6 +188,10 @@ pub struct SmtpExchange {
     /// The TLS session, when one was attempted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsOutcome>,
+    /// What the mailport reflector proved, when the target is one
+    /// ([`crate::Role::Reflector`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reflector: Option<Box<crate::reflector::ReflectorProof>>,
 }
 
 impl SmtpExchange {

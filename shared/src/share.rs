@@ -194,6 +194,13 @@ pub fn redact(report: &Report, opts: RedactOptions) -> Report {
         // A typed field that cannot hold a placeholder: the address goes.
         for p in &mut report.probes {
             p.address = None;
+            if let Some(proof) = p.outcome.reflector_proof_mut() {
+                proof.seen_address = None;
+                proof.local_address = None;
+            }
+        }
+        if let Some(network) = &mut report.network {
+            network.redact_addresses();
         }
     }
     let mut redactor = Redactor {
@@ -222,6 +229,7 @@ fn empty_like(report: &Report) -> Report {
         verdicts: Vec::new(),
         headline: "(redacted)".into(),
         advice: Vec::new(),
+        network: None,
     }
 }
 
@@ -392,7 +400,47 @@ mod tests {
                 name_matches: true,
                 names: tls_names.iter().map(|s| s.to_string()).collect(),
             }),
+            reflector: None,
         })
+    }
+
+    /// What the agent learned about the network: the public address in
+    /// typed fields, in a reverse DNS name, in a prefix and a listing.
+    fn network() -> crate::netinfo::NetworkFacts {
+        use crate::netinfo::*;
+        NetworkFacts {
+            public_ipv4: Fact::Found {
+                value: "198.51.100.23".parse().unwrap(),
+            },
+            origin_v4: Fact::Found {
+                value: AsnInfo {
+                    asn: 64500,
+                    other_asns: vec![],
+                    prefix: "198.51.100.0/24".into(),
+                    country: "US".into(),
+                    registry: "arin".into(),
+                    allocated: String::new(),
+                    as_name: Some("EXAMPLE-ISP - Example Cable".into()),
+                },
+            },
+            blocklists: vec![BlocklistResult {
+                list: "Spamhaus ZEN".into(),
+                zone: "zen.spamhaus.org".into(),
+                address: Some("198.51.100.23".parse().unwrap()),
+                status: BlocklistStatus::Listed {
+                    listings: vec![Listing::PblIsp],
+                    reason: None,
+                },
+            }],
+            reverse_dns_v4: Fact::Found {
+                value: Ptr {
+                    name: "c-198-51-100-23.hsd1.other-isp.example".into(),
+                    forward_confirmed: true,
+                    generic: Some(GenericSign::EmbeddedAddress),
+                },
+            },
+            ..NetworkFacts::default()
+        }
     }
 
     /// A report full of addresses and names in every kind of field.
@@ -448,6 +496,17 @@ mod tests {
                 },
             ),
         ];
+        let mut probes = probes;
+        // This machine went through a NAT to the reflector.
+        if let Outcome::Banner(x) = &mut probes[0].outcome {
+            x.reflector = Some(Box::new(crate::reflector::ReflectorProof {
+                status: crate::reflector::ProofStatus::Genuine,
+                detail: "signed".into(),
+                seen_address: Some("198.51.100.23".parse().unwrap()),
+                seen_port: Some(25),
+                local_address: Some("10.1.2.3".parse().unwrap()),
+            }));
+        }
         let conclusion = Conclusion::from_probes(&probes, &Context::default());
         Report {
             schema_version: crate::SCHEMA_VERSION,
@@ -466,6 +525,7 @@ mod tests {
             verdicts: conclusion.verdicts,
             headline: format!("{} (seen from 198.51.100.23)", conclusion.headline),
             advice: conclusion.advice,
+            network: Some(network()),
         }
     }
 
@@ -476,6 +536,8 @@ mod tests {
         "192.0.2.200",
         "198.51.100.9",
         "198.51.100.23",
+        "198-51-100-23",
+        "198.51.100.0",
         "10.1.2.3",
         "customer-mail.example",
         "other-isp.example",
@@ -536,6 +598,23 @@ mod tests {
         assert!(json.contains("TLSv1.3"));
         assert!(json.contains("SIZE 10240000"));
         assert_eq!(red.tool_version, "0.1.0");
+        // What the network facts mean survives; the address does not.
+        let net = red.network.as_ref().unwrap();
+        assert_eq!(net.public_ipv4, crate::netinfo::Fact::Redacted);
+        assert!(json.contains("EXAMPLE-ISP"));
+        assert!(json.contains("pbl_isp"), "{json}");
+        assert!(crate::netinfo::address_line(net)
+            .unwrap()
+            .contains("IPv4 hidden"));
+        // The reflector's view of this machine's address goes too.
+        assert!(red
+            .probes
+            .iter()
+            .filter_map(|p| match &p.outcome {
+                Outcome::Banner(x) => x.reflector.as_deref(),
+                _ => None,
+            })
+            .all(|proof| proof.seen_address.is_none() && proof.local_address.is_none()));
         // A redacted report still shares.
         assert_eq!(decode(&encode(&red)), Ok(red));
     }

@@ -67,7 +67,7 @@ fn zen(status: BlocklistStatus) -> BlocklistResult {
     BlocklistResult {
         list: "Spamhaus ZEN".into(),
         zone: "zen.spamhaus.org".into(),
-        address: "203.0.113.7".parse().expect("ip"),
+        address: Some("203.0.113.7".parse().expect("ip")),
         status,
     }
 }

@@ -36,6 +36,7 @@ fn banner(name: &str, tls: bool) -> Outcome {
         },
         implicit_tls: false,
         tls: None,
+        reflector: None,
     })
 }
 
@@ -273,6 +274,7 @@ fn classify_rows() {
                     },
                     implicit_tls: false,
                     tls: None,
+                    reflector: None,
                 }),
             )],
             25,
@@ -352,6 +354,7 @@ fn classify_rows() {
                         name_matches: false,
                         names: vec!["proxy.isp.example".into()],
                     }),
+                    reflector: None,
                 }),
             )],
             25,
@@ -517,7 +520,9 @@ fn advice_rows() {
                 (587, V4, Outcome::Filtered),
                 (2525, V4, Outcome::Filtered),
             ],
-            AdviceId::IspRelay,
+            // Nothing passes, not even the ISP's submission port: the cause is
+            // usually local (firewall, VPN), so that comes first.
+            AdviceId::CheckLocalNetwork,
             vec![AdviceId::Submit587, AdviceId::DirectDeliveryOk],
         ),
         (

@@ -68,7 +68,7 @@ async fn check(
     BlocklistResult {
         list: list.name.clone(),
         zone: list.zone.clone(),
-        address: ip,
+        address: Some(ip),
         status,
     }
 }

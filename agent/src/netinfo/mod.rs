@@ -285,7 +285,7 @@ pub async fn gather(cfg: &NetinfoConfig) -> NetworkFacts {
                     facts.blocklists.push(BlocklistResult {
                         list: list.name.clone(),
                         zone: list.zone.clone(),
-                        address: ip,
+                        address: Some(ip),
                         status: BlocklistStatus::Failed { error: e.clone() },
                     });
                 }
@@ -316,7 +316,7 @@ pub(crate) fn timed_out_list(list: &DnsblZone, address: IpAddr) -> BlocklistResu
     BlocklistResult {
         list: list.name.clone(),
         zone: list.zone.clone(),
-        address,
+        address: Some(address),
         status: BlocklistStatus::TimedOut,
     }
 }

@@ -59,6 +59,7 @@ fn map_fact<T>(f: Fact<IpAddr>, conv: impl Fn(IpAddr) -> Option<T>) -> Fact<T> {
         Fact::Failed { error } => Fact::Failed { error },
         Fact::TimedOut => Fact::TimedOut,
         Fact::Skipped { reason } => Fact::Skipped { reason },
+        Fact::Redacted => Fact::Redacted,
         Fact::Disagreement { answers } => Fact::Disagreement {
             answers: answers
                 .into_iter()

@@ -183,6 +183,7 @@ impl Session<'_> {
             ehlo: EhloOutcome::NotSent,
             implicit_tls,
             tls: tls_outcome,
+            reflector: None,
         };
         if exchange.greeting.code != 220 {
             smtp::quit(&mut stream, &mut reader, deadline).await;

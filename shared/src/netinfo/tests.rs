@@ -315,7 +315,7 @@ fn comcast_facts() -> NetworkFacts {
         blocklists: vec![BlocklistResult {
             list: "Spamhaus ZEN".into(),
             zone: "zen.spamhaus.org".into(),
-            address: "73.1.2.3".parse().expect("ip"),
+            address: Some("73.1.2.3".parse().expect("ip")),
             status: BlocklistStatus::Listed {
                 listings: vec![Listing::PblIsp],
                 reason: None,

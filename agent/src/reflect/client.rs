@@ -1,0 +1,492 @@
+//! The agent side of the reflector exchange: one connection per (address,
+//! port), a fresh random challenge each, the signature checked against the
+//! key the user gave.
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use mailport_shared::advice::Context;
+use mailport_shared::outcome::DnsFailure;
+use mailport_shared::outcome::{EhloOutcome, Reply, SmtpExchange};
+use mailport_shared::probe::{ProbeResult, ProbeSpec, Timings};
+use mailport_shared::reflector::{
+    self, encode_hex, parse_reply, ProofStatus, ReflectorProof, CHALLENGE_LEN, COMMAND,
+};
+use mailport_shared::report::Conclusion;
+use mailport_shared::{Family, Outcome, Report, Role};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+/// How to probe a reflector.
+#[derive(Clone, Debug)]
+pub struct ProveConfig {
+    /// The reflector's public key.
+    pub key: VerifyingKey,
+    /// TCP handshake deadline.
+    pub connect_timeout: Duration,
+    /// Deadline for each reply (greeting, EHLO, signature).
+    pub reply_timeout: Duration,
+    /// Name sent with EHLO; empty means this machine's address literal.
+    pub ehlo_name: String,
+}
+
+/// Probes the reflector `host` (already resolved to `addr`) on `port`.
+pub async fn prove(host: &str, addr: IpAddr, port: u16, cfg: &ProveConfig) -> ProbeResult {
+    let started = Instant::now();
+    let mut timings = Timings::default();
+    let outcome = exchange(SocketAddr::new(addr, port), cfg, &mut timings).await;
+    timings.total_ms = millis(started.elapsed());
+    ProbeResult {
+        spec: ProbeSpec {
+            host: host.to_string(),
+            role: Role::Reflector,
+            port,
+            family: Family::of(&addr),
+            expected: true,
+        },
+        address: Some(addr),
+        outcome,
+        timings,
+    }
+}
+
+/// Resolves the reflector and proves it on every port and family: one
+/// [`ProbeResult`] per (family, port), resolution failures included, and
+/// non-public addresses refused unless `allow_private`.
+pub async fn prove_host(
+    host: &str,
+    families: &[Family],
+    ports: &[u16],
+    dns: &crate::dns::Dns,
+    allow_private: bool,
+    cfg: &ProveConfig,
+) -> Vec<ProbeResult> {
+    let mut jobs = Vec::new();
+    let mut failed = Vec::new();
+    for &family in families {
+        let started = Instant::now();
+        let literal: Option<IpAddr> = host.parse().ok();
+        let looked_up = match literal {
+            Some(ip) if Family::of(&ip) == family => Ok(vec![ip]),
+            Some(_) => Err(DnsFailure::NoAddress),
+            None => dns.lookup(host, family).await,
+        };
+        let addr = match looked_up {
+            Ok(addrs) => match addrs.into_iter().next() {
+                Some(a) if allow_private || !crate::guard::is_forbidden(&a) => Ok(a),
+                Some(a) => Err(DnsFailure::Forbidden {
+                    address: a.to_string(),
+                }),
+                None => Err(DnsFailure::NoAddress),
+            },
+            Err(e) => Err(e),
+        };
+        let dns_ms = millis(started.elapsed());
+        for &port in ports {
+            match &addr {
+                Ok(a) => jobs.push((*a, port, dns_ms)),
+                Err(reason) => failed.push(ProbeResult {
+                    spec: ProbeSpec {
+                        host: host.to_string(),
+                        role: Role::Reflector,
+                        port,
+                        family,
+                        expected: true,
+                    },
+                    address: None,
+                    outcome: Outcome::DnsFailed {
+                        reason: reason.clone(),
+                    },
+                    timings: Timings {
+                        dns_ms: Some(dns_ms),
+                        total_ms: dns_ms,
+                        ..Timings::default()
+                    },
+                }),
+            }
+        }
+    }
+    let proved =
+        futures::future::join_all(jobs.into_iter().map(|(addr, port, dns_ms)| async move {
+            let mut r = prove(host, addr, port, cfg).await;
+            r.timings.dns_ms = Some(dns_ms);
+            r
+        }))
+        .await;
+    failed.into_iter().chain(proved).collect()
+}
+
+/// Adds reflector probes to a finished report and judges the whole again, so
+/// the verdicts, headline and advice weigh the proof.
+pub fn attach(report: &mut Report, probes: Vec<ProbeResult>) {
+    report.probes.extend(probes);
+    let c = Conclusion::from_probes(&report.probes, &Context::default());
+    report.verdicts = c.verdicts;
+    report.headline = c.headline;
+    report.advice = c.advice;
+}
+
+fn millis(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
+}
+
+async fn exchange(addr: SocketAddr, cfg: &ProveConfig, timings: &mut Timings) -> Outcome {
+    let t0 = Instant::now();
+    let sock = match tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(addr)).await {
+        Err(_) => {
+            timings.connect_ms = Some(millis(t0.elapsed()));
+            return Outcome::Filtered;
+        }
+        Ok(Err(e)) => {
+            timings.connect_ms = Some(millis(t0.elapsed()));
+            return crate::probe::tcp::classify_connect_error(&e);
+        }
+        Ok(Ok(s)) => s,
+    };
+    timings.connect_ms = Some(millis(t0.elapsed()));
+    let local = sock.local_addr().ok().map(|a| a.ip().to_canonical());
+    let (r, mut w) = sock.into_split();
+    let mut reader = BufReader::new(r);
+
+    let t1 = Instant::now();
+    let greeting = match read_reply(&mut reader, cfg.reply_timeout).await {
+        Ok(g) => g,
+        Err(ReadError::Timeout) => return Outcome::Silent,
+        Err(ReadError::Closed) => return Outcome::ClosedEarly,
+        Err(ReadError::Reset) => return Outcome::Reset,
+        Err(ReadError::Garbage(bytes)) => {
+            return Outcome::NotSmtp {
+                first_bytes: mailport_shared::outcome::escape_bytes(&bytes, 64),
+            }
+        }
+    };
+    timings.greeting_ms = Some(millis(t1.elapsed()));
+    let unverified = |detail: String| ReflectorProof {
+        status: ProofStatus::Unverified,
+        detail,
+        seen_address: None,
+        seen_port: None,
+        local_address: local,
+    };
+    let done = |ehlo: EhloOutcome, proof: ReflectorProof, greeting: Reply| {
+        Outcome::Banner(SmtpExchange {
+            greeting,
+            ehlo,
+            implicit_tls: false,
+            tls: None,
+            reflector: Some(Box::new(proof)),
+        })
+    };
+    if greeting.code != 220 {
+        let detail = format!("it greeted with {}", greeting.first_line());
+        return done(EhloOutcome::NotSent, unverified(detail), greeting);
+    }
+
+    // EHLO first, like any client: an interceptor that refuses EHLO shows.
+    let ehlo_name = match (cfg.ehlo_name.is_empty(), local) {
+        (false, _) => cfg.ehlo_name.clone(),
+        (true, Some(IpAddr::V6(v6))) => format!("[IPv6:{v6}]"),
+        (true, Some(ip)) => format!("[{ip}]"),
+        (true, None) => "[127.0.0.1]".to_string(),
+    };
+    let ehlo = match send(&mut w, &format!("EHLO {ehlo_name}\r\n")).await {
+        Err(_) => EhloOutcome::NoReply,
+        Ok(()) => match read_reply(&mut reader, cfg.reply_timeout).await {
+            Ok(reply) if reply.code == 250 => EhloOutcome::Accepted {
+                extensions: reply.lines.iter().skip(1).cloned().collect(),
+                reply,
+            },
+            Ok(reply) => EhloOutcome::Rejected { reply },
+            Err(_) => EhloOutcome::NoReply,
+        },
+    };
+    if matches!(ehlo, EhloOutcome::NoReply) {
+        let detail = "it did not answer EHLO".to_string();
+        return done(ehlo, unverified(detail), greeting);
+    }
+
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    if let Err(e) = getrandom::fill(&mut challenge) {
+        let detail = format!("no random source on this machine: {e}");
+        return done(ehlo, unverified(detail), greeting);
+    }
+    let cmd = format!("{COMMAND} {}\r\n", encode_hex(&challenge));
+    let answer = match send(&mut w, &cmd).await {
+        Err(e) => Err(format!("the connection failed after EHLO: {e}")),
+        Ok(()) => match read_reply(&mut reader, cfg.reply_timeout).await {
+            Ok(reply) => Ok(reply),
+            Err(ReadError::Timeout) => Err("it did not answer the challenge".to_string()),
+            Err(_) => Err("it closed the connection at the challenge".to_string()),
+        },
+    };
+    let _ = send(&mut w, "QUIT\r\n").await;
+    let proof = match answer {
+        Err(detail) => unverified(detail),
+        Ok(reply) => verify(&reply, &challenge, addr.port(), local, &cfg.key),
+    };
+    done(ehlo, proof, greeting)
+}
+
+/// Checks the signed answer.
+fn verify(
+    reply: &Reply,
+    challenge: &[u8; CHALLENGE_LEN],
+    port: u16,
+    local: Option<IpAddr>,
+    key: &VerifyingKey,
+) -> ReflectorProof {
+    let line = reply.first_line();
+    let unverified = |detail: String| ReflectorProof {
+        status: ProofStatus::Unverified,
+        detail,
+        seen_address: None,
+        seen_port: None,
+        local_address: local,
+    };
+    let signed = match parse_reply(&line) {
+        Ok(s) => s,
+        Err(e) => return unverified(e.to_string()),
+    };
+    let message = reflector::signed_message(challenge, &signed.seen, signed.port);
+    let sig = Signature::from_bytes(&signed.signature);
+    if key.verify_strict(&message, &sig).is_err() {
+        return unverified(
+            "the signature does not verify with the reflector's key: another server answered"
+                .to_string(),
+        );
+    }
+    let mut detail = format!(
+        "signed by the reflector: it saw this connection from {} on port {}",
+        signed.seen, signed.port
+    );
+    if signed.port != port {
+        detail.push_str(&format!(
+            " (sent to port {port}: something on the path redirected it)"
+        ));
+    }
+    if let Some(l) = local {
+        if l != signed.seen {
+            detail.push_str(&format!(
+                "; this machine's own address is {l}, so a NAT or proxy rewrote it"
+            ));
+        }
+    }
+    ReflectorProof {
+        status: ProofStatus::Genuine,
+        detail,
+        seen_address: Some(signed.seen),
+        seen_port: Some(signed.port),
+        local_address: local,
+    }
+}
+
+async fn send(w: &mut tokio::net::tcp::OwnedWriteHalf, s: &str) -> std::io::Result<()> {
+    w.write_all(s.as_bytes()).await
+}
+
+/// Why no reply was read.
+#[derive(Debug)]
+enum ReadError {
+    Timeout,
+    Closed,
+    Reset,
+    Garbage(Vec<u8>),
+}
+
+const MAX_LINE: u64 = 1024;
+const MAX_LINES: usize = 32;
+
+/// Reads one SMTP reply (possibly multi-line), within `timeout`.
+async fn read_reply<R: AsyncRead + Unpin>(
+    reader: &mut BufReader<R>,
+    timeout: Duration,
+) -> Result<Reply, ReadError> {
+    let read = async {
+        let mut code = None;
+        let mut lines = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            let n = (&mut *reader)
+                .take(MAX_LINE)
+                .read_until(b'\n', &mut buf)
+                .await
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::ConnectionReset => ReadError::Reset,
+                    _ => ReadError::Closed,
+                })?;
+            if n == 0 {
+                return Err(if lines.is_empty() {
+                    ReadError::Closed
+                } else {
+                    ReadError::Garbage(buf)
+                });
+            }
+            let text = String::from_utf8_lossy(&buf);
+            let text = text.trim_end_matches(['\r', '\n']);
+            let b = text.as_bytes();
+            let shape_ok = b.len() >= 3
+                && b[..3].iter().all(u8::is_ascii_digit)
+                && (b.len() == 3 || b[3] == b' ' || b[3] == b'-');
+            if !shape_ok {
+                return Err(ReadError::Garbage(buf));
+            }
+            let this: u16 = text[..3]
+                .parse()
+                .map_err(|_| ReadError::Garbage(buf.clone()))?;
+            if *code.get_or_insert(this) != this {
+                return Err(ReadError::Garbage(buf));
+            }
+            lines.push(text.get(4..).unwrap_or("").to_string());
+            let last = b.len() == 3 || b[3] == b' ';
+            if last {
+                return Ok(Reply { code: this, lines });
+            }
+            if lines.len() >= MAX_LINES {
+                return Err(ReadError::Garbage(buf));
+            }
+        }
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(ReadError::Timeout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reflect::server::{serve, ServerConfig};
+    use ed25519_dalek::SigningKey;
+
+    fn cfg(key: VerifyingKey) -> ProveConfig {
+        ProveConfig {
+            key,
+            connect_timeout: Duration::from_millis(1000),
+            reply_timeout: Duration::from_millis(1000),
+            ehlo_name: "test.invalid".into(),
+        }
+    }
+
+    async fn free_port() -> u16 {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        l.local_addr().unwrap().port()
+    }
+
+    #[tokio::test]
+    async fn genuine_reflector_is_proved_and_a_wrong_key_is_not() {
+        let key = SigningKey::from_bytes(&[9u8; 32]);
+        let public = key.verifying_key();
+        let port = free_port().await;
+        let server = tokio::spawn(serve(ServerConfig {
+            binds: vec!["127.0.0.1".parse().unwrap()],
+            ports: vec![port],
+            name: "reflector.test".into(),
+            key,
+            max_connections: 8,
+            session_timeout: Duration::from_secs(5),
+        }));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let lo: IpAddr = "127.0.0.1".parse().unwrap();
+        let r = prove("reflector.test", lo, port, &cfg(public)).await;
+        let Outcome::Banner(ex) = &r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        let proof = ex.reflector.as_ref().unwrap();
+        assert!(proof.genuine(), "{proof:?}");
+        assert_eq!(proof.seen_address, Some(lo));
+        assert_eq!(proof.seen_port, Some(port));
+        assert!(!proof.address_translated());
+
+        let other = SigningKey::from_bytes(&[1u8; 32]).verifying_key();
+        let r = prove("reflector.test", lo, port, &cfg(other)).await;
+        let Outcome::Banner(ex) = &r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        assert_eq!(
+            ex.reflector.as_ref().unwrap().status,
+            ProofStatus::Unverified
+        );
+        server.abort();
+    }
+
+    /// A plain SMTP server (an intercepting proxy) greets but cannot sign.
+    #[tokio::test]
+    async fn impostor_is_unverified() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (s, _) = l.accept().await.unwrap();
+            let (r, mut w) = s.into_split();
+            let mut lines = BufReader::new(r).lines();
+            w.write_all(b"220 proxy.isp.example ESMTP\r\n")
+                .await
+                .unwrap();
+            while let Ok(Some(_)) = lines.next_line().await {
+                w.write_all(b"502 5.5.2 Error: command not recognized\r\n")
+                    .await
+                    .unwrap();
+            }
+        });
+        let key = SigningKey::from_bytes(&[9u8; 32]).verifying_key();
+        let r = prove(
+            "reflector.test",
+            "127.0.0.1".parse().unwrap(),
+            port,
+            &cfg(key),
+        )
+        .await;
+        let Outcome::Banner(ex) = &r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        let proof = ex.reflector.as_ref().unwrap();
+        assert_eq!(proof.status, ProofStatus::Unverified);
+        assert!(proof.detail.contains("502"), "{}", proof.detail);
+        assert!(matches!(ex.ehlo, EhloOutcome::Rejected { .. }));
+    }
+
+    #[tokio::test]
+    async fn closed_port_is_refused() {
+        let port = free_port().await;
+        let key = SigningKey::from_bytes(&[9u8; 32]).verifying_key();
+        let r = prove(
+            "reflector.test",
+            "127.0.0.1".parse().unwrap(),
+            port,
+            &cfg(key),
+        )
+        .await;
+        assert_eq!(r.outcome, Outcome::Refused);
+    }
+
+    #[test]
+    fn server_answer_is_checked_by_client_verify() {
+        let key = SigningKey::from_bytes(&[3u8; 32]);
+        let seen: IpAddr = "192.0.2.10".parse().unwrap();
+        let c = [5u8; CHALLENGE_LEN];
+        let line = crate::reflect::server::answer(&key, &encode_hex(&c), seen, 25);
+        let reply = Reply {
+            code: 250,
+            lines: vec![line.trim_end().trim_start_matches("250 ").to_string()],
+        };
+        let ok = verify(&reply, &c, 25, Some(seen), &key.verifying_key());
+        assert!(ok.genuine(), "{ok:?}");
+        // A replayed answer to another challenge fails.
+        let bad = verify(
+            &reply,
+            &[6u8; CHALLENGE_LEN],
+            25,
+            Some(seen),
+            &key.verifying_key(),
+        );
+        assert!(!bad.genuine());
+        // A NAT shows.
+        let nat = verify(
+            &reply,
+            &c,
+            25,
+            "10.0.0.2".parse().ok(),
+            &key.verifying_key(),
+        );
+        assert!(nat.genuine() && nat.address_translated());
+        assert!(crate::reflect::server::answer(&key, "zz", seen, 25).starts_with("501"));
+    }
+}

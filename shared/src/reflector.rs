@@ -1,0 +1,220 @@
+//! The reflector protocol: proof, not heuristics.
+//!
+//! A mailport reflector runs on a server the user controls and listens on the
+//! mail ports. The agent sends a random challenge; the reflector signs
+//! (challenge, the client address it saw, the port it accepted on) with its
+//! Ed25519 key. A valid signature proves that the connection reached the real
+//! reflector; a greeting without one proves that something else answered.
+//! The address it saw tells whether a NAT or proxy sits in the way.
+//!
+//! ```text
+//! S: 220 reflector.example.com ESMTP mailport-reflector
+//! C: XMAILPORT <64 hex digits: 32-byte challenge>
+//! S: 250 <client-ip> <port> <128 hex digits: Ed25519 signature>
+//! C: QUIT
+//! S: 221 2.0.0 bye
+//! ```
+//!
+//! This module holds the pure parts (message layout, reply parsing, result
+//! types); signing and verifying live in the agent.
+
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// The word in the greeting that identifies a reflector.
+pub const GREETING_TAG: &str = "mailport-reflector";
+/// The command that carries the challenge.
+pub const COMMAND: &str = "XMAILPORT";
+/// Domain separation for the signed message, so a reflector key signs
+/// nothing else by accident.
+pub const CONTEXT: &[u8] = b"mailport-reflector-v1";
+/// Length of the challenge in bytes.
+pub const CHALLENGE_LEN: usize = 32;
+/// Length of an Ed25519 signature in bytes.
+pub const SIGNATURE_LEN: usize = 64;
+
+/// The bytes the reflector signs: context, NUL, challenge, the client address
+/// as text, NUL, the port big-endian.
+pub fn signed_message(challenge: &[u8; CHALLENGE_LEN], seen: &IpAddr, port: u16) -> Vec<u8> {
+    let mut m = Vec::with_capacity(CONTEXT.len() + CHALLENGE_LEN + 48);
+    m.extend_from_slice(CONTEXT);
+    m.push(0);
+    m.extend_from_slice(challenge);
+    m.extend_from_slice(seen.to_string().as_bytes());
+    m.push(0);
+    m.extend_from_slice(&port.to_be_bytes());
+    m
+}
+
+/// A parsed `250 <ip> <port> <sig>` answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedReply {
+    /// The client address the reflector saw.
+    pub seen: IpAddr,
+    /// The port it accepted the connection on.
+    pub port: u16,
+    /// The signature.
+    pub signature: [u8; SIGNATURE_LEN],
+}
+
+/// Why an answer to XMAILPORT is not a signed reply.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplyError {
+    /// Not a 250 reply.
+    #[error("the server answered \"{0}\" instead of a signature")]
+    NotSigned(String),
+    /// A 250 reply that does not have the expected shape.
+    #[error("malformed reflector answer \"{0}\"")]
+    Malformed(String),
+}
+
+/// Parses the reflector's answer line (without CRLF).
+pub fn parse_reply(line: &str) -> Result<SignedReply, ReplyError> {
+    let shown: String = line.chars().take(80).collect();
+    let Some(rest) = line.strip_prefix("250 ") else {
+        return Err(ReplyError::NotSigned(shown));
+    };
+    let parts: Vec<&str> = rest.split_whitespace().collect();
+    let [ip, port, sig] = parts.as_slice() else {
+        return Err(ReplyError::Malformed(shown));
+    };
+    let seen: IpAddr = ip
+        .parse()
+        .map_err(|_| ReplyError::Malformed(shown.clone()))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| ReplyError::Malformed(shown.clone()))?;
+    let bytes = decode_hex(sig).ok_or_else(|| ReplyError::Malformed(shown.clone()))?;
+    let signature: [u8; SIGNATURE_LEN] =
+        bytes.try_into().map_err(|_| ReplyError::Malformed(shown))?;
+    Ok(SignedReply {
+        seen,
+        port,
+        signature,
+    })
+}
+
+/// Lower-case hex.
+pub fn encode_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decodes hex (either case); None when not hex or odd length.
+pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Whether the proof holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProofStatus {
+    /// The reflector's signature over our challenge verified: the connection
+    /// reached the real reflector.
+    Genuine,
+    /// Something greeted, but no valid signature came back: whatever answered
+    /// is not the reflector.
+    Unverified,
+}
+
+/// What the reflector exchange proved for one connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReflectorProof {
+    /// Genuine or not.
+    pub status: ProofStatus,
+    /// What happened, for the user.
+    pub detail: String,
+    /// The client address the reflector saw (genuine proofs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_address: Option<IpAddr>,
+    /// The port the reflector accepted on (genuine proofs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_port: Option<u16>,
+    /// This machine's own source address for the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_address: Option<IpAddr>,
+}
+
+impl ReflectorProof {
+    /// Whether the signature verified.
+    pub fn genuine(&self) -> bool {
+        self.status == ProofStatus::Genuine
+    }
+
+    /// The reflector saw another source address than ours: a NAT, a CGNAT or
+    /// a proxy rewrote the connection (a home router's NAT does this too, so
+    /// it is information, not an accusation).
+    pub fn address_translated(&self) -> bool {
+        matches!(
+            (self.seen_address, self.local_address),
+            (Some(seen), Some(local)) if seen != local
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_layout_binds_every_part() {
+        let c = [7u8; CHALLENGE_LEN];
+        let a: IpAddr = "192.0.2.10".parse().unwrap();
+        let b: IpAddr = "192.0.2.11".parse().unwrap();
+        let m = signed_message(&c, &a, 25);
+        assert!(m.starts_with(CONTEXT));
+        assert_ne!(m, signed_message(&c, &b, 25));
+        assert_ne!(m, signed_message(&c, &a, 587));
+        assert_ne!(m, signed_message(&[8u8; CHALLENGE_LEN], &a, 25));
+        assert_eq!(&m[m.len() - 2..], &[0, 25]);
+    }
+
+    #[test]
+    fn replies() {
+        let sig = "ab".repeat(64);
+        let ok = parse_reply(&format!("250 2001:db8::1 587 {sig}")).unwrap();
+        assert_eq!(ok.port, 587);
+        assert_eq!(ok.seen, "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(ok.signature, [0xab; 64]);
+        let cases = [
+            ("502 5.5.2 Error: command not recognized", "NotSigned"),
+            ("", "NotSigned"),
+            ("250 2.0.0 Ok", "Malformed"),
+            ("250 not-an-ip 25 abcd", "Malformed"),
+            ("250 192.0.2.1 99999 abcd", "Malformed"),
+            ("250 192.0.2.1 25 abcd", "Malformed"),
+            ("250 192.0.2.1 25 zz", "Malformed"),
+        ];
+        for (line, want) in cases {
+            let got = format!("{:?}", parse_reply(line).unwrap_err());
+            assert!(got.starts_with(want), "{line}: {got}");
+        }
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(encode_hex(&[0, 15, 255]), "000fff");
+        assert_eq!(decode_hex("000FfF"), Some(vec![0, 15, 255]));
+        assert_eq!(decode_hex("0"), None);
+        assert_eq!(decode_hex("é0"), None);
+    }
+
+    #[test]
+    fn translation() {
+        let p = |seen: &str, local: &str| ReflectorProof {
+            status: ProofStatus::Genuine,
+            detail: String::new(),
+            seen_address: seen.parse().ok(),
+            seen_port: Some(25),
+            local_address: local.parse().ok(),
+        };
+        assert!(!p("192.0.2.10", "192.0.2.10").address_translated());
+        assert!(p("203.0.113.9", "192.168.1.5").address_translated());
+        assert!(!p("", "192.168.1.5").address_translated());
+    }
+}

@@ -1,0 +1,143 @@
+//! The netsim bench: mailport against a simulated internet built from network
+//! namespaces, with real Postfix servers, an ISP router running nftables, and
+//! the ISP behaviours of `scenarios.toml`.
+//!
+//! Needs root and `ip netns`; skipped with a message otherwise, except in CI
+//! (`CI=true`) where it must run. The agent binary must be built first
+//! (`cargo build -p mailport`; scripts/test.sh does it).
+//!
+//! Run: `cargo test -p mailport-e2e --test netsim -- --nocapture`.
+//! Benchmark against nmap and nc:
+//! `cargo test -p mailport-e2e --test netsim -- --ignored bench_vs_nmap --nocapture`.
+
+mod bench;
+mod certs;
+mod postfix;
+mod scenario;
+mod topo;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// One topology at a time: the namespaces have fixed names.
+static BENCH: Mutex<()> = Mutex::new(());
+
+/// Whether the bench must run (CI) rather than be skipped.
+fn required() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Returns false (after saying why) when the bench cannot run here.
+fn can_run_or_skip() -> bool {
+    match topo::can_run() {
+        Ok(()) => true,
+        Err(why) if required() => panic!("netsim bench must run in CI but cannot: {why}"),
+        Err(why) => {
+            eprintln!("SKIPPED netsim bench: {why} (run as root with iproute2, nftables and postfix; scripts/test.sh installs them)");
+            false
+        }
+    }
+}
+
+/// The netsim-helper binary of this package.
+fn helper() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_netsim-helper"))
+}
+
+/// The `mailport` binary: `$MAILPORT_BIN`, or `mailport` next to the
+/// directory of this test executable (target/<profile>/deps/..).
+fn mailport() -> PathBuf {
+    if let Some(p) = std::env::var_os("MAILPORT_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    let found = exe
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("mailport"))
+        .find(|p| p.is_file());
+    match found {
+        Some(p) => p,
+        None => panic!(
+            "the mailport binary was not found next to {}: run `cargo build -p mailport` first (or set MAILPORT_BIN)",
+            exe.display()
+        ),
+    }
+}
+
+#[test]
+fn scenarios() {
+    let _one = BENCH.lock().unwrap_or_else(|e| e.into_inner());
+    if !can_run_or_skip() {
+        return;
+    }
+    let mailport = mailport();
+    let list = scenario::load().expect("scenarios.toml");
+    let net = topo::Net::build(&helper(), Some(&mailport)).expect("build the simulated internet");
+    let mut failures = Vec::new();
+    let mut summary = Vec::new();
+    for s in &list {
+        match scenario::run(&net, &mailport, s) {
+            Ok(res) => {
+                summary.push(res.summary_line(s));
+                for f in res.failures {
+                    failures.push(format!("scenario {} ({}): {f}", s.id, s.name));
+                }
+            }
+            Err(e) => failures.push(format!("scenario {} ({}): {e:#}", s.id, s.name)),
+        }
+    }
+    drop(net);
+    println!("\n{}", summary.join("\n"));
+    assert!(
+        topo::leftover_namespaces().is_empty(),
+        "namespaces left behind"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(summary.len(), list.len());
+}
+
+#[test]
+fn topology_works_and_is_torn_down_after_a_panic() {
+    let _one = BENCH.lock().unwrap_or_else(|e| e.into_inner());
+    if !can_run_or_skip() {
+        return;
+    }
+    let helper = helper();
+    let r = std::panic::catch_unwind(move || {
+        let net = topo::Net::build(&helper, None).expect("build");
+        // The bench itself works: the client reaches every server over both
+        // families, and a router rule takes effect.
+        for h in [&topo::MX1, &topo::MX2, &topo::RELAY] {
+            for addr in [h.v4, h.v6] {
+                topo::ns_run(topo::CLIENT, &["nc", "-z", "-w", "2", addr, "25"])
+                    .unwrap_or_else(|e| panic!("client cannot reach {addr}:25: {e}"));
+            }
+        }
+        net.set_rules(&["tcp dport 25 reject with tcp reset".into()], &[], &[])
+            .expect("rules");
+        assert!(topo::ns_run(topo::CLIENT, &["nc", "-z", "-w", "2", topo::MX1.v4, "25"]).is_err());
+        panic!("deliberate, to check the teardown");
+    });
+    assert!(r.is_err());
+    assert_eq!(topo::leftover_namespaces(), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "benchmark: run with --ignored bench_vs_nmap --nocapture"]
+fn bench_vs_nmap() {
+    let _one = BENCH.lock().unwrap_or_else(|e| e.into_inner());
+    if !can_run_or_skip() {
+        return;
+    }
+    let mailport = mailport();
+    let net = topo::Net::build(&helper(), Some(&mailport)).expect("build the simulated internet");
+    let table = bench::run(&net, &mailport).expect("benchmark");
+    drop(net);
+    println!("\n{table}");
+}
