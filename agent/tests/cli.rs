@@ -112,6 +112,8 @@ async fn json_report_against_a_fake() {
         "2000",
         "--dns",
         "127.0.0.1:9",
+        // Tests never ask the public myip servers.
+        "--no-netinfo",
         "--json",
     ])
     .await;
@@ -145,6 +147,8 @@ async fn human_output_without_a_terminal_has_no_colour() {
         "-4",
         "--dns",
         "127.0.0.1:9",
+        // Tests never ask the public myip servers.
+        "--no-netinfo",
     ])
     .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -168,6 +172,8 @@ async fn private_targets_need_the_flag() {
         "-4",
         "--dns",
         "127.0.0.1:9",
+        // Tests never ask the public myip servers.
+        "--no-netinfo",
     ])
     .await;
     assert_eq!(out.status.code(), Some(1));

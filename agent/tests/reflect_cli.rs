@@ -25,7 +25,14 @@ fn free_port() -> u16 {
 
 fn check(port: u16, key: &str) -> Value {
     let out = Command::new(BIN)
-        .args(["check", "--json", "--allow-private", "-4", "--no-tls"])
+        .args([
+            "check",
+            "--json",
+            "--allow-private",
+            "-4",
+            "--no-tls",
+            "--no-netinfo",
+        ])
         .args(["--host", "127.0.0.1", "--ports", &port.to_string()])
         .args(["--connect-timeout", "1000", "--greeting-timeout", "1000"])
         .args(["--reflector", "127.0.0.1", "--reflector-key", key])

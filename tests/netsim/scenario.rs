@@ -72,6 +72,8 @@ pub fn check_args(net: &Net) -> Vec<String> {
         "check",
         "--json",
         "--allow-private",
+        // The public-address servers live outside the simulated internet.
+        "--no-netinfo",
         "--dns",
         DNS,
         "--mx",
