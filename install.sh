@@ -31,6 +31,9 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 bin_dir="${HOME}/.local/bin"
+# The page is embedded in the binary: build it first (adds the wasm32 target
+# and the matching wasm-bindgen-cli when they are missing).
+bash scripts/build-web.sh
 echo "==> building mailport (release)"
 cargo build --release --locked -p mailport
 target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null \

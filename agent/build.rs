@@ -17,6 +17,12 @@ fn main() {
         collect(&web, &web, &mut files);
     }
     files.sort();
+    if !web.join("pkg").join("mailport_frontend_bg.wasm").is_file() {
+        // Still a working agent (terminal mode, API), but its page cannot start.
+        println!(
+            "cargo:warning=web/pkg is not built: `mailport serve` will serve a page that cannot start. Run scripts/build-web.sh first."
+        );
+    }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("web_assets.rs");
     let mut code =
         String::from("/// The embedded files of `web/`: (URL path, contents), sorted by path.\n");
