@@ -330,7 +330,18 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
         );
     }
 
-    if blocked25 || (untestable25 && open25.is_empty()) || intercepted25 {
+    // Port 25 could not be judged and nothing else is known to be blocked:
+    // testing again comes first, and no advice may assume a block.
+    let known_block = blocked25 || intercepted25;
+    if untestable25 && open25.is_empty() && !blocked25 {
+        add(
+            AdviceId::TestAgain,
+            "Port 25 could not be judged: test against hosts that are known to accept mail".into(),
+            "Run the check with its default targets, or add more than one independent mail server, so that a host being down is not mistaken for a block.".into(),
+        );
+    }
+
+    if known_block || (untestable25 && open25.is_empty()) {
         if let Some((p, relay)) = provider.and_then(|p| p.relay.as_ref().map(|r| (p, r))) {
             let (title, why) = provider_relay(p, relay, verdicts, ctx);
             add(AdviceId::IspRelay, title, why);
@@ -368,22 +379,22 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 "Many shared hosts open port 26 as an alternative to 25 for their customers. Port 26 is open here.".into(),
             );
         }
-        // A measured relay (restricted 25) was already named above.
-        if !restricted25.is_empty() {
-        } else if let Some(p) = provider {
-            if matches!(p.kind, ProviderKind::Residential | ProviderKind::Business) {
-                add(
+        // A measured relay (restricted 25) was already named above; without
+        // a known block there is nothing to work around.
+        if restricted25.is_empty() && known_block {
+            match provider {
+                Some(p) if matches!(p.kind, ProviderKind::Residential | ProviderKind::Business) => add(
                     AdviceId::IspRelay,
                     format!("Or relay through {}'s outgoing mail server", p.name),
                     format!("You are on {}. ISPs that block port 25 usually run a server for their customers on 587 with the account login; mailport's notes do not name {}'s. Set it as your mail server's relayhost.", provider_named(p, ctx), p.name),
-                );
+                ),
+                Some(_) => {}
+                None => add(
+                    AdviceId::IspRelay,
+                    "Or relay through your ISP's own outgoing mail server".into(),
+                    "ISPs that block port 25 run a server for their customers, usually on 587 with your ISP account login. Set it as your mail server's relayhost.".into(),
+                ),
             }
-        } else {
-            add(
-                AdviceId::IspRelay,
-                "Or relay through your ISP's own outgoing mail server".into(),
-                "ISPs that block port 25 run a server for their customers, usually on 587 with your ISP account login. Set it as your mail server's relayhost.".into(),
-            );
         }
         add(
             AdviceId::RelayService,
@@ -397,7 +408,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 "The PBL lists addresses that are meant to send only through their ISP's servers, usually home lines. A relay avoids the problem; direct delivery needs a static address that the ISP takes off the list.".into(),
             );
         }
-        if !direct_possible {
+        if !direct_possible && known_block {
             if let Some((title, why)) = facts.and_then(reverse_dns_problem) {
                 let mut lower = title;
                 if let Some(first) = lower.get(..1) {
@@ -412,6 +423,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
             }
         }
         match provider {
+            _ if !known_block => {}
             Some(p) => add(
                 AdviceId::AskUnblock,
                 format!("Or ask {} to lift the block", p.name),
@@ -423,11 +435,13 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 "Cloud providers lift it on request for established accounts; ISPs often only for business lines or static addresses. Mention that you run a mail server with proper reverse DNS.".into(),
             ),
         }
-        add(
+        if known_block {
+            add(
             AdviceId::InboundReflector,
             "Receiving mail at home? A backup-MX or mail-reflector service can deliver to you on another port".into(),
             "This test measured outgoing connections. If your ISP also blocks incoming 25, such a service takes your mail on 25 and passes it on to your server on a port you choose.".into(),
         );
+        }
         add(
             AdviceId::No587ToMx,
             "Do not point your server at recipients' MX servers on 587: it will not work".into(),
@@ -451,19 +465,23 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
             "Relay services offer HTTP APIs on port 443, which such networks let through.".into(),
         );
     }
-    if untestable25 && open25.is_empty() && !blocked25 {
-        add(
-            AdviceId::TestAgain,
-            "Port 25 could not be judged: test against hosts that are known to accept mail".into(),
-            "Run the check with its default targets, or add more than one independent mail server, so that a host being down is not mistaken for a block.".into(),
-        );
-    }
     if no_v6 {
         add(
             AdviceId::NoIpv6,
             "This machine has no IPv6 connectivity; IPv4 was judged on its own".into(),
             "That is not a block. Mail works over IPv4 alone.".into(),
         );
+    }
+    // Titles that offer an alternative start with "Or"; the first piece of
+    // advice has nothing before it to be an alternative to.
+    if let Some(first) = out.first_mut() {
+        if let Some(rest) = first.title.strip_prefix("Or ") {
+            let mut chars = rest.chars();
+            first.title = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+        }
     }
     out
 }

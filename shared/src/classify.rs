@@ -163,6 +163,31 @@ fn signal(p: &ProbeResult, evidence: &[Evidence]) -> Signal {
     }
 }
 
+/// Why no target of a group had an address, from what DNS said: a resolver
+/// that timed out is not a name without addresses, and neither is a block.
+fn no_address_cause(group: &[&ProbeResult], family: Family) -> String {
+    use crate::outcome::DnsFailure;
+    let failures: Vec<&DnsFailure> = group
+        .iter()
+        .filter_map(|p| match &p.outcome {
+            Outcome::DnsFailed { reason } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    let all = |f: fn(&DnsFailure) -> bool| !failures.is_empty() && failures.iter().all(|r| f(r));
+    if all(|r| matches!(r, DnsFailure::Timeout)) {
+        "The DNS server did not answer in time".into()
+    } else if all(|r| matches!(r, DnsFailure::NxDomain)) {
+        "The target names do not exist in DNS".into()
+    } else if all(|r| matches!(r, DnsFailure::Forbidden { .. })) {
+        "Every target resolved to a private or local address, which is not probed".into()
+    } else if all(|r| matches!(r, DnsFailure::Other { .. })) {
+        "DNS lookups failed".into()
+    } else {
+        format!("No target has an {family} address")
+    }
+}
+
 /// Classifies every (port, family) seen in `probes`, ports in the order
 /// first seen and IPv4 before IPv6.
 pub fn classify(probes: &[ProbeResult]) -> Vec<PortVerdict> {
@@ -249,7 +274,10 @@ fn classify_group(
             Verdict::NotTestable {
                 reason: NotTestableReason::NoAddress,
             },
-            format!("No target has an {family} address, so {family} could not be tested."),
+            format!(
+                "{}, so {family} could not be tested.",
+                no_address_cause(group, family)
+            ),
         );
     }
     if signals
@@ -371,6 +399,13 @@ fn classify_group(
 ///
 /// e.g. "Your network silently drops outgoing port 25 on IPv4; IPv6 is open."
 pub fn headline(verdicts: &[PortVerdict]) -> String {
+    if !verdicts.is_empty()
+        && verdicts
+            .iter()
+            .all(|v| matches!(v.verdict, Verdict::NotTestable { .. }))
+    {
+        return nothing_judged(verdicts);
+    }
     let p25: Vec<&PortVerdict> = verdicts.iter().filter(|v| v.port == 25).collect();
     let phrase = |v: &Verdict| -> &'static str {
         match v {
@@ -437,11 +472,60 @@ pub fn headline(verdicts: &[PortVerdict]) -> String {
                 .any(|v| v.port == *port && v.verdict == Verdict::Open)
         })
         .collect();
-    let tested_sub = verdicts.iter().any(|v| v.port == 465 || v.port == 587);
+    let sub_verdicts = || verdicts.iter().filter(|v| v.port == 465 || v.port == 587);
+    let tested_sub = sub_verdicts().next().is_some();
+    let sub_blocked = sub_verdicts().any(|v| v.verdict.is_block());
     match (sub.as_slice(), tested_sub) {
-        ([], true) => format!("{first} Submission ports 465 and 587 are not usable either."),
+        ([], true) if sub_blocked => {
+            format!("{first} Submission ports 465 and 587 are not usable either.")
+        }
+        ([], true) => format!("{first} Submission ports 465 and 587 could not be judged."),
         ([one], _) => format!("{first} Submission port {one} is open."),
         ([_, _], _) => format!("{first} Submission ports 465 and 587 are open."),
         _ => first,
+    }
+}
+
+/// The headline when no verdict could be reached at all: say why, and that
+/// it says nothing about the network (a host that is down or a name that
+/// does not resolve is not a block).
+fn nothing_judged(verdicts: &[PortVerdict]) -> String {
+    let mut why: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !why.contains(&s) {
+            why.push(s);
+        }
+    };
+    let mut only_no_route = true;
+    for v in verdicts {
+        if let Verdict::NotTestable { reason } = &v.verdict {
+            match reason {
+                NotTestableReason::NoRoute => {
+                    push(format!("this machine has no {} route", v.family))
+                }
+                NotTestableReason::NoAddress => {
+                    only_no_route = false;
+                    // "The DNS server did not answer in time, so IPv4 …"
+                    let cause = v.why.split(", so ").next().unwrap_or(&v.why);
+                    let mut chars = cause.chars();
+                    push(
+                        chars
+                            .next()
+                            .map(|c| c.to_lowercase().chain(chars).collect())
+                            .unwrap_or_default(),
+                    )
+                }
+                NotTestableReason::NoKnownListener | NotTestableReason::SingleHost => {
+                    only_no_route = false;
+                    push("the hosts tried did not answer, and they may simply be down or not listen there".into())
+                }
+            }
+        }
+    }
+    let why = why.join("; ");
+    if only_no_route {
+        format!("Nothing could be tested: {why}. That is not a block.")
+    } else {
+        format!("Nothing could be judged: {why}. That says nothing about your network: test against hosts known to accept mail.")
     }
 }

@@ -557,6 +557,9 @@ fn advice_rows() {
         let verdicts = verdicts_for(&table);
         let got = ids(&verdicts);
         assert_eq!(got.first(), Some(&top), "{name}: {got:?}");
+        // An alternative ("Or …") needs something before it.
+        let first = &advise(&verdicts, &advice::Context::default())[0];
+        assert!(!first.title.starts_with("Or "), "{name}: {}", first.title);
         for n in never {
             assert!(
                 !got.contains(&n),
@@ -628,4 +631,110 @@ fn headlines() {
     for (table, want) in rows {
         assert_eq!(headline(&verdicts_for(&table)), want);
     }
+}
+
+/// When no port could be judged, the headline says so and why, and no advice
+/// assumes a block that was never measured.
+#[test]
+fn nothing_judged_is_said_plainly() {
+    use mailport_shared::outcome::DnsFailure;
+    let own = |port: u16, family: Family, outcome: Outcome| {
+        probe(
+            "mail.own.example",
+            Role::OwnHost,
+            port,
+            family,
+            false,
+            outcome,
+        )
+    };
+    let no_route = || Outcome::NoRoute {
+        detail: String::new(),
+    };
+    let dns = |reason: DnsFailure| Outcome::DnsFailed { reason };
+    type Row = (&'static str, Vec<ProbeResult>, &'static str);
+    let rows: Vec<Row> = vec![
+        (
+            "--domain only: the user's own host refuses everything",
+            vec![
+                own(25, V4, Outcome::Refused),
+                own(465, V4, Outcome::Refused),
+                own(587, V4, Outcome::Filtered),
+            ],
+            "Nothing could be judged: the hosts tried did not answer, and they may simply be down or not listen there. That says nothing about your network: test against hosts known to accept mail.",
+        ),
+        (
+            "the DNS server times out",
+            vec![
+                own(25, V4, dns(DnsFailure::Timeout)),
+                own(587, V4, dns(DnsFailure::Timeout)),
+            ],
+            "Nothing could be judged: the DNS server did not answer in time. That says nothing about your network: test against hosts known to accept mail.",
+        ),
+        (
+            "the name does not exist",
+            vec![own(25, V4, dns(DnsFailure::NxDomain))],
+            "Nothing could be judged: the target names do not exist in DNS. That says nothing about your network: test against hosts known to accept mail.",
+        ),
+        (
+            "no IPv6 at all, -6 asked",
+            vec![own(25, V6, no_route()), own(587, V6, no_route())],
+            "Nothing could be tested: this machine has no IPv6 route. That is not a block.",
+        ),
+    ];
+    for (name, probes, want) in rows {
+        let verdicts = classify(&probes);
+        assert!(
+            verdicts
+                .iter()
+                .all(|v| matches!(v.verdict, Verdict::NotTestable { .. })),
+            "{name}: {verdicts:?}"
+        );
+        assert_eq!(headline(&verdicts), want, "{name}");
+        let advice = advise(&verdicts, &advice::Context::default());
+        for never in [
+            AdviceId::AskUnblock,
+            AdviceId::IspRelay,
+            AdviceId::InboundReflector,
+            AdviceId::CheckLocalNetwork,
+        ] {
+            assert!(
+                advice.iter().all(|a| a.id != never),
+                "{name}: {never:?} assumes a block: {advice:?}"
+            );
+        }
+        if let Some(first) = advice.first() {
+            assert!(!first.title.starts_with("Or "), "{name}: {}", first.title);
+        }
+    }
+    // Port 25 untestable by itself: testing again comes first.
+    let verdicts = classify(&[own(25, V4, Outcome::Refused)]);
+    assert_eq!(ids(&verdicts).first(), Some(&AdviceId::TestAgain));
+    // The DNS cause reaches the per-port sentence too.
+    let verdicts = classify(&[own(25, V4, dns(DnsFailure::Timeout))]);
+    assert_eq!(
+        verdicts[0].why,
+        "The DNS server did not answer in time, so IPv4 could not be tested."
+    );
+}
+
+#[test]
+fn submission_not_judged_is_not_called_unusable() {
+    let sub_refused = probe(
+        "smtp.own.example",
+        Role::OwnHost,
+        587,
+        V4,
+        false,
+        Outcome::Refused,
+    );
+    let mut probes = vec![sub_refused];
+    probes.extend(
+        ["a.alpha.example", "b.beta.example"]
+            .map(|h| probe(h, Role::RecipientMx, 25, V4, true, Outcome::Filtered)),
+    );
+    assert_eq!(
+        headline(&classify(&probes)),
+        "Outgoing port 25 is silently dropped on IPv4. Submission ports 465 and 587 could not be judged."
+    );
 }
