@@ -25,7 +25,15 @@ fn free_port() -> u16 {
 
 fn check(port: u16, key: &str) -> Value {
     let out = Command::new(BIN)
-        .args(["check", "--json", "--allow-private", "-4", "--no-tls"])
+        // No network facts: they would ask OpenDNS and Google.
+        .args([
+            "check",
+            "--no-netinfo",
+            "--json",
+            "--allow-private",
+            "-4",
+            "--no-tls",
+        ])
         .args(["--host", "127.0.0.1", "--ports", &port.to_string()])
         .args(["--connect-timeout", "1000", "--greeting-timeout", "1000"])
         .args(["--reflector", "127.0.0.1", "--reflector-key", key])
@@ -130,9 +138,10 @@ fn gen_key_serve_and_prove() {
 #[test]
 fn reflector_flags_are_checked() {
     let cases: &[&[&str]] = &[
-        &["check", "--reflector", "r.example"],
+        &["check", "--no-netinfo", "--reflector", "r.example"],
         &[
             "check",
+            "--no-netinfo",
             "--reflector",
             "r.example",
             "--reflector-key",

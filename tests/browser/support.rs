@@ -261,9 +261,32 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// `mailport serve --no-open --port 0 --allow-private`, waiting for the
-    /// line with the page URL.
+    /// `mailport serve --no-open --port 0 --allow-private --no-netinfo`,
+    /// waiting for the line with the page URL. Without network facts: by
+    /// default they ask OpenDNS and Google, and tests talk to loopback only.
     pub fn start(extra: &[&str]) -> Agent {
+        let mut args = vec!["--no-netinfo"];
+        args.extend_from_slice(extra);
+        Agent::spawn(&args)
+    }
+
+    /// Like [`Agent::start`], with the network facts learned from the fake
+    /// DNS server at `dns` only (public address, provider, blocklists and
+    /// reverse DNS all asked there).
+    pub fn start_with_netinfo(dns: SocketAddr, extra: &[&str]) -> Agent {
+        let myip = format!("opendns:{dns}");
+        let resolver = dns.to_string();
+        let mut args = vec![
+            "--myip-server",
+            myip.as_str(),
+            "--netinfo-dns",
+            resolver.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        Agent::spawn(&args)
+    }
+
+    fn spawn(extra: &[&str]) -> Agent {
         let mut child = Command::new(agent_binary())
             .args(["serve", "--no-open", "--port", "0", "--allow-private"])
             .args(extra)

@@ -71,6 +71,8 @@ pub fn check_args(net: &Net) -> Vec<String> {
     let mut a: Vec<String> = [
         "check",
         "--json",
+        // The simulated internet has no OpenDNS, Cymru or Spamhaus.
+        "--no-netinfo",
         "--allow-private",
         "--dns",
         DNS,
