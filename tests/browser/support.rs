@@ -460,3 +460,65 @@ fn smtp_session(c: TcpStream, name: &str) {
         }
     }
 }
+
+/// A fake DNS server on 127.0.0.1 (the `netsim-helper dns` of this crate)
+/// that plays every network-facts server: the public-address echo, Team
+/// Cymru, Spamhaus and reverse DNS, for one made-up Comcast home line in
+/// documentation space. Killed on drop.
+pub struct FakeNetinfoDns {
+    pub addr: SocketAddr,
+    _proc: Proc,
+    zone: PathBuf,
+}
+
+/// The public address the fake reports (documentation space, data only).
+pub const FAKE_PUBLIC_IP: &str = "198.51.100.73";
+
+impl FakeNetinfoDns {
+    pub fn start() -> FakeNetinfoDns {
+        let port = free_port();
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let zone = std::env::temp_dir().join(format!(
+            "mailport-e2e-netinfo-{}-{port}.zone",
+            std::process::id()
+        ));
+        let records = "\
+myip.opendns.com A 198.51.100.73
+73.100.51.198.origin.asn.cymru.com TXT 7922 | 198.51.100.0/24 | US | arin | 2005-11-15
+as7922.asn.cymru.com TXT 7922 | US | arin | 1997-02-14 | COMCAST-7922 - Comcast Cable Communications, LLC, US
+73.100.51.198.zen.spamhaus.org A 127.0.0.10
+73.100.51.198.in-addr.arpa PTR c-198-51-100-73.hsd1.ca.comcast.net
+c-198-51-100-73.hsd1.ca.comcast.net A 198.51.100.73
+";
+        std::fs::write(&zone, records).expect("write the fake zone");
+        let child = Command::new(env!("CARGO_BIN_EXE_netsim-helper"))
+            .arg("dns")
+            .arg(addr.to_string())
+            .arg(&zone)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the fake DNS server starts");
+        let proc = Proc(child);
+        // It answers UDP and TCP on the same address; TCP says when it is up.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the fake DNS server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        FakeNetinfoDns {
+            addr,
+            _proc: proc,
+            zone,
+        }
+    }
+}
+
+impl Drop for FakeNetinfoDns {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.zone);
+    }
+}
