@@ -195,7 +195,9 @@ mod tests {
             lines[1].text,
             "Public address: IPv4 198.51.100.73, no reverse DNS name"
         );
-        assert!(lines[2].text.starts_with("Blocklists: listed on Spamhaus PBL"));
+        assert!(lines[2]
+            .text
+            .starts_with("Blocklists: listed on Spamhaus PBL"));
         assert!(lines[2].warn && !lines[0].warn && !lines[1].warn);
     }
 
@@ -207,7 +209,11 @@ mod tests {
         assert_eq!(lines[1].text, "Public address: IPv4 hidden");
         // What the facts mean stays.
         assert!(lines[0].text.contains("Comcast Xfinity"));
-        assert!(!lines[2].text.contains("198.51.100.73"), "{}", lines[2].text);
+        assert!(
+            !lines[2].text.contains("198.51.100.73"),
+            "{}",
+            lines[2].text
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use crate::facts::ProofView;
 use crate::state::{Cell, Grid, Tone};
-use mailport_shared::reflector::ReflectorProof;
 use mailport_shared::outcome::{EhloOutcome, TlsOutcome};
+use mailport_shared::reflector::ReflectorProof;
 use mailport_shared::{Outcome, ProbeResult};
 use yew::prelude::*;
 
