@@ -10,6 +10,7 @@ use crate::term;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use mailport_shared::options::Families;
+use mailport_shared::reflector::ReflectorSpec;
 use mailport_shared::validate;
 use mailport_shared::{CheckEvent, CheckOptions, Report, Role, Target};
 use std::io::{IsTerminal, Write};
@@ -102,6 +103,22 @@ pub struct CheckArgs {
     /// Also trust the PEM certificates in this file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// Where the network facts come from.
+    #[command(flatten)]
+    pub netinfo: NetinfoArgs,
+    /// A mailport reflector you run (`mailport reflect`): proves, per port,
+    /// whether the real server answered or something in between did.
+    #[arg(long, value_name = "HOST", value_parser = parse_host, requires = "reflector_key")]
+    pub reflector: Option<String>,
+    /// The reflector's public key, hex or base64 (`mailport reflect --gen-key`).
+    #[arg(long, value_name = "KEY", value_parser = parse_reflector_key, requires = "reflector")]
+    pub reflector_key: Option<String>,
+}
+
+/// The network-facts flags, shared by `check` and `serve` (flattened into
+/// both) so the two learn the same facts from the same servers.
+#[derive(Clone, Debug, Args)]
+pub struct NetinfoArgs {
     /// Do not look up the public address, provider, blocklists and reverse DNS.
     #[arg(long)]
     pub no_netinfo: bool,
@@ -121,13 +138,42 @@ pub struct CheckArgs {
     /// Blocklist zone to ask (repeatable; replaces the default zen.spamhaus.org).
     #[arg(long, value_name = "ZONE", value_parser = parse_domain)]
     pub dnsbl_zone: Vec<String>,
-    /// A mailport reflector you run (`mailport reflect`): proves, per port,
-    /// whether the real server answered or something in between did.
-    #[arg(long, value_name = "HOST", value_parser = parse_host, requires = "reflector_key")]
-    pub reflector: Option<String>,
-    /// The reflector's public key, hex or base64 (`mailport reflect --gen-key`).
-    #[arg(long, value_name = "KEY", value_parser = parse_reflector_key, requires = "reflector")]
-    pub reflector_key: Option<ed25519_dalek::VerifyingKey>,
+}
+
+impl NetinfoArgs {
+    /// The network-facts configuration these flags ask for; `None` with
+    /// `--no-netinfo`. `dns` is the command's `--dns`: the resolvers for the
+    /// provider, blocklist and reverse-DNS lookups when `--netinfo-dns` is
+    /// not given.
+    pub fn config(&self, dns: &[SocketAddr]) -> Option<NetinfoConfig> {
+        if self.no_netinfo {
+            return None;
+        }
+        let mut cfg = NetinfoConfig::default();
+        if !self.myip_server.is_empty() {
+            let (v4, v6): (Vec<MyIpServer>, Vec<MyIpServer>) = self
+                .myip_server
+                .iter()
+                .cloned()
+                .partition(|s| matches!(s.server, ServerAddr::Addr(a) if a.is_ipv4()));
+            cfg.myip_v4 = v4;
+            cfg.myip_v6 = v6;
+        }
+        if !self.netinfo_dns.is_empty() {
+            cfg.resolvers = Some(self.netinfo_dns.clone());
+        } else if !dns.is_empty() {
+            cfg.resolvers = Some(dns.to_vec());
+        }
+        cfg.cymru_zone = self.cymru_zone.clone();
+        if !self.dnsbl_zone.is_empty() {
+            cfg.dnsbls = self
+                .dnsbl_zone
+                .iter()
+                .map(|z| DnsblZone::from_zone(z))
+                .collect();
+        }
+        Some(cfg)
+    }
 }
 
 fn parse_myip_server(s: &str) -> Result<MyIpServer, String> {
@@ -155,8 +201,13 @@ pub(crate) fn parse_host(s: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-fn parse_reflector_key(s: &str) -> Result<ed25519_dalek::VerifyingKey, String> {
-    crate::reflect::parse_public_key(s).map_err(|e| e.to_string())
+/// Checks the key with the shared rules (the page and the API use the same),
+/// plus the curve check only the agent can do; keeps the key as the user
+/// typed it, normalised, for [`ReflectorSpec`].
+fn parse_reflector_key(s: &str) -> Result<String, String> {
+    crate::reflect::parse_public_key(s)
+        .map(|k| mailport_shared::reflector::encode_hex(k.as_bytes()))
+        .map_err(|e| e.to_string())
 }
 
 fn parse_domain(s: &str) -> Result<String, String> {
@@ -195,6 +246,13 @@ impl CheckArgs {
             connect_timeout_ms: self.connect_timeout,
             greeting_timeout_ms: self.greeting_timeout,
             tls: !self.no_tls,
+            reflector: match (&self.reflector, &self.reflector_key) {
+                (Some(host), Some(key)) => Some(ReflectorSpec {
+                    host: host.clone(),
+                    public_key: key.clone(),
+                }),
+                _ => None,
+            },
         }
     }
 
@@ -216,33 +274,7 @@ impl CheckArgs {
     /// The network-facts configuration these flags ask for; `None` with
     /// `--no-netinfo`.
     pub fn netinfo(&self) -> Option<NetinfoConfig> {
-        if self.no_netinfo {
-            return None;
-        }
-        let mut cfg = NetinfoConfig::default();
-        if !self.myip_server.is_empty() {
-            let (v4, v6): (Vec<MyIpServer>, Vec<MyIpServer>) = self
-                .myip_server
-                .iter()
-                .cloned()
-                .partition(|s| matches!(s.server, ServerAddr::Addr(a) if a.is_ipv4()));
-            cfg.myip_v4 = v4;
-            cfg.myip_v6 = v6;
-        }
-        if !self.netinfo_dns.is_empty() {
-            cfg.resolvers = Some(self.netinfo_dns.clone());
-        } else if !self.dns.is_empty() {
-            cfg.resolvers = Some(self.dns.clone());
-        }
-        cfg.cymru_zone = self.cymru_zone.clone();
-        if !self.dnsbl_zone.is_empty() {
-            cfg.dnsbls = self
-                .dnsbl_zone
-                .iter()
-                .map(|z| DnsblZone::from_zone(z))
-                .collect();
-        }
-        Some(cfg)
+        self.netinfo.config(&self.dns)
     }
 }
 
@@ -295,37 +327,11 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(async {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         let show = tokio::spawn(show_progress(rx, progress));
-        let families = options.families.list();
-        // The reflector is proved alongside the check, not after it.
-        let proofs = async {
-            let (Some(host), Some(key)) = (&args.reflector, args.reflector_key) else {
-                return None;
-            };
-            let cfg = crate::reflect::ProveConfig {
-                key,
-                connect_timeout: std::time::Duration::from_millis(args.connect_timeout.into()),
-                reply_timeout: std::time::Duration::from_millis(args.greeting_timeout.into()),
-                ehlo_name: String::new(),
-            };
-            let dns = crate::dns::Dns::new(&args.dns);
-            Some(
-                crate::reflect::prove_host(
-                    host,
-                    &families,
-                    &args.ports.0,
-                    &dns,
-                    args.allow_private,
-                    &cfg,
-                )
-                .await,
-            )
-        };
-        let (report, proofs) = tokio::join!(runner::run(options, &env, tx), proofs);
+        // The reflector, when asked for, is proved by the runner alongside
+        // the other probes and judged with them.
+        let report = runner::run(options, &env, tx).await;
         let _ = show.await;
-        let mut report = report?;
-        if let Some(proofs) = proofs {
-            crate::reflect::attach(&mut report, proofs);
-        }
+        let report = report?;
         Ok::<_, RunError>(report)
     });
     let report = match result {

@@ -11,6 +11,7 @@ use crate::guard;
 use crate::netinfo::NetinfoConfig;
 use crate::probe::tls::{self, TlsContext, TlsSetupError};
 use crate::probe::{self, Dialer, DirectDialer, ProbeConfig};
+use futures::future::Either;
 use futures::stream::{FuturesUnordered, StreamExt};
 use mailport_shared::advice::Context;
 use mailport_shared::outcome::DnsFailure;
@@ -239,8 +240,18 @@ pub async fn run(
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0);
     let t0 = Instant::now();
-    let options = match options.validated() {
-        Ok(o) => o,
+    // The reflector's key is checked with the options: the shared rules
+    // check its form, the curve check needs the agent's crypto.
+    let checked = options.validated().and_then(|o| {
+        let key = o
+            .reflector
+            .as_ref()
+            .map(crate::reflect::spec_key)
+            .transpose()?;
+        Ok((o, key))
+    });
+    let (options, reflector_key) = match checked {
+        Ok(ok) => ok,
         Err(e) => {
             let err = RunError::Input(e);
             let _ = events
@@ -265,7 +276,8 @@ pub async fn run(
         }
         Some(crate::netinfo::gather(&cfg).await)
     };
-    let (probes, network) = tokio::join!(probe_all(&options, env, &events), learning);
+    let (probes, network) =
+        tokio::join!(probe_all(&options, reflector_key, env, &events), learning);
 
     let ctx = Context::from_network(network.clone());
     let conclusion = Conclusion::from_probes(&probes, &ctx);
@@ -294,10 +306,13 @@ pub async fn run(
     Ok(report)
 }
 
-/// Plans, resolves and runs every probe, sending `Started` and one `Probe`
-/// event per probe as they finish; returns the results in that order.
+/// Plans, resolves and runs every probe, the reflector's proofs included
+/// (when `options.reflector` is set, proved with `reflector_key`), sending
+/// `Started` and one `Probe` event per probe as they finish; returns the
+/// results in that order.
 async fn probe_all(
     options: &CheckOptions,
+    reflector_key: Option<ed25519_dalek::VerifyingKey>,
     env: &Env,
     events: &mpsc::Sender<CheckEvent>,
 ) -> Vec<ProbeResult> {
@@ -309,40 +324,68 @@ async fn probe_all(
     }
     // An IP literal has one family: probing it over the other one would only
     // fill the grid with "no address" rows.
+    let family_fits = |spec: &ProbeSpec| match validate::host(&spec.host) {
+        Ok(Host::Ip(ip)) => Family::of(&ip) == spec.family,
+        _ => true,
+    };
+    // The reflector is planned like a target with the reflector role (every
+    // port, expected to answer), but proved rather than merely probed.
+    let proving: Vec<ProbeSpec> = match (&options.reflector, reflector_key) {
+        (Some(r), Some(_)) => plan(
+            &[Target::new(&r.host, Role::Reflector)],
+            &options.ports,
+            &families,
+        )
+        .into_iter()
+        .filter(family_fits)
+        .collect(),
+        _ => Vec::new(),
+    };
     let planned: Vec<ProbeSpec> = plan(&targets, &options.ports, &families)
         .into_iter()
-        .filter(|spec| match validate::host(&spec.host) {
-            Ok(Host::Ip(ip)) => Family::of(&ip) == spec.family,
-            _ => true,
-        })
+        .filter(family_fits)
+        .filter(|spec| !proving.contains(spec))
         .collect();
     let _ = events
         .send(CheckEvent::Started {
-            planned: planned.clone(),
+            planned: planned.iter().chain(&proving).cloned().collect(),
         })
         .await;
 
     let mut cells: HashMap<(String, Family), ResolutionCell> = HashMap::new();
-    for spec in &planned {
+    for spec in planned.iter().chain(&proving) {
         cells.entry((spec.host.clone(), spec.family)).or_default();
     }
+    let cell_of = |spec: &ProbeSpec| {
+        cells
+            .get(&(spec.host.clone(), spec.family))
+            .cloned()
+            .unwrap_or_default()
+    };
     let config = ProbeConfig {
         connect_timeout: Duration::from_millis(u64::from(options.connect_timeout_ms)),
         greeting_timeout: Duration::from_millis(u64::from(options.greeting_timeout_ms)),
         starttls: options.tls,
         ehlo_name: env.ehlo_name.clone(),
     };
+    let prove_config = reflector_key.map(|key| crate::reflect::ProveConfig {
+        key,
+        connect_timeout: config.connect_timeout,
+        reply_timeout: config.greeting_timeout,
+        ehlo_name: env.ehlo_name.clone().unwrap_or_default(),
+    });
     let semaphore = Semaphore::new(env.concurrency);
-    let mut running: FuturesUnordered<_> = planned
-        .into_iter()
-        .map(|spec| {
-            let cell = cells
-                .get(&(spec.host.clone(), spec.family))
-                .cloned()
-                .unwrap_or_default();
-            run_probe(spec, cell, &dns, env, &config, &semaphore)
+    let probes = planned.into_iter().map(|spec| {
+        let cell = cell_of(&spec);
+        Either::Left(run_probe(spec, cell, &dns, env, &config, &semaphore))
+    });
+    let proofs = prove_config.iter().flat_map(|cfg| {
+        proving.iter().map(|spec| {
+            let cell = cell_of(spec);
+            Either::Right(run_proof(spec.clone(), cell, &dns, env, cfg, &semaphore))
         })
-        .collect();
+    });
+    let mut running: FuturesUnordered<_> = probes.chain(proofs).collect();
     let mut probes: Vec<ProbeResult> = Vec::new();
     while let Some(result) = running.next().await {
         let _ = events
@@ -425,6 +468,53 @@ async fn resolve(dns: &Dns, host: &str, family: Family, allow_private: bool) -> 
     Resolution { address, dns_ms }
 }
 
+/// The result of a probe whose host did not resolve to a usable address.
+fn dns_failed(
+    spec: ProbeSpec,
+    reason: DnsFailure,
+    dns_ms: Option<u32>,
+    started: Instant,
+) -> ProbeResult {
+    ProbeResult {
+        spec,
+        address: None,
+        outcome: Outcome::DnsFailed { reason },
+        timings: Timings {
+            dns_ms,
+            total_ms: elapsed_ms(started),
+            ..Timings::default()
+        },
+    }
+}
+
+/// Proves the reflector on one port and family: resolved and guarded like
+/// any target, then the signed exchange of [`crate::reflect::prove`].
+async fn run_proof(
+    spec: ProbeSpec,
+    cell: ResolutionCell,
+    dns: &Dns,
+    env: &Env,
+    config: &crate::reflect::ProveConfig,
+    semaphore: &Semaphore,
+) -> ProbeResult {
+    let started = Instant::now();
+    let resolution = cell
+        .get_or_init(|| resolve(dns, &spec.host, spec.family, env.allow_private))
+        .await
+        .clone();
+    let address = match resolution.address {
+        Ok(a) => a,
+        Err(reason) => return dns_failed(spec, reason, resolution.dns_ms, started),
+    };
+    let _permit = semaphore.acquire().await.ok();
+    let mut result =
+        crate::reflect::prove(&spec.host, address, spec.port, env.dialer.as_ref(), config).await;
+    result.spec = spec;
+    result.timings.dns_ms = resolution.dns_ms;
+    result.timings.total_ms = elapsed_ms(started);
+    result
+}
+
 async fn run_probe(
     spec: ProbeSpec,
     cell: ResolutionCell,
@@ -440,18 +530,7 @@ async fn run_probe(
         .clone();
     let address = match resolution.address {
         Ok(a) => a,
-        Err(reason) => {
-            return ProbeResult {
-                spec,
-                address: None,
-                outcome: Outcome::DnsFailed { reason },
-                timings: Timings {
-                    dns_ms: resolution.dns_ms,
-                    total_ms: elapsed_ms(started),
-                    ..Timings::default()
-                },
-            }
-        }
+        Err(reason) => return dns_failed(spec, reason, resolution.dns_ms, started),
     };
     // The permit bounds sockets, not DNS: a closed semaphore cannot happen
     // here (it is never closed), but a probe without one still runs.

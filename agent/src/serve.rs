@@ -3,6 +3,7 @@
 //! fragment (fragments are never sent to a server, nor in a Referer).
 
 use crate::api::{self, ApiState, EngineChecker, Guard, Limits, Listeners, Origin, Token};
+use crate::cli::NetinfoArgs;
 use crate::runner::Env;
 use anyhow::Context as _;
 use clap::Args;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 pub const TOKEN_ENV: &str = "MAILPORT_TOKEN";
 
 /// `mailport serve` flags.
-#[derive(Debug, Default, Args)]
+#[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Port on 127.0.0.1 and ::1; 0 picks a free one (printed).
     #[arg(long, value_name = "PORT", default_value_t = DEFAULT_PORT)]
@@ -40,21 +41,31 @@ pub struct ServeArgs {
     /// Also trust the PEM certificates in this file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// Where the network facts come from (the same flags as `check`): every
+    /// check the page starts reports them.
+    #[command(flatten)]
+    pub netinfo: NetinfoArgs,
 }
 
 impl ServeArgs {
-    /// The defaults of `mailport` without arguments.
+    /// The defaults of `mailport` without arguments: exactly what
+    /// `mailport serve` with no flags parses to, so the clap defaults
+    /// (port, Cymru zone...) are written once.
     pub fn defaults() -> Self {
-        ServeArgs {
-            port: DEFAULT_PORT,
-            ..Default::default()
+        /// A parser holding only the serve flags.
+        #[derive(clap::Parser)]
+        struct Bare {
+            #[command(flatten)]
+            args: ServeArgs,
         }
+        <Bare as clap::Parser>::parse_from(["mailport"]).args
     }
 
     fn env(&self) -> anyhow::Result<Env> {
         let mut builder = Env::builder()
             .nameservers(self.dns.clone())
-            .allow_private(self.allow_private);
+            .allow_private(self.allow_private)
+            .netinfo(self.netinfo.config(&self.dns));
         if let Some(path) = &self.ca_file {
             builder = builder.ca_file(path)?;
         }

@@ -299,3 +299,106 @@ async fn a_name_resolving_to_loopback_is_refused_unless_allowed() {
     assert_eq!(mx.data["result"]["outcome"]["kind"], "banner");
     assert!(connects >= 1);
 }
+
+/// A check started through the API with a reflector proves it: the page's
+/// `reflector` option reaches the runner, the proof streams as a probe and
+/// lands in the report, and a malformed key is refused with the shared words.
+#[tokio::test]
+async fn a_reflector_check_through_the_api_is_proved_genuine() {
+    use ed25519_dalek::SigningKey;
+    use mailport::reflect::{serve as reflect, ServerConfig};
+    use mailport_shared::reflector::encode_hex;
+
+    let key = SigningKey::from_bytes(&[42u8; 32]);
+    let public = encode_hex(key.verifying_key().as_bytes());
+    let port = closed_port().await.port();
+    let reflector = tokio::spawn(reflect(ServerConfig {
+        binds: vec!["127.0.0.1".parse().expect("ip")],
+        ports: vec![port],
+        name: "reflector.test".into(),
+        key,
+        max_connections: 8,
+        session_timeout: std::time::Duration::from_secs(5),
+    }));
+    eventually("the reflector to listen", async || {
+        TcpStream::connect(("127.0.0.1", port)).await.is_ok()
+    })
+    .await;
+    // The API probes mail ports only: the reflector "is" 127.0.0.9:587, and
+    // the test dialer takes the proof (like any probe) to the real port.
+    let d = util::MapDialer::new();
+    d.map("127.0.0.9", 587, SocketAddr::from(([127, 0, 0, 1], port)));
+    let env = util::env_builder(&d, None).build().expect("env");
+    let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
+
+    let body = |key: &str| {
+        format!(
+            r#"{{"targets":[{{"host":"127.0.0.9","role":"custom"}}],"ports":[587],
+            "families":{{"ipv4":true,"ipv6":false}},"connect_timeout_ms":1000,
+            "greeting_timeout_ms":2000,"tls":false,
+            "reflector":{{"host":"127.0.0.9","public_key":"{key}"}}}}"#
+        )
+    };
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(&body("nonsense"))
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 422, "{:?}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.code(), "invalid_options");
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("is not a reflector public key"),
+        "{:?}",
+        String::from_utf8_lossy(&r.body)
+    );
+
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(&body(&public))
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    let events = es.collect().await;
+    // The proof is planned, so the page shows its cell from the start.
+    let planned = events[0].data["planned"].as_array().expect("planned");
+    assert!(
+        planned.iter().any(|s| s["role"] == "reflector"),
+        "{planned:?}"
+    );
+    let proof = events
+        .iter()
+        .filter(|e| e.event == "probe")
+        .map(|e| &e.data["result"])
+        .find(|r| r["role"] == "reflector")
+        .expect("a reflector probe streamed");
+    let signed = &proof["outcome"]["reflector"];
+    assert_eq!(signed["status"], "genuine", "{proof}");
+    assert_eq!(signed["seen_address"], "127.0.0.1");
+    // It signed the port it really accepted on, so the redirection shows.
+    assert_eq!(signed["seen_port"], port);
+    assert!(
+        signed["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("sent to port 587")),
+        "{signed}"
+    );
+
+    let r = Req::get(&format!("/v1/checks/{id}"))
+        .page_action()
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 200);
+    let report = r.json();
+    assert_eq!(report["options"]["reflector"]["public_key"], public);
+    assert!(report["probes"]
+        .as_array()
+        .expect("probes")
+        .iter()
+        .any(|p| p["role"] == "reflector" && p["outcome"]["reflector"]["status"] == "genuine"));
+    reflector.abort();
+}

@@ -780,6 +780,48 @@ fn netinfo_flags(args: &[&str]) -> Result<Option<NetinfoConfig>, String> {
     }
 }
 
+/// `serve` takes the same flags (one flattened struct) and builds the same
+/// configuration as `check`; `mailport` alone learns the facts too.
+#[test]
+fn serve_flags_match_check_flags() {
+    use clap::Parser;
+    let serve = |args: &[&str]| {
+        let argv = ["mailport", "serve"].iter().chain(args.iter());
+        match mailport::cli::Cli::try_parse_from(argv) {
+            Ok(mailport::cli::Cli {
+                command: Some(mailport::cli::Command::Serve(a)),
+            }) => Ok(a.netinfo.config(&a.dns)),
+            Ok(_) => Err("not serve".to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    for args in [
+        &[][..],
+        &["--no-netinfo"],
+        &["--dns", "127.0.0.1:5353"],
+        &[
+            "--myip-server",
+            "google:127.0.0.1:5301",
+            "--netinfo-dns",
+            "127.0.0.2",
+            "--cymru-zone",
+            "asn.test",
+            "--dnsbl-zone",
+            "bl.test",
+        ],
+    ] {
+        assert_eq!(serve(args), netinfo_flags(args), "{args:?}");
+    }
+    let bare = mailport::serve::ServeArgs::defaults();
+    assert_eq!(
+        bare.netinfo.config(&bare.dns),
+        Some(NetinfoConfig::default()),
+        "on by default, with the default servers"
+    );
+    assert_eq!(bare.port, mailport_shared::api::DEFAULT_PORT);
+    assert!(serve(&["--cymru-zone", "not a zone"]).is_err());
+}
+
 #[test]
 fn cli_flags_configure_every_netinfo_server() {
     use mailport::netinfo::ServerAddr;

@@ -258,7 +258,8 @@ pub fn app() -> Html {
                     { format!(", measured by mailport {} in {:.1} s on the sender's network.", report.tool_version, report.duration_ms as f64 / 1000.0) }</p>
                     <p class="note"><a href={browser.location.page_url.clone()}>{ "Run your own check" }</a></p>
                 </section>
-                <VerdictView conclusion={Conclusion { verdicts: report.verdicts.clone(), headline: report.headline.clone(), advice: report.advice.clone() }} />
+                <VerdictView conclusion={Conclusion { verdicts: report.verdicts.clone(), headline: report.headline.clone(), advice: report.advice.clone() }}
+                    network={report.network.clone()} />
                 <ProgressGrid grid={Grid::from_probes(&report.probes)} running={false} />
             </>
         },
@@ -290,7 +291,8 @@ pub fn app() -> Html {
                     <p id="run-stopped" class="note" role="status">{ "You stopped the check; the agent cancelled the probes still running." }</p>
                 }
                 if let Some(c) = &state.conclusion {
-                    <VerdictView conclusion={c.clone()} />
+                    <VerdictView conclusion={c.clone()}
+                        network={state.report.as_ref().and_then(|r| r.network.clone())} />
                 }
                 if !state.grid.cells.is_empty() {
                     <ProgressGrid grid={state.grid.clone()} running={state.busy()} />

@@ -1,7 +1,8 @@
 //! mailport's web page, compiled to WebAssembly.
 //!
 //! Layout after Yew's `function_todomvc`: [`state`] holds the logic
-//! (a reducer, tested natively), [`api`] every call to the agent,
+//! (a reducer, tested natively), [`facts`] how the network facts and
+//! reflector proofs read, [`api`] every call to the agent,
 //! [`components`] one view per file, [`app`] wires them together.
 
 // Natively nothing calls the app (it is only checked and unit-tested).
@@ -10,6 +11,7 @@
 mod api;
 mod app;
 mod components;
+mod facts;
 mod sse;
 mod state;
 

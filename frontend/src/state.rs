@@ -5,6 +5,7 @@
 
 use mailport_shared::api::{Health, API_VERSION, DEFAULT_PORT};
 use mailport_shared::options::Families;
+use mailport_shared::reflector::ReflectorSpec;
 use mailport_shared::report::Conclusion;
 use mailport_shared::share::RedactOptions;
 use mailport_shared::{
@@ -189,6 +190,10 @@ pub struct Form {
     pub ipv6: bool,
     /// Extra targets, one per line: `host [role]`.
     pub targets: String,
+    /// The reflector's host (advanced; blank for none).
+    pub reflector_host: String,
+    /// The reflector's public key, hex or base64 (blank for none).
+    pub reflector_key: String,
     /// The last validation error, shown under the form.
     pub error: Option<String>,
 }
@@ -201,6 +206,8 @@ impl Default for Form {
             ipv4: true,
             ipv6: true,
             targets: String::new(),
+            reflector_host: String::new(),
+            reflector_key: String::new(),
             error: None,
         }
     }
@@ -290,6 +297,8 @@ impl Form {
             // independent defaults beside it so a verdict is possible.
             targets = mailport_shared::target::default_targets();
         }
+        let reflector = ReflectorSpec::from_parts(&self.reflector_host, &self.reflector_key)
+            .map_err(|e| capitalise(&e.to_string()))?;
         CheckOptions {
             domain: (!domain.is_empty()).then(|| domain.to_string()),
             targets,
@@ -298,6 +307,7 @@ impl Form {
                 ipv4: self.ipv4,
                 ipv6: self.ipv6,
             },
+            reflector,
             ..CheckOptions::default()
         }
         .validated()
@@ -616,6 +626,10 @@ pub enum Action {
     Ipv6(bool),
     /// The targets box.
     Targets(String),
+    /// The reflector's host box.
+    ReflectorHost(String),
+    /// The reflector's key box.
+    ReflectorKey(String),
     /// The form did not validate.
     FormError(String),
     /// The check was posted.
@@ -684,6 +698,14 @@ impl State {
             }
             Action::Targets(t) => {
                 self.form.targets = t;
+                self.form.error = None;
+            }
+            Action::ReflectorHost(h) => {
+                self.form.reflector_host = h;
+                self.form.error = None;
+            }
+            Action::ReflectorKey(k) => {
+                self.form.reflector_key = k;
                 self.form.error = None;
             }
             Action::FormError(e) => self.form.error = Some(e),
@@ -904,6 +926,34 @@ mod tests {
         assert!(form.options().unwrap_err().contains("one host per line"));
         form.targets = "a..example".into();
         assert!(form.options().unwrap_err().contains("empty label"));
+    }
+
+    #[test]
+    fn reflector_fields_use_the_shared_rules() {
+        let mut s = State::new(
+            loc("http://127.0.0.1:7525", "127.0.0.1"),
+            &Fragment::default(),
+            None,
+        );
+        assert_eq!(s.form.options().unwrap().reflector, None, "optional");
+        s.apply(Action::ReflectorHost(" Reflector.Example.org ".into()));
+        assert_eq!(
+            s.form.options().unwrap_err(),
+            "Give both the reflector's host and its public key, or neither."
+        );
+        s.apply(Action::FormError("x".into()));
+        s.apply(Action::ReflectorKey("not a key".into()));
+        assert_eq!(s.form.error, None, "typing clears the error");
+        assert_eq!(
+            s.form.options().unwrap_err(),
+            "\"not a key\" is not a reflector public key: give the 64 hex digits or the base64 printed by `mailport reflect --gen-key`."
+        );
+        s.apply(Action::ReflectorKey("AB".repeat(32)));
+        let r = s.form.options().unwrap().reflector.expect("a reflector");
+        assert_eq!(r.host, "reflector.example.org");
+        assert_eq!(r.public_key, "ab".repeat(32));
+        s.apply(Action::ReflectorHost("r..example".into()));
+        assert!(s.form.options().unwrap_err().contains("empty label"));
     }
 
     #[test]

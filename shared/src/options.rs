@@ -1,5 +1,6 @@
 //! What a check is asked to do.
 
+use crate::reflector::ReflectorSpec;
 use crate::target::{default_targets, Target};
 use crate::validate::{self, InputError};
 use crate::MAIL_PORTS;
@@ -74,6 +75,11 @@ pub struct CheckOptions {
     pub greeting_timeout_ms: u32,
     /// Try TLS (STARTTLS, and implicit TLS on 465) where offered.
     pub tls: bool,
+    /// A mailport reflector to prove on every port and family of the check,
+    /// beside the targets. Absent from the JSON when not set, so an older
+    /// agent (which refuses unknown fields) still takes plain checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reflector: Option<ReflectorSpec>,
 }
 
 impl Default for CheckOptions {
@@ -86,6 +92,7 @@ impl Default for CheckOptions {
             connect_timeout_ms: 4_000,
             greeting_timeout_ms: 8_000,
             tls: true,
+            reflector: None,
         }
     }
 }
@@ -130,6 +137,9 @@ impl CheckOptions {
                 min,
                 max,
             });
+        }
+        if let Some(r) = self.reflector.take() {
+            self.reflector = Some(r.validated()?);
         }
         Ok(self)
     }
@@ -184,8 +194,23 @@ mod tests {
     }
 
     #[test]
+    fn reflector_is_optional_validated_and_absent_when_unset() {
+        let json = serde_json::to_string(&CheckOptions::default()).unwrap();
+        assert!(!json.contains("reflector"), "{json}");
+        let o: CheckOptions = serde_json::from_str(&format!(
+            r#"{{"reflector":{{"host":"R.Example.","public_key":"{}"}}}}"#,
+            "CD".repeat(32)
+        ))
+        .unwrap();
+        let o = o.validated().unwrap();
+        let r = o.reflector.unwrap();
+        assert_eq!(r.host, "r.example");
+        assert_eq!(r.public_key, "cd".repeat(32));
+    }
+
+    #[test]
     fn invalid_options() {
-        let cases: Vec<(CheckOptions, &str)> = vec![
+        let mut cases: Vec<(CheckOptions, &str)> = vec![
             (
                 CheckOptions {
                     ports: vec![],
@@ -239,6 +264,16 @@ mod tests {
                 "too many targets: 17 given, 16 at most",
             ),
         ];
+        cases.push((
+            CheckOptions {
+                reflector: Some(ReflectorSpec {
+                    host: "r.example".into(),
+                    public_key: "nonsense".into(),
+                }),
+                ..Default::default()
+            },
+            "\"nonsense\" is not a reflector public key: give the 64 hex digits or the base64 printed by `mailport reflect --gen-key`",
+        ));
         for (opts, want) in cases {
             assert_eq!(opts.validated().unwrap_err().to_string(), want);
         }

@@ -110,6 +110,58 @@ pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The reflector a check should prove, as the user gives it (the `reflector`
+/// field of [`crate::CheckOptions`]; `--reflector` and `--reflector-key` on
+/// the command line).
+///
+/// ```json
+/// {"host":"reflector.example.org","public_key":"<64 hex digits or base64>"}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReflectorSpec {
+    /// The reflector's host name or address.
+    pub host: String,
+    /// Its public key, hex or base64, as `mailport reflect --gen-key` prints it.
+    pub public_key: String,
+}
+
+impl ReflectorSpec {
+    /// Checks both halves with the shared rules and normalises them: the host
+    /// as [`crate::validate::host`] prints it, the key as lower-case hex.
+    pub fn validated(self) -> Result<Self, crate::validate::InputError> {
+        let host = crate::validate::host(&self.host)?.to_string();
+        let key = crate::validate::reflector_key(&self.public_key)?;
+        Ok(ReflectorSpec {
+            host,
+            public_key: encode_hex(&key),
+        })
+    }
+
+    /// The spec from the two form fields (or flags): `None` when both are
+    /// blank, an error when only one is given or either is invalid.
+    pub fn from_parts(
+        host: &str,
+        public_key: &str,
+    ) -> Result<Option<Self>, crate::validate::InputError> {
+        match (host.trim().is_empty(), public_key.trim().is_empty()) {
+            (true, true) => Ok(None),
+            (false, false) => ReflectorSpec {
+                host: host.trim().to_string(),
+                public_key: public_key.trim().to_string(),
+            }
+            .validated()
+            .map(Some),
+            _ => Err(crate::validate::InputError::ReflectorIncomplete),
+        }
+    }
+
+    /// The key's 32 bytes (call on a validated spec; re-checked anyway).
+    pub fn key_bytes(&self) -> Result<[u8; 32], crate::validate::InputError> {
+        crate::validate::reflector_key(&self.public_key)
+    }
+}
+
 /// Whether the proof holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -202,6 +254,37 @@ mod tests {
         assert_eq!(decode_hex("000FfF"), Some(vec![0, 15, 255]));
         assert_eq!(decode_hex("0"), None);
         assert_eq!(decode_hex("é0"), None);
+    }
+
+    #[test]
+    fn specs() {
+        use crate::validate::InputError;
+        let key = "AB".repeat(32);
+        let spec = ReflectorSpec::from_parts(" Reflector.Example.ORG. ", &key)
+            .unwrap()
+            .unwrap();
+        assert_eq!(spec.host, "reflector.example.org");
+        assert_eq!(spec.public_key, "ab".repeat(32));
+        assert_eq!(spec.key_bytes(), Ok([0xab; 32]));
+        assert_eq!(ReflectorSpec::from_parts(" ", ""), Ok(None));
+        assert_eq!(
+            ReflectorSpec::from_parts("r.example", ""),
+            Err(InputError::ReflectorIncomplete)
+        );
+        assert_eq!(
+            ReflectorSpec::from_parts("", &key),
+            Err(InputError::ReflectorIncomplete)
+        );
+        assert!(matches!(
+            ReflectorSpec::from_parts("r..example", &key),
+            Err(InputError::BadHost { .. })
+        ));
+        assert!(matches!(
+            ReflectorSpec::from_parts("r.example", "nope"),
+            Err(InputError::BadReflectorKey(_))
+        ));
+        let json = r#"{"host":"r.example","public_key":"k","extra":1}"#;
+        assert!(serde_json::from_str::<ReflectorSpec>(json).is_err());
     }
 
     #[test]

@@ -190,6 +190,20 @@ pub fn redact(report: &Report, opts: RedactOptions) -> Report {
         return report.clone();
     }
     let mut report = report.clone();
+    // The public address's reverse DNS names: they usually embed the
+    // address's digits, and the advice and evidence texts quote them.
+    let mut hidden_names: Vec<String> = Vec::new();
+    if opts.ip {
+        if let Some(network) = &report.network {
+            hidden_names.extend(
+                [&network.reverse_dns_v4, &network.reverse_dns_v6]
+                    .into_iter()
+                    .filter_map(|f| f.found())
+                    .map(|p| p.name.trim_end_matches('.').to_ascii_lowercase())
+                    .filter(|n| !n.is_empty()),
+            );
+        }
+    }
     if opts.ip {
         // A typed field that cannot hold a placeholder: the address goes.
         for p in &mut report.probes {
@@ -207,6 +221,7 @@ pub fn redact(report: &Report, opts: RedactOptions) -> Report {
         opts,
         ips: HashMap::new(),
         hosts: HashMap::new(),
+        hidden_names,
     };
     let Ok(mut value) = serde_json::to_value(&report) else {
         return report;
@@ -237,6 +252,8 @@ struct Redactor {
     opts: RedactOptions,
     ips: HashMap<IpAddr, usize>,
     hosts: HashMap<String, usize>,
+    /// Names replaced by [`crate::netinfo::HIDDEN`] wherever they appear.
+    hidden_names: Vec<String>,
 }
 
 impl Redactor {
@@ -289,6 +306,13 @@ impl Redactor {
         }
         if let Ok(ip) = core.parse::<Ipv4Addr>() {
             return format!("{head}{}{tail}", self.ip(IpAddr::V4(ip), core));
+        }
+        if self
+            .hidden_names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(core))
+        {
+            return format!("{head}{}{tail}", crate::netinfo::HIDDEN);
         }
         if self.opts.hosts && looks_like_host(core) && !is_public_default(core) {
             let n = self.hosts.len() + 1;
@@ -567,6 +591,30 @@ mod tests {
         assert_eq!(from_fragment("#token=abc"), None);
     }
 
+    /// Hiding addresses (the default) hides the public address's reverse
+    /// DNS name everywhere, advice text included: it embeds the digits.
+    #[test]
+    fn hiding_addresses_hides_the_reverse_dns_name_in_every_text() {
+        let mut r = sample();
+        let name = "c-198-51-100-23.hsd1.other-isp.example";
+        // As the reverse-DNS advice quotes it.
+        r.advice[0].title = format!("the reverse DNS name {name} of 198.51.100.23 looks generic");
+        let red = redact(
+            &r,
+            RedactOptions {
+                ip: true,
+                hosts: false,
+            },
+        );
+        let json = serde_json::to_string(&red).unwrap();
+        assert!(!json.contains("198-51-100-23"), "{json}");
+        assert!(serde_json::to_string(&red.advice)
+            .unwrap()
+            .contains(crate::netinfo::HIDDEN));
+        // Other names stay when only addresses are hidden.
+        assert!(json.contains("customer-mail.example"));
+    }
+
     #[test]
     fn redaction_removes_every_address_and_name() {
         let r = sample();
@@ -655,6 +703,7 @@ mod tests {
             },
             ips: HashMap::new(),
             hosts: HashMap::new(),
+            hidden_names: Vec::new(),
         };
         for keep in [
             "TLSv1.3",

@@ -53,6 +53,12 @@ pub enum InputError {
         /// The cap.
         max: usize,
     },
+    /// A reflector public key that is not 32 bytes in hex or base64.
+    #[error("{0:?} is not a reflector public key: give the 64 hex digits or the base64 printed by `mailport reflect --gen-key`")]
+    BadReflectorKey(String),
+    /// Only one half of the reflector pair was given.
+    #[error("give both the reflector's host and its public key, or neither")]
+    ReflectorIncomplete,
 }
 
 /// A host as the user may type it: a DNS name or an IP literal.
@@ -178,6 +184,34 @@ pub fn port_list(input: &str) -> Result<Vec<u16>, InputError> {
     Ok(ports)
 }
 
+/// Length of a reflector's (Ed25519) public key in bytes.
+pub const REFLECTOR_KEY_LEN: usize = 32;
+
+/// Parses a reflector public key as `mailport reflect --gen-key` prints it:
+/// 64 hex digits, or standard or URL-safe base64 (padded or not) of 32 bytes.
+///
+/// This checks the form only; whether the bytes are a valid Ed25519 point is
+/// the agent's job (it holds the curve code), and it refuses with the same
+/// [`InputError::BadReflectorKey`] words.
+pub fn reflector_key(input: &str) -> Result<[u8; REFLECTOR_KEY_LEN], InputError> {
+    use base64::Engine as _;
+    let s = input.trim();
+    let bytes = if s.len() == 2 * REFLECTOR_KEY_LEN {
+        crate::reflector::decode_hex(s)
+    } else {
+        None
+    }
+    .or_else(|| base64::engine::general_purpose::STANDARD.decode(s).ok())
+    .or_else(|| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s.trim_end_matches('='))
+            .ok()
+    });
+    bytes
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| InputError::BadReflectorKey(s.chars().take(100).collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +263,39 @@ mod tests {
     fn domains() {
         assert_eq!(domain("example.org"), Ok("example.org".into()));
         assert!(domain("192.0.2.1").is_err());
+    }
+
+    #[test]
+    fn reflector_keys() {
+        let hex = "0f".repeat(32);
+        assert_eq!(reflector_key(&hex), Ok([0x0f; 32]));
+        assert_eq!(
+            reflector_key(&format!(" {} ", hex.to_uppercase())),
+            Ok([0x0f; 32])
+        );
+        // 32 bytes of 0xfb: base64 with '+' and '/', URL-safe with '-' and '_'.
+        let std = "+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/v7+/s=";
+        assert_eq!(reflector_key(std), Ok([0xfb; 32]));
+        assert_eq!(
+            reflector_key("-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_s"),
+            Ok([0xfb; 32])
+        );
+        for bad in [
+            "",
+            "abc",
+            &"zz".repeat(32),
+            &"00".repeat(31),
+            &"00".repeat(33),
+        ] {
+            assert!(
+                matches!(reflector_key(bad), Err(InputError::BadReflectorKey(_))),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            reflector_key("nonsense").unwrap_err().to_string(),
+            "\"nonsense\" is not a reflector public key: give the 64 hex digits or the base64 printed by `mailport reflect --gen-key`"
+        );
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! against the real `mailport` agent probing SMTP fakes on loopback.
 //!
 //! - `check_then_share`: the agent's own page pairs, validates the form,
-//!   runs a check, fills the grid, shows the verdict and advice the fakes
-//!   call for, and makes a share link that opens in a fresh profile with no
-//!   agent running.
+//!   runs a check, fills the grid, shows the verdict, the network facts (from
+//!   a fake DNS server on loopback) and the advice the fakes call for, and
+//!   makes a share link that opens in a fresh profile with no agent running
+//!   (the public address reads "hidden" there).
 //! - `no_agent_shows_install_panel`: a copy of the page with nobody behind it.
 //! - `other_origin_connects_on_click`: a copy of the page on another origin
 //!   (like the public page) waits for a click, then calls the agent
-//!   cross-origin (CORS, bearer token from the fragment).
+//!   cross-origin (CORS, bearer token from the fragment); without network
+//!   facts (`--no-netinfo`) the page shows no network block.
 //! - `stopping_cancels_the_check`: the agent's page pairs itself without a
 //!   token in its address; Stop closes the stream, the agent cancels the
 //!   check and at once accepts a new one.
@@ -22,7 +24,10 @@ mod support;
 use fantoccini::Locator;
 use mailport_shared::share;
 use std::net::Ipv4Addr;
-use support::{browser_available, free_port, Agent, Browser, FakeSmtp, StaticSite};
+use support::{
+    browser_available, free_port, Agent, Browser, FakeNetinfoDns, FakeSmtp, StaticSite,
+    FAKE_PUBLIC_IP,
+};
 
 /// Private loopback addresses for this run, so parallel runs and other
 /// suites' fakes on 127.0.0.1 do not collide.
@@ -55,7 +60,9 @@ async fn check_then_share() {
         );
     }
     let _submission = FakeSmtp::start(sub, 587, "submission.fake.test");
-    let agent = Agent::start(&[]);
+    // The network facts come from a fake on loopback, never from OpenDNS.
+    let netinfo = FakeNetinfoDns::start();
+    let agent = Agent::start_with_netinfo(netinfo.addr, &[]);
     let url = format!(
         "{}&targets={mx1}%20mx,{mx2}%20mx,{sub}%20submission&ports=25,587&families=4",
         agent.url
@@ -124,6 +131,21 @@ async fn check_then_share() {
         .await;
     let headline = b.wait_text("#headline", 30, |t| !t.is_empty()).await;
     assert_eq!(headline, EXPECTED_HEADLINE);
+    // Under the headline: the network the check ran from, in the
+    // terminal's words.
+    let network = b.wait_text("#network", 10, |t| !t.is_empty()).await;
+    assert!(
+        network.contains("Network: Comcast Xfinity (AS7922, US), residential — known to block 25"),
+        "{network}"
+    );
+    assert!(
+        network.contains(&format!("Public address: IPv4 {FAKE_PUBLIC_IP}, reverse DNS c-198-51-100-73.hsd1.ca.comcast.net")),
+        "{network}"
+    );
+    assert!(
+        network.contains("Blocklists: listed on Spamhaus PBL"),
+        "{network}"
+    );
     let grid = b.text("#grid").await;
     for host in [mx1, mx2, sub] {
         assert!(
@@ -172,15 +194,22 @@ async fn check_then_share() {
     assert!(v25.contains("blocked (rejected)"), "{v25}");
     let v587 = b.text("#verdicts tr[data-port=\"587\"] td.v").await;
     assert!(v587.contains("open"), "{v587}");
-    let first_advice = b
+    let mut advice = Vec::new();
+    for li in b
         .client
-        .find(Locator::Css("#advice li"))
+        .find_all(Locator::Css("#advice li"))
         .await
         .expect("advice")
-        .attr("data-id")
-        .await
-        .expect("attr");
-    assert_eq!(first_advice.as_deref(), Some("submit587"));
+    {
+        advice.push(li.attr("data-id").await.ok().flatten().unwrap_or_default());
+    }
+    // The network is known (Comcast, which blocks 25): its own relay comes
+    // first, submission on 587 right after.
+    assert_eq!(
+        advice.get(..2),
+        Some(&["isp_relay".to_string(), "submit587".to_string()][..]),
+        "{advice:?}"
+    );
 
     // Details on demand: the greeting of the submission server.
     let summary = b
@@ -218,6 +247,10 @@ async fn check_then_share() {
     assert_eq!(shared.headline, EXPECTED_HEADLINE);
     let json = serde_json::to_string(&shared).expect("json");
     assert!(!json.contains("127.88."), "addresses are hidden: {json}");
+    assert!(
+        !json.contains(FAKE_PUBLIC_IP) && !json.contains("c-198-51-100-73"),
+        "the public address and its name are hidden: {json}"
+    );
     let shot = b.screenshot("check-result.png").await;
     eprintln!("screenshot: {}", shot.display());
     // Phone width: the same page, one column, tables scroll on their own.
@@ -253,6 +286,10 @@ async fn check_then_share() {
     assert!(banner.starts_with("Shared result from 20"), "{banner}");
     assert_eq!(b.text("#headline").await, EXPECTED_HEADLINE);
     assert!(b.text("#grid").await.contains("[ip-"));
+    let network = b.text("#network").await;
+    assert!(network.contains("Comcast Xfinity"), "{network}");
+    assert!(network.contains("Public address: IPv4 hidden"), "{network}");
+    assert!(!network.contains(FAKE_PUBLIC_IP), "{network}");
     assert_eq!(
         b.text("#agent").await,
         "",
@@ -358,6 +395,12 @@ async fn other_origin_connects_on_click() {
     assert_eq!(
         headline,
         "Port 25 was not tested. Submission port 587 is open."
+    );
+    // This agent runs with --no-netinfo: no network block at all, not an
+    // empty or broken one.
+    assert!(
+        b.client.find(Locator::Css("#network")).await.is_err(),
+        "no network block without network facts"
     );
     b.close().await;
 }

@@ -110,6 +110,10 @@ impl Browser {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update",
                 "--no-first-run", "--disable-sync",
+                // The tests talk to loopback only: Chromium resolves no name
+                // (it would ask the system resolver for its search engine's
+                // host); the pages are opened by IP literal.
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.*",
                 format!("--user-data-dir={}", profile.display()),
                 format!("--window-size={width},{height}"),
             ]
@@ -261,9 +265,32 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// `mailport serve --no-open --port 0 --allow-private`, waiting for the
-    /// line with the page URL.
+    /// `mailport serve --no-open --port 0 --allow-private --no-netinfo`,
+    /// waiting for the line with the page URL. Without network facts: by
+    /// default they ask OpenDNS and Google, and tests talk to loopback only.
     pub fn start(extra: &[&str]) -> Agent {
+        let mut args = vec!["--no-netinfo"];
+        args.extend_from_slice(extra);
+        Agent::spawn(&args)
+    }
+
+    /// Like [`Agent::start`], with the network facts learned from the fake
+    /// DNS server at `dns` only (public address, provider, blocklists and
+    /// reverse DNS all asked there).
+    pub fn start_with_netinfo(dns: SocketAddr, extra: &[&str]) -> Agent {
+        let myip = format!("opendns:{dns}");
+        let resolver = dns.to_string();
+        let mut args = vec![
+            "--myip-server",
+            myip.as_str(),
+            "--netinfo-dns",
+            resolver.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        Agent::spawn(&args)
+    }
+
+    fn spawn(extra: &[&str]) -> Agent {
         let mut child = Command::new(agent_binary())
             .args(["serve", "--no-open", "--port", "0", "--allow-private"])
             .args(extra)
@@ -435,5 +462,67 @@ fn smtp_session(c: TcpStream, name: &str) {
         if w.write_all(reply.as_bytes()).is_err() {
             return;
         }
+    }
+}
+
+/// A fake DNS server on 127.0.0.1 (the `netsim-helper dns` of this crate)
+/// that plays every network-facts server: the public-address echo, Team
+/// Cymru, Spamhaus and reverse DNS, for one made-up Comcast home line in
+/// documentation space. Killed on drop.
+pub struct FakeNetinfoDns {
+    pub addr: SocketAddr,
+    _proc: Proc,
+    zone: PathBuf,
+}
+
+/// The public address the fake reports (documentation space, data only).
+pub const FAKE_PUBLIC_IP: &str = "198.51.100.73";
+
+impl FakeNetinfoDns {
+    pub fn start() -> FakeNetinfoDns {
+        let port = free_port();
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let zone = std::env::temp_dir().join(format!(
+            "mailport-e2e-netinfo-{}-{port}.zone",
+            std::process::id()
+        ));
+        let records = "\
+myip.opendns.com A 198.51.100.73
+73.100.51.198.origin.asn.cymru.com TXT 7922 | 198.51.100.0/24 | US | arin | 2005-11-15
+as7922.asn.cymru.com TXT 7922 | US | arin | 1997-02-14 | COMCAST-7922 - Comcast Cable Communications, LLC, US
+73.100.51.198.zen.spamhaus.org A 127.0.0.10
+73.100.51.198.in-addr.arpa PTR c-198-51-100-73.hsd1.ca.comcast.net
+c-198-51-100-73.hsd1.ca.comcast.net A 198.51.100.73
+";
+        std::fs::write(&zone, records).expect("write the fake zone");
+        let child = Command::new(env!("CARGO_BIN_EXE_netsim-helper"))
+            .arg("dns")
+            .arg(addr.to_string())
+            .arg(&zone)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the fake DNS server starts");
+        let proc = Proc(child);
+        // It answers UDP and TCP on the same address; TCP says when it is up.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the fake DNS server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        FakeNetinfoDns {
+            addr,
+            _proc: proc,
+            zone,
+        }
+    }
+}
+
+impl Drop for FakeNetinfoDns {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.zone);
     }
 }

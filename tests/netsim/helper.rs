@@ -2,7 +2,8 @@
 //! inside network namespaces (`ip netns exec NS netsim-helper MODE ...`):
 //!
 //! - `dns LISTEN ZONEFILE`: a tiny authoritative DNS server for the fake
-//!   names (A, AAAA; everything else is answered empty or NXDOMAIN).
+//!   names (A, AAAA, TXT, PTR; everything else is answered empty or
+//!   NXDOMAIN). The browser tests use it too, as the network-facts servers.
 //! - `pix LISTEN`: a Cisco PIX "MailGuard"-style SMTP fixup: masks the
 //!   greeting with asterisks and answers EHLO with 500.
 //! - `tarpit LISTEN`: accepts connections and never says a word.
@@ -87,18 +88,77 @@ async fn pix(addr: SocketAddr) -> Result<()> {
     }
 }
 
-/// Zone file: one record per line, `NAME TYPE VALUE` with TYPE A or AAAA.
-fn read_zone(path: &str) -> Result<HashMap<String, Vec<IpAddr>>> {
+/// One record's data.
+#[derive(Clone, Debug)]
+enum Rec {
+    /// A or AAAA, by the address's family.
+    Addr(IpAddr),
+    /// TXT: one character-string (up to 255 bytes).
+    Txt(String),
+    /// PTR: a name.
+    Ptr(String),
+}
+
+impl Rec {
+    fn qtype(&self) -> u16 {
+        match self {
+            Rec::Addr(IpAddr::V4(_)) => 1,
+            Rec::Addr(IpAddr::V6(_)) => 28,
+            Rec::Txt(_) => 16,
+            Rec::Ptr(_) => 12,
+        }
+    }
+
+    fn rdata(&self) -> Vec<u8> {
+        match self {
+            Rec::Addr(IpAddr::V4(v4)) => v4.octets().to_vec(),
+            Rec::Addr(IpAddr::V6(v6)) => v6.octets().to_vec(),
+            Rec::Txt(t) => {
+                let bytes = &t.as_bytes()[..t.len().min(255)];
+                let mut v = vec![bytes.len() as u8];
+                v.extend_from_slice(bytes);
+                v
+            }
+            Rec::Ptr(name) => {
+                let mut v = Vec::new();
+                for label in name.trim_end_matches('.').split('.') {
+                    let l = &label.as_bytes()[..label.len().min(63)];
+                    v.push(l.len() as u8);
+                    v.extend_from_slice(l);
+                }
+                v.push(0);
+                v
+            }
+        }
+    }
+}
+
+type ZoneMap = HashMap<String, Vec<Rec>>;
+
+/// Zone file: one record per line, `NAME TYPE VALUE` with TYPE A, AAAA,
+/// TXT (the rest of the line, spaces included) or PTR.
+fn read_zone(path: &str) -> Result<ZoneMap> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {path}"))?;
-    let mut zone: HashMap<String, Vec<IpAddr>> = HashMap::new();
+    let mut zone: ZoneMap = HashMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        let [name, _ty, value] = parts.as_slice() else {
+        let parts: Vec<&str> = line.trim().splitn(3, char::is_whitespace).collect();
+        let [name, ty, value] = parts.as_slice() else {
             bail!("bad zone line: {line}");
+        };
+        let value = value.trim();
+        let rec = match ty.to_ascii_uppercase().as_str() {
+            "A" | "AAAA" => Rec::Addr(
+                value
+                    .parse()
+                    .with_context(|| format!("bad address in {line}"))?,
+            ),
+            "TXT" => Rec::Txt(value.to_string()),
+            "PTR" => Rec::Ptr(value.to_string()),
+            other => bail!("unknown record type {other} in {line}"),
         };
         zone.entry(name.trim_end_matches('.').to_ascii_lowercase())
             .or_default()
-            .push(value.parse()?);
+            .push(rec);
     }
     Ok(zone)
 }
@@ -140,7 +200,7 @@ async fn dns(addr: SocketAddr, zone_path: &str) -> Result<()> {
 }
 
 /// Builds the answer to one query, or None for garbage.
-fn answer(q: &[u8], zone: &HashMap<String, Vec<IpAddr>>) -> Option<Vec<u8>> {
+fn answer(q: &[u8], zone: &ZoneMap) -> Option<Vec<u8>> {
     if q.len() < 12 || u16::from_be_bytes([q[4], q[5]]) != 1 {
         return None;
     }
@@ -164,16 +224,8 @@ fn answer(q: &[u8], zone: &HashMap<String, Vec<IpAddr>>) -> Option<Vec<u8>> {
     q.get(..question_end)?;
     let name = labels.join(".");
     let known = zone.get(&name);
-    let addrs: Vec<&IpAddr> = known
-        .map(|v| {
-            v.iter()
-                .filter(|a| match qtype {
-                    1 => a.is_ipv4(),
-                    28 => a.is_ipv6(),
-                    _ => false,
-                })
-                .collect()
-        })
+    let records: Vec<&Rec> = known
+        .map(|v| v.iter().filter(|r| r.qtype() == qtype).collect())
         .unwrap_or_default();
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(&q[0..2]); // id
@@ -181,15 +233,12 @@ fn answer(q: &[u8], zone: &HashMap<String, Vec<IpAddr>>) -> Option<Vec<u8>> {
     out.push(0x84 | rd); // QR, AA, RD copied
     out.push(if known.is_some() { 0x80 } else { 0x83 }); // RA; NXDOMAIN when unknown
     out.extend_from_slice(&1u16.to_be_bytes());
-    out.extend_from_slice(&(addrs.len() as u16).to_be_bytes());
+    out.extend_from_slice(&(records.len() as u16).to_be_bytes());
     out.extend_from_slice(&[0, 0, 0, 0]);
     out.extend_from_slice(&q[12..question_end]);
-    for a in addrs {
+    for r in records {
         out.extend_from_slice(&[0xc0, 0x0c]); // pointer to the question name
-        let (ty, data): (u16, Vec<u8>) = match a {
-            IpAddr::V4(v4) => (1, v4.octets().to_vec()),
-            IpAddr::V6(v6) => (28, v6.octets().to_vec()),
-        };
+        let (ty, data) = (r.qtype(), r.rdata());
         out.extend_from_slice(&ty.to_be_bytes());
         out.extend_from_slice(&1u16.to_be_bytes()); // IN
         out.extend_from_slice(&60u32.to_be_bytes());

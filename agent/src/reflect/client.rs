@@ -2,20 +2,17 @@
 //! port), a fresh random challenge each, the signature checked against the
 //! key the user gave.
 
+use crate::probe::dial::Dialer;
 use ed25519_dalek::{Signature, VerifyingKey};
-use mailport_shared::advice::Context;
-use mailport_shared::outcome::DnsFailure;
 use mailport_shared::outcome::{EhloOutcome, Reply, SmtpExchange};
 use mailport_shared::probe::{ProbeResult, ProbeSpec, Timings};
 use mailport_shared::reflector::{
     self, encode_hex, parse_reply, ProofStatus, ReflectorProof, CHALLENGE_LEN, COMMAND,
 };
-use mailport_shared::report::Conclusion;
-use mailport_shared::{Family, Outcome, Report, Role};
+use mailport_shared::{Family, Outcome, Role};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 
 /// How to probe a reflector.
 #[derive(Clone, Debug)]
@@ -30,11 +27,19 @@ pub struct ProveConfig {
     pub ehlo_name: String,
 }
 
-/// Probes the reflector `host` (already resolved to `addr`) on `port`.
-pub async fn prove(host: &str, addr: IpAddr, port: u16, cfg: &ProveConfig) -> ProbeResult {
+/// Probes the reflector `host` (already resolved to `addr`, and checked
+/// against the address guard by the caller) on `port`, connecting through
+/// `dialer` like every other probe.
+pub async fn prove(
+    host: &str,
+    addr: IpAddr,
+    port: u16,
+    dialer: &dyn Dialer,
+    cfg: &ProveConfig,
+) -> ProbeResult {
     let started = Instant::now();
     let mut timings = Timings::default();
-    let outcome = exchange(SocketAddr::new(addr, port), cfg, &mut timings).await;
+    let outcome = exchange(SocketAddr::new(addr, port), dialer, cfg, &mut timings).await;
     timings.total_ms = millis(started.elapsed());
     ProbeResult {
         spec: ProbeSpec {
@@ -50,89 +55,18 @@ pub async fn prove(host: &str, addr: IpAddr, port: u16, cfg: &ProveConfig) -> Pr
     }
 }
 
-/// Resolves the reflector and proves it on every port and family: one
-/// [`ProbeResult`] per (family, port), resolution failures included, and
-/// non-public addresses refused unless `allow_private`.
-pub async fn prove_host(
-    host: &str,
-    families: &[Family],
-    ports: &[u16],
-    dns: &crate::dns::Dns,
-    allow_private: bool,
-    cfg: &ProveConfig,
-) -> Vec<ProbeResult> {
-    let mut jobs = Vec::new();
-    let mut failed = Vec::new();
-    for &family in families {
-        let started = Instant::now();
-        let literal: Option<IpAddr> = host.parse().ok();
-        let looked_up = match literal {
-            Some(ip) if Family::of(&ip) == family => Ok(vec![ip]),
-            Some(_) => Err(DnsFailure::NoAddress),
-            None => dns.lookup(host, family).await,
-        };
-        let addr = match looked_up {
-            Ok(addrs) => match addrs.into_iter().next() {
-                Some(a) if allow_private || !crate::guard::is_forbidden(&a) => Ok(a),
-                Some(a) => Err(DnsFailure::Forbidden {
-                    address: a.to_string(),
-                }),
-                None => Err(DnsFailure::NoAddress),
-            },
-            Err(e) => Err(e),
-        };
-        let dns_ms = millis(started.elapsed());
-        for &port in ports {
-            match &addr {
-                Ok(a) => jobs.push((*a, port, dns_ms)),
-                Err(reason) => failed.push(ProbeResult {
-                    spec: ProbeSpec {
-                        host: host.to_string(),
-                        role: Role::Reflector,
-                        port,
-                        family,
-                        expected: true,
-                    },
-                    address: None,
-                    outcome: Outcome::DnsFailed {
-                        reason: reason.clone(),
-                    },
-                    timings: Timings {
-                        dns_ms: Some(dns_ms),
-                        total_ms: dns_ms,
-                        ..Timings::default()
-                    },
-                }),
-            }
-        }
-    }
-    let proved =
-        futures::future::join_all(jobs.into_iter().map(|(addr, port, dns_ms)| async move {
-            let mut r = prove(host, addr, port, cfg).await;
-            r.timings.dns_ms = Some(dns_ms);
-            r
-        }))
-        .await;
-    failed.into_iter().chain(proved).collect()
-}
-
-/// Adds reflector probes to a finished report and judges the whole again, so
-/// the verdicts, headline and advice weigh the proof.
-pub fn attach(report: &mut Report, probes: Vec<ProbeResult>) {
-    report.probes.extend(probes);
-    let c = Conclusion::from_probes(&report.probes, &Context::default());
-    report.verdicts = c.verdicts;
-    report.headline = c.headline;
-    report.advice = c.advice;
-}
-
 fn millis(d: Duration) -> u32 {
     u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
 }
 
-async fn exchange(addr: SocketAddr, cfg: &ProveConfig, timings: &mut Timings) -> Outcome {
+async fn exchange(
+    addr: SocketAddr,
+    dialer: &dyn Dialer,
+    cfg: &ProveConfig,
+    timings: &mut Timings,
+) -> Outcome {
     let t0 = Instant::now();
-    let sock = match tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(addr)).await {
+    let sock = match tokio::time::timeout(cfg.connect_timeout, dialer.connect(addr)).await {
         Err(_) => {
             timings.connect_ms = Some(millis(t0.elapsed()));
             return Outcome::Filtered;
@@ -354,6 +288,7 @@ async fn read_reply<R: AsyncRead + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::DirectDialer;
     use crate::reflect::server::{serve, ServerConfig};
     use ed25519_dalek::SigningKey;
 
@@ -386,7 +321,7 @@ mod tests {
         }));
         tokio::time::sleep(Duration::from_millis(50)).await;
         let lo: IpAddr = "127.0.0.1".parse().unwrap();
-        let r = prove("reflector.test", lo, port, &cfg(public)).await;
+        let r = prove("reflector.test", lo, port, &DirectDialer, &cfg(public)).await;
         let Outcome::Banner(ex) = &r.outcome else {
             panic!("{:?}", r.outcome)
         };
@@ -397,7 +332,7 @@ mod tests {
         assert!(!proof.address_translated());
 
         let other = SigningKey::from_bytes(&[1u8; 32]).verifying_key();
-        let r = prove("reflector.test", lo, port, &cfg(other)).await;
+        let r = prove("reflector.test", lo, port, &DirectDialer, &cfg(other)).await;
         let Outcome::Banner(ex) = &r.outcome else {
             panic!("{:?}", r.outcome)
         };
@@ -431,6 +366,7 @@ mod tests {
             "reflector.test",
             "127.0.0.1".parse().unwrap(),
             port,
+            &DirectDialer,
             &cfg(key),
         )
         .await;
@@ -451,6 +387,7 @@ mod tests {
             "reflector.test",
             "127.0.0.1".parse().unwrap(),
             port,
+            &DirectDialer,
             &cfg(key),
         )
         .await;

@@ -3,7 +3,8 @@
 
 use base64::Engine as _;
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use mailport_shared::reflector::{decode_hex, encode_hex};
+use mailport_shared::reflector::{decode_hex, encode_hex, ReflectorSpec};
+use mailport_shared::validate::{self, InputError};
 use std::path::Path;
 
 /// Why a key could not be read or made.
@@ -23,9 +24,6 @@ pub enum KeyError {
     /// The file does not hold a key.
     #[error("{0} does not hold a mailport reflector key (64 hex digits)")]
     BadKeyFile(String),
-    /// The public key given is not one.
-    #[error("\"{0}\" is not a reflector public key: give the 64 hex digits or the base64 printed by `mailport reflect --gen-key`")]
-    BadPublicKey(String),
     /// No randomness.
     #[error("no random source: {0}")]
     Random(String),
@@ -69,20 +67,18 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
     Ok(SigningKey::from_bytes(&secret))
 }
 
-/// Parses a public key given as 64 hex digits or standard/URL-safe base64.
-pub fn parse_public_key(s: &str) -> Result<VerifyingKey, KeyError> {
-    let s = s.trim();
-    let bad = || KeyError::BadPublicKey(s.chars().take(100).collect());
-    let bytes = if s.len() == 64 { decode_hex(s) } else { None }
-        .or_else(|| base64::engine::general_purpose::STANDARD.decode(s).ok())
-        .or_else(|| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(s)
-                .ok()
-        })
-        .ok_or_else(bad)?;
-    let arr: [u8; 32] = bytes.try_into().map_err(|_| bad())?;
-    VerifyingKey::from_bytes(&arr).map_err(|_| bad())
+/// Parses a public key given as 64 hex digits or standard/URL-safe base64:
+/// the form is checked by the shared rules the page and the API use
+/// ([`validate::reflector_key`]); the curve check is added here.
+pub fn parse_public_key(s: &str) -> Result<VerifyingKey, InputError> {
+    let bytes = validate::reflector_key(s)?;
+    VerifyingKey::from_bytes(&bytes)
+        .map_err(|_| InputError::BadReflectorKey(s.trim().chars().take(100).collect()))
+}
+
+/// The key of a (validated or not) [`ReflectorSpec`].
+pub fn spec_key(spec: &ReflectorSpec) -> Result<VerifyingKey, InputError> {
+    parse_public_key(&spec.public_key)
 }
 
 /// The public key in both printed forms: (hex, base64).

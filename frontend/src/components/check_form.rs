@@ -1,4 +1,5 @@
-//! The check form: optional domain, ports, families, extra targets.
+//! The check form: optional domain, ports, families, extra targets, and a
+//! reflector to prove (advanced, collapsed).
 //! Validation is the shared code the agent runs, so both say the same.
 
 use crate::state::{Action, Form};
@@ -59,6 +60,22 @@ pub fn check_form(props: &Props) -> Html {
             ))
         })
     };
+    let on_reflector_host = {
+        let d = d.clone();
+        Callback::from(move |e: InputEvent| {
+            d.emit(Action::ReflectorHost(
+                e.target_unchecked_into::<HtmlInputElement>().value(),
+            ))
+        })
+    };
+    let on_reflector_key = {
+        let d = d.clone();
+        Callback::from(move |e: InputEvent| {
+            d.emit(Action::ReflectorKey(
+                e.target_unchecked_into::<HtmlInputElement>().value(),
+            ))
+        })
+    };
     let fam = |v6: bool| {
         let d = d.clone();
         Callback::from(move |e: Event| {
@@ -112,6 +129,27 @@ pub fn check_form(props: &Props) -> Html {
                 <label for="targets">{ "One server per line, optionally followed by its role: mx, submission, own, echo, reflector or host. With servers here, the well-known ones are not tested." }</label>
                 <textarea id="targets" rows="4" spellcheck="false" placeholder="mail.example.org submission"
                     value={f.targets.clone()} oninput={on_targets} />
+            </details>
+            // Collapsed unless filled in: a <details> opens with Enter or
+            // Space on its summary, like any button.
+            <details id="reflector" class="reflector"
+                open={!f.reflector_host.is_empty() || !f.reflector_key.is_empty()}>
+                <summary>{ "Reflector (advanced)" }</summary>
+                <p id="reflector-help" class="note">{ "A mailport reflector you run on a server of yours (mailport reflect) signs each connection it receives, so the check proves on each port whether the real server answered or something in between did." }</p>
+                <div class="pair">
+                    <div>
+                        <label for="reflector-host">{ "Reflector host" }</label>
+                        <input id="reflector-host" type="text" inputmode="url" autocomplete="off" spellcheck="false"
+                            placeholder="reflector.example.org" value={f.reflector_host.clone()}
+                            oninput={on_reflector_host} aria-describedby="reflector-help" />
+                    </div>
+                    <div>
+                        <label for="reflector-key">{ "Its public key (hex or base64)" }</label>
+                        <input id="reflector-key" type="text" autocomplete="off" spellcheck="false"
+                            placeholder="printed by mailport reflect --gen-key" value={f.reflector_key.clone()}
+                            oninput={on_reflector_key} aria-describedby="reflector-help" />
+                    </div>
+                </div>
             </details>
             if let Some(e) = &f.error {
                 <p id="form-error" class="error" role="alert">{ e.clone() }</p>

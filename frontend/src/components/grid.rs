@@ -1,8 +1,10 @@
 //! The live progress grid: hosts down, port × family across, each cell in
 //! words, symbol and colour, with the probe's details on demand.
 
+use crate::facts::ProofView;
 use crate::state::{Cell, Grid, Tone};
 use mailport_shared::outcome::{EhloOutcome, TlsOutcome};
+use mailport_shared::reflector::ReflectorProof;
 use mailport_shared::{Outcome, ProbeResult};
 use yew::prelude::*;
 
@@ -103,6 +105,23 @@ fn view_result(r: &ProbeResult) -> Html {
     }
 }
 
+/// A reflector's proof: genuine or not, and the address it saw.
+fn view_proof(proof: &ReflectorProof) -> Html {
+    let v = ProofView::of(proof);
+    html! {
+        <>
+            <dt>{ "Reflector proof" }</dt>
+            <dd class="proof">
+                <span class={classes!("proof-status", v.tone.class())}>{ v.status }</span>
+                <span class="proof-detail">{ v.detail }</span>
+            </dd>
+            if let Some(seen) = v.seen {
+                <dt>{ "Seen from" }</dt><dd class="proof-seen"><code>{ seen }</code></dd>
+            }
+        </>
+    }
+}
+
 fn view_smtp(o: &Outcome) -> Html {
     let Outcome::Banner(ex) = o else {
         return html! {};
@@ -152,6 +171,9 @@ fn view_smtp(o: &Outcome) -> Html {
             <dt>{ "Greeting" }</dt><dd><pre>{ greeting.join("\n") }</pre></dd>
             <dt>{ "EHLO" }</dt><dd>{ ehlo }</dd>
             <dt>{ if ex.implicit_tls { "TLS (implicit)" } else { "TLS" } }</dt><dd>{ tls }</dd>
+            if let Some(proof) = &ex.reflector {
+                { view_proof(proof) }
+            }
         </dl>
     }
 }

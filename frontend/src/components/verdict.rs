@@ -1,7 +1,10 @@
-//! The answer: one headline sentence, the verdict per port, ranked advice.
+//! The answer: one headline sentence, the network it was measured from, the
+//! verdict per port, ranked advice.
 
+use crate::facts::network_lines;
 use mailport_shared::classify::Verdict;
 use mailport_shared::report::Conclusion;
+use mailport_shared::NetworkFacts;
 use yew::prelude::*;
 
 /// Props of [`VerdictView`].
@@ -9,6 +12,10 @@ use yew::prelude::*;
 pub struct Props {
     /// Verdicts, headline and advice.
     pub conclusion: Conclusion,
+    /// What the agent learned about the network (absent while the check
+    /// runs, with `--no-netinfo`, or from an older agent).
+    #[prop_or_default]
+    pub network: Option<NetworkFacts>,
 }
 
 fn tone(v: &Verdict) -> (&'static str, &'static str) {
@@ -21,6 +28,21 @@ fn tone(v: &Verdict) -> (&'static str, &'static str) {
     }
 }
 
+/// The provider, public-address and blocklist lines, or nothing at all.
+fn network_block(facts: Option<&NetworkFacts>) -> Html {
+    let lines = network_lines(facts);
+    if lines.is_empty() {
+        return html! {};
+    }
+    html! {
+        <ul id="network" class="network" aria-label="The network this check ran from">
+            { for lines.into_iter().map(|l| html! {
+                <li data-fact={l.kind.key()} class={classes!(l.warn.then_some("warn"))}>{ l.text }</li>
+            }) }
+        </ul>
+    }
+}
+
 /// The verdict.
 #[component(VerdictView)]
 pub fn verdict_view(props: &Props) -> Html {
@@ -29,6 +51,7 @@ pub fn verdict_view(props: &Props) -> Html {
         <section class="verdict" aria-labelledby="verdict-title">
             <h2 id="verdict-title">{ "The answer" }</h2>
             <p id="headline" class="headline">{ c.headline.clone() }</p>
+            { network_block(props.network.as_ref()) }
             <div class="table-scroll">
             <table id="verdicts" class="verdicts">
                 <thead><tr>
