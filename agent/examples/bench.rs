@@ -9,9 +9,11 @@
 //! in a child process (this binary with `--serve-fakes`), so the RSS figure
 //! is the agent's alone.
 
-#[path = "../tests/util/mod.rs"]
-mod util;
+#[path = "../tests/fakes/mod.rs"]
+mod fakes;
 
+use fakes::dns::Zone;
+use fakes::{Behaviour, MapDialer, TestCert};
 use mailport::runner;
 use mailport_shared::options::Families;
 use mailport_shared::{CheckOptions, Outcome, Role, Target, MAIL_PORTS};
@@ -19,8 +21,6 @@ use std::io::{BufRead, Read, Write};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use util::dns::Zone;
-use util::{Behaviour, MapDialer, TestCert};
 
 const TARGETS: usize = 4;
 const GREETING_MS: u32 = 1000;
@@ -39,7 +39,7 @@ fn main() -> anyhow::Result<()> {
 /// Child: starts the fakes and the DNS zone, prints where they are, and
 /// lives until its stdin closes.
 async fn serve_fakes() -> anyhow::Result<()> {
-    let v6 = util::ipv6_loopback().await;
+    let v6 = fakes::ipv6_loopback().await;
     let cert = TestCert::new();
     let mut zone = Zone::new();
     for i in 0..TARGETS {
@@ -50,7 +50,7 @@ async fn serve_fakes() -> anyhow::Result<()> {
             zone.addr(&name, &format!("2001:db8::{}", i + 2));
         }
     }
-    let dns = util::dns::serve(zone).await;
+    let dns = fakes::dns::serve(zone).await;
     let mut out = std::io::stdout().lock();
     writeln!(out, "dns {dns}")?;
     writeln!(out, "cert {}", hex(cert.der.as_ref()))?;
@@ -60,10 +60,10 @@ async fn serve_fakes() -> anyhow::Result<()> {
         &[("v4", "127.0.0.1:0")]
     };
     for (fam, bind) in binds {
-        let silent = util::start_on(bind, Behaviour::Silent).await?;
+        let silent = fakes::start_on(bind, Behaviour::Silent).await?;
         let smtp =
-            util::start_on(bind, Behaviour::smtp_tls("fake.bench.test ESMTP", &cert)).await?;
-        let tls = util::start_on(
+            fakes::start_on(bind, Behaviour::smtp_tls("fake.bench.test ESMTP", &cert)).await?;
+        let tls = fakes::start_on(
             bind,
             Behaviour::ImplicitTls {
                 greeting: "fake.bench.test ESMTP".into(),
@@ -164,7 +164,7 @@ async fn bench() -> anyhow::Result<()> {
             }
         }
     }
-    let env = util::env_builder(&dialer, None)
+    let env = fakes::env_builder(&dialer, None)
         .nameservers(vec![dns])
         .extra_roots(vec![rustls::pki_types::CertificateDer::from(cert)])
         .build()?;

@@ -2,9 +2,8 @@
 //! scripted check engine (the engine itself is tested with fakes in
 //! `api_runner.rs`).
 
-mod common;
+mod raw_http;
 
-use common::*;
 use futures::future::BoxFuture;
 use mailport::api::{CheckFailure, Checker, Limits};
 use mailport_shared::advice::Context;
@@ -12,6 +11,7 @@ use mailport_shared::report::Conclusion;
 use mailport_shared::{
     CheckEvent, CheckOptions, Family, Outcome, ProbeResult, ProbeSpec, Report, Role, Timings,
 };
+use raw_http::*;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};

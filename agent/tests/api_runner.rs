@@ -1,13 +1,13 @@
 //! The API with the real probe engine: a check against loopback fakes
 //! streamed over SSE, and the private-address refusal as the page sees it.
 
-mod common;
-mod util;
+mod fakes;
+mod raw_http;
 
-use common::*;
 use mailport::api::EngineChecker;
 use mailport::probe::dial::{ConnectFuture, Dialer};
 use mailport::Env;
+use raw_http::*;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -247,14 +247,14 @@ async fn closing_the_page_stops_the_probes() {
 
 /// A domain whose MX resolves to loopback, through the agent's `--dns`.
 async fn domain_check(allow_private: bool) -> (Vec<Sse>, usize) {
-    let mut zone = util::dns::Zone::new();
+    let mut zone = fakes::dns::Zone::new();
     zone.mx("example.test", 10, "mx1.example.test")
         .addr("mx1.example.test", "127.0.0.2");
-    let dns = util::dns::serve(zone).await;
+    let dns = fakes::dns::serve(zone).await;
     let smtp = fake_smtp().await;
-    let d = util::MapDialer::new();
+    let d = fakes::MapDialer::new();
     d.map("127.0.0.2", 25, smtp);
-    let env = util::env_builder(&d, None)
+    let env = fakes::env_builder(&d, None)
         .nameservers(vec![dns])
         .allow_private(allow_private)
         .build()
@@ -326,9 +326,9 @@ async fn a_reflector_check_through_the_api_is_proved_genuine() {
     .await;
     // The API probes mail ports only: the reflector "is" 127.0.0.9:587, and
     // the test dialer takes the proof (like any probe) to the real port.
-    let d = util::MapDialer::new();
+    let d = fakes::MapDialer::new();
     d.map("127.0.0.9", 587, SocketAddr::from(([127, 0, 0, 1], port)));
-    let env = util::env_builder(&d, None).build().expect("env");
+    let env = fakes::env_builder(&d, None).build().expect("env");
     let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
 
     let body = |key: &str| {

@@ -1,9 +1,9 @@
 //! `mailport serve` as a user runs it: the binary, on a free port, printing
 //! its URL, answering over HTTP, honouring MAILPORT_TOKEN.
 
-mod common;
+mod raw_http;
 
-use common::*;
+use raw_http::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 

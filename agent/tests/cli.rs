@@ -1,12 +1,12 @@
 //! The `mailport` binary: usage errors, exit codes, `--json`.
 //!
-//! Modules: `util` (fake servers).
+//! Modules: `fakes` (fake servers).
 
-mod util;
+mod fakes;
 
+use fakes::Behaviour;
 use mailport_shared::{Outcome, Report};
 use std::process::Output;
-use util::Behaviour;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mailport");
 
@@ -104,7 +104,7 @@ async fn help_documents_exit_codes() {
 
 #[tokio::test]
 async fn json_report_against_a_fake() {
-    let fake = util::start(Behaviour::smtp("mx.cli.test ESMTP")).await;
+    let fake = fakes::start(Behaviour::smtp("mx.cli.test ESMTP")).await;
     let port = fake.addr.port().to_string();
     let out = mailport(&[
         "check",
@@ -139,7 +139,7 @@ async fn json_report_against_a_fake() {
 
 #[tokio::test]
 async fn human_output_without_a_terminal_has_no_colour() {
-    let fake = util::start(Behaviour::smtp("mx.cli.test ESMTP")).await;
+    let fake = fakes::start(Behaviour::smtp("mx.cli.test ESMTP")).await;
     let port = fake.addr.port().to_string();
     let out = mailport(&[
         "check",

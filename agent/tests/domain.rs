@@ -1,9 +1,11 @@
 //! `--domain`: the user's own hosts from DNS, against a fake DNS server.
 //!
-//! Modules: `util` (fake servers, fake DNS, the mapping dialer).
+//! Modules: `fakes` (fake servers, fake DNS, the mapping dialer).
 
-mod util;
+mod fakes;
 
+use fakes::dns::Zone;
+use fakes::{Behaviour, MapDialer};
 use mailport::runner;
 use mailport::Env;
 use mailport_shared::options::Families;
@@ -11,8 +13,6 @@ use mailport_shared::outcome::DnsFailure;
 use mailport_shared::{CheckEvent, CheckOptions, Outcome, Report, Role};
 use std::net::SocketAddr;
 use std::time::Duration;
-use util::dns::Zone;
-use util::{Behaviour, MapDialer};
 
 async fn check(env: &Env, domain: &str) -> (Report, Vec<CheckEvent>) {
     let options = CheckOptions {
@@ -42,7 +42,7 @@ async fn check(env: &Env, domain: &str) -> (Report, Vec<CheckEvent>) {
 }
 
 fn env(dialer: &MapDialer, dns: SocketAddr, allow_private: bool) -> Env {
-    util::env_builder(dialer, None)
+    fakes::env_builder(dialer, None)
         .nameservers(vec![dns])
         .allow_private(allow_private)
         .build()
@@ -65,15 +65,15 @@ fn zone() -> Zone {
 
 #[tokio::test]
 async fn mx_hosts_and_submission_names_are_probed_as_own_hosts() {
-    let dns = util::dns::serve(zone()).await;
-    let mx1 = util::start(Behaviour::smtp("mx1.example.test ESMTP")).await;
-    let mx2 = util::start(Behaviour::smtp("mx2.example.test ESMTP")).await;
-    let sub = util::start(Behaviour::smtp("smtp.example.test ESMTP")).await;
+    let dns = fakes::dns::serve(zone()).await;
+    let mx1 = fakes::start(Behaviour::smtp("mx1.example.test ESMTP")).await;
+    let mx2 = fakes::start(Behaviour::smtp("mx2.example.test ESMTP")).await;
+    let sub = fakes::start(Behaviour::smtp("smtp.example.test ESMTP")).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, mx1.addr)
-        .map("127.0.0.2", 587, util::closed_port().await)
+        .map("127.0.0.2", 587, fakes::closed_port().await)
         .map("127.0.0.3", 25, mx2.addr)
-        .map("127.0.0.3", 587, util::closed_port().await)
+        .map("127.0.0.3", 587, fakes::closed_port().await)
         .map("127.0.0.4", 587, sub.addr);
     let (r, events) = check(&env(&d, dns, true), "example.test").await;
 
@@ -114,11 +114,11 @@ async fn mx_hosts_and_submission_names_are_probed_as_own_hosts() {
 
 #[tokio::test]
 async fn without_mx_the_domain_itself_is_the_mail_host() {
-    let dns = util::dns::serve(zone()).await;
-    let fake = util::start(Behaviour::smtp("nomx.test ESMTP")).await;
+    let dns = fakes::dns::serve(zone()).await;
+    let fake = fakes::start(Behaviour::smtp("nomx.test ESMTP")).await;
     let d = MapDialer::new();
     d.map("127.0.0.5", 25, fake.addr)
-        .map("127.0.0.5", 587, util::closed_port().await);
+        .map("127.0.0.5", 587, fakes::closed_port().await);
     let (r, _) = check(&env(&d, dns, true), "nomx.test").await;
     let hosts: Vec<&str> = r.probes.iter().map(|p| p.spec.host.as_str()).collect();
     assert_eq!(hosts.len(), 2);
@@ -133,7 +133,7 @@ async fn without_mx_the_domain_itself_is_the_mail_host() {
 
 #[tokio::test]
 async fn dns_failures_keep_their_kind() {
-    let dns = util::dns::serve(zone()).await;
+    let dns = fakes::dns::serve(zone()).await;
     let d = MapDialer::new();
     let env = env(&d, dns, true);
 
@@ -157,8 +157,8 @@ async fn dns_failures_keep_their_kind() {
 
 #[tokio::test]
 async fn names_resolving_to_private_addresses_are_refused() {
-    let dns = util::dns::serve(zone()).await;
-    let fake = util::start(Behaviour::smtp("mx1.example.test ESMTP")).await;
+    let dns = fakes::dns::serve(zone()).await;
+    let fake = fakes::start(Behaviour::smtp("mx1.example.test ESMTP")).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, fake.addr);
     let (r, _) = check(&env(&d, dns, false), "example.test").await;

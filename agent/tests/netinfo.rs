@@ -7,7 +7,7 @@
 //! 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) used as data only; the
 //! only thing the tests talk to is 127.0.0.1.
 
-mod util;
+mod fakes;
 
 use hickory_resolver::proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_resolver::proto::rr::rdata::{A, AAAA, PTR, TXT};
@@ -649,13 +649,13 @@ async fn run_check(
 async fn a_check_on_a_comcast_line_names_comcast_in_report_terminal_and_advice() {
     use mailport_shared::{Role, Target};
     let dns = FakeDns::start(comcast_zone().0, false).await;
-    let smtp = util::start(util::Behaviour::smtp("220 submit.test ESMTP")).await;
-    let d = util::MapDialer::new();
+    let smtp = fakes::start(fakes::Behaviour::smtp("220 submit.test ESMTP")).await;
+    let d = fakes::MapDialer::new();
     d.blackhole("127.0.0.2", 25)
         .blackhole("127.0.0.3", 25)
         .map("127.0.0.4", 587, smtp.addr)
         .map("127.0.0.4", 465, smtp.addr);
-    let env = util::env_builder(&d, None)
+    let env = fakes::env_builder(&d, None)
         .netinfo(Some(cfg(dns.addr)))
         .build()
         .expect("env");
@@ -715,13 +715,13 @@ async fn a_check_on_a_comcast_line_names_comcast_in_report_terminal_and_advice()
 async fn a_dead_dns_never_hides_the_probes() {
     use mailport_shared::{Role, Target};
     let silent = FakeDns::start(Table::new(), true).await;
-    let smtp = util::start(util::Behaviour::smtp("220 mx.test ESMTP")).await;
-    let d = util::MapDialer::new();
+    let smtp = fakes::start(fakes::Behaviour::smtp("220 mx.test ESMTP")).await;
+    let d = fakes::MapDialer::new();
     d.map("127.0.0.2", 25, smtp.addr);
     let mut c = cfg(silent.addr);
     c.budget = Duration::from_millis(800);
     c.query_timeout = Duration::from_millis(300);
-    let env = util::env_builder(&d, None)
+    let env = fakes::env_builder(&d, None)
         .netinfo(Some(c))
         .build()
         .expect("env");
@@ -753,10 +753,10 @@ async fn a_dead_dns_never_hides_the_probes() {
 #[tokio::test]
 async fn without_netinfo_the_report_has_no_network() {
     use mailport_shared::{Role, Target};
-    let smtp = util::start(util::Behaviour::smtp("220 mx.test ESMTP")).await;
-    let d = util::MapDialer::new();
+    let smtp = fakes::start(fakes::Behaviour::smtp("220 mx.test ESMTP")).await;
+    let d = fakes::MapDialer::new();
     d.map("127.0.0.2", 25, smtp.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let (report, _) = run_check(
         &env,
         vec![Target::new("127.0.0.2", Role::RecipientMx)],

@@ -1,10 +1,11 @@
 //! The probe engine against fake servers on loopback: each test asserts the
 //! exact outcome of each probe and the verdict `shared::classify` draws.
 //!
-//! Modules: `util` (fake servers, the mapping dialer).
+//! Modules: `fakes` (fake servers, the mapping dialer).
 
-mod util;
+mod fakes;
 
+use fakes::{Behaviour, MapDialer, TestCert};
 use mailport::runner;
 use mailport::Env;
 use mailport_shared::classify::{NotTestableReason, Verdict};
@@ -12,7 +13,6 @@ use mailport_shared::options::Families;
 use mailport_shared::outcome::{DnsFailure, EhloOutcome, TlsOutcome};
 use mailport_shared::{CheckEvent, CheckOptions, Family, Outcome, Report, Role, Target};
 use std::time::{Duration, Instant};
-use util::{Behaviour, MapDialer, TestCert};
 
 /// Runs a check over IPv4 with short timeouts; returns the report and every
 /// event. Fails the test if the check takes longer than `cap`.
@@ -74,11 +74,11 @@ fn mx(host: &str) -> Target {
 #[tokio::test]
 async fn starttls_servers_are_open_and_tls_is_recorded() {
     let cert = TestCert::new();
-    let a = util::start(Behaviour::smtp_tls("mx-a.test ESMTP ready", &cert)).await;
-    let b = util::start(Behaviour::smtp_tls("mx-b.test ESMTP ready", &cert)).await;
+    let a = fakes::start(Behaviour::smtp_tls("mx-a.test ESMTP ready", &cert)).await;
+    let b = fakes::start(Behaviour::smtp_tls("mx-b.test ESMTP ready", &cert)).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, a.addr).map("127.0.0.3", 25, b.addr);
-    let env = util::env(&d, Some(&cert));
+    let env = fakes::env(&d, Some(&cert));
     let r = check(&env, vec![mx("127.0.0.2"), mx("127.0.0.3")], &[25]).await;
 
     let Outcome::Banner(ex) = outcome(&r, "127.0.0.2", 25) else {
@@ -125,12 +125,12 @@ async fn starttls_servers_are_open_and_tls_is_recorded() {
 #[tokio::test]
 async fn untrusted_or_mismatched_certificates_are_recorded_not_fatal() {
     let cert = TestCert::new();
-    let a = util::start(Behaviour::smtp_tls("mx-a.test ESMTP", &cert)).await;
+    let a = fakes::start(Behaviour::smtp_tls("mx-a.test ESMTP", &cert)).await;
     let d = MapDialer::new();
     // 127.0.0.9 is not among the certificate's names.
     d.map("127.0.0.2", 25, a.addr).map("127.0.0.9", 25, a.addr);
 
-    let untrusting = util::env(&d, None);
+    let untrusting = fakes::env(&d, None);
     let r = check(&untrusting, vec![mx("127.0.0.2")], &[25]).await;
     let Outcome::Banner(ex) = outcome(&r, "127.0.0.2", 25) else {
         panic!("{:#?}", r.probes)
@@ -148,7 +148,7 @@ async fn untrusted_or_mismatched_certificates_are_recorded_not_fatal() {
         ex.tls
     );
 
-    let trusting = util::env(&d, Some(&cert));
+    let trusting = fakes::env(&d, Some(&cert));
     let r = check(&trusting, vec![mx("127.0.0.9")], &[25]).await;
     let Outcome::Banner(ex) = outcome(&r, "127.0.0.9", 25) else {
         panic!("{:#?}", r.probes)
@@ -170,10 +170,10 @@ async fn untrusted_or_mismatched_certificates_are_recorded_not_fatal() {
 #[tokio::test]
 async fn no_tls_option_skips_starttls() {
     let cert = TestCert::new();
-    let a = util::start(Behaviour::smtp_tls("mx-a.test ESMTP", &cert)).await;
+    let a = fakes::start(Behaviour::smtp_tls("mx-a.test ESMTP", &cert)).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, a.addr);
-    let env = util::env(&d, Some(&cert));
+    let env = fakes::env(&d, Some(&cert));
     let mut o = options(vec![mx("127.0.0.2")], &[25]);
     o.tls = false;
     let (r, _) = check_with(&env, o).await;
@@ -186,7 +186,7 @@ async fn no_tls_option_skips_starttls() {
 
 #[tokio::test]
 async fn multi_line_and_delayed_greetings_are_banners() {
-    let multi = util::start(Behaviour::Smtp {
+    let multi = fakes::start(Behaviour::Smtp {
         greeting: vec![
             "mx.multi.test ESMTP".into(),
             "No UCE".into(),
@@ -197,7 +197,7 @@ async fn multi_line_and_delayed_greetings_are_banners() {
         ehlo_code: 250,
     })
     .await;
-    let slow = util::start(Behaviour::Smtp {
+    let slow = fakes::start(Behaviour::Smtp {
         greeting: vec!["mx.slow.test ESMTP".into()],
         delay: Duration::from_millis(300),
         starttls: None,
@@ -207,7 +207,7 @@ async fn multi_line_and_delayed_greetings_are_banners() {
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, multi.addr)
         .map("127.0.0.3", 25, slow.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let r = check(&env, vec![mx("127.0.0.2"), mx("127.0.0.3")], &[25]).await;
     let Outcome::Banner(ex) = outcome(&r, "127.0.0.2", 25) else {
         panic!("{:#?}", r.probes)
@@ -238,11 +238,11 @@ async fn multi_line_and_delayed_greetings_are_banners() {
 
 #[tokio::test]
 async fn two_silent_mx_hosts_mean_interception() {
-    let a = util::start(Behaviour::Silent).await;
-    let b = util::start(Behaviour::Silent).await;
+    let a = fakes::start(Behaviour::Silent).await;
+    let b = fakes::start(Behaviour::Silent).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, a.addr).map("127.0.0.3", 25, b.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let mut o = options(vec![mx("127.0.0.2"), mx("127.0.0.3")], &[25]);
     o.greeting_timeout_ms = 300;
     let started = Instant::now();
@@ -268,14 +268,14 @@ async fn two_silent_mx_hosts_mean_interception() {
 
 #[tokio::test]
 async fn closed_reset_and_http_are_told_apart() {
-    let close = util::start(Behaviour::Close).await;
-    let reset = util::start(Behaviour::Reset).await;
-    let http = util::start(Behaviour::Http).await;
+    let close = fakes::start(Behaviour::Close).await;
+    let reset = fakes::start(Behaviour::Reset).await;
+    let http = fakes::start(Behaviour::Http).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, close.addr)
         .map("127.0.0.3", 25, reset.addr)
         .map("127.0.0.4", 25, http.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let started = Instant::now();
     let r = check(
         &env,
@@ -306,12 +306,12 @@ async fn closed_reset_and_http_are_told_apart() {
 
 #[tokio::test]
 async fn hostile_servers_cannot_hang_or_flood_a_probe() {
-    let endless = util::start(Behaviour::EndlessLine).await;
-    let trickle = util::start(Behaviour::Trickle(Duration::from_millis(50))).await;
+    let endless = fakes::start(Behaviour::EndlessLine).await;
+    let trickle = fakes::start(Behaviour::Trickle(Duration::from_millis(50))).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, endless.addr)
         .map("127.0.0.3", 25, trickle.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let mut o = options(vec![mx("127.0.0.2"), mx("127.0.0.3")], &[25]);
     o.greeting_timeout_ms = 400;
     let started = Instant::now();
@@ -341,12 +341,12 @@ async fn hostile_servers_cannot_hang_or_flood_a_probe() {
 #[tokio::test]
 async fn refused_by_two_known_listeners_is_an_active_block() {
     let d = MapDialer::new();
-    d.map("127.0.0.2", 25, util::closed_port().await).map(
+    d.map("127.0.0.2", 25, fakes::closed_port().await).map(
         "127.0.0.3",
         25,
-        util::closed_port().await,
+        fakes::closed_port().await,
     );
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let r = check(&env, vec![mx("127.0.0.2"), mx("127.0.0.3")], &[25]).await;
     assert_eq!(outcome(&r, "127.0.0.2", 25), &Outcome::Refused);
     assert_eq!(outcome(&r, "127.0.0.3", 25), &Outcome::Refused);
@@ -357,8 +357,8 @@ async fn refused_by_two_known_listeners_is_an_active_block() {
 #[tokio::test]
 async fn refused_by_a_host_of_unknown_ports_is_not_a_block() {
     let d = MapDialer::new();
-    d.map("127.0.0.2", 25, util::closed_port().await);
-    let env = util::env(&d, None);
+    d.map("127.0.0.2", 25, fakes::closed_port().await);
+    let env = fakes::env(&d, None);
     let r = check(&env, vec![Target::new("127.0.0.2", Role::Custom)], &[25]).await;
     assert_eq!(outcome(&r, "127.0.0.2", 25), &Outcome::Refused);
     assert_eq!(
@@ -371,12 +371,12 @@ async fn refused_by_a_host_of_unknown_ports_is_not_a_block() {
 
 #[tokio::test]
 async fn dropped_syns_time_out_as_filtered() {
-    let submit = util::start(Behaviour::smtp("smtp.relay.test ESMTP")).await;
+    let submit = fakes::start(Behaviour::smtp("smtp.relay.test ESMTP")).await;
     let d = MapDialer::new();
     d.blackhole("127.0.0.2", 25)
         .blackhole("127.0.0.3", 25)
         .map("127.0.0.4", 587, submit.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let mut o = options(
         vec![
             mx("127.0.0.2"),
@@ -405,16 +405,16 @@ async fn dropped_syns_time_out_as_filtered() {
 #[tokio::test]
 async fn implicit_tls_on_465() {
     let cert = TestCert::new();
-    let tls = util::start(Behaviour::ImplicitTls {
+    let tls = fakes::start(Behaviour::ImplicitTls {
         greeting: "smtp.submit.test ESMTP".into(),
         acceptor: cert.acceptor(),
     })
     .await;
-    let plain = util::start(Behaviour::smtp("smtp.submit.test ESMTP plain")).await;
+    let plain = fakes::start(Behaviour::smtp("smtp.submit.test ESMTP plain")).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 465, tls.addr)
         .map("127.0.0.3", 465, plain.addr);
-    let env = util::env(&d, Some(&cert));
+    let env = fakes::env(&d, Some(&cert));
     let sub = |h: &str| Target::new(h, Role::Submission);
     let r = check(&env, vec![sub("127.0.0.2"), sub("127.0.0.3")], &[465]).await;
     let Outcome::Banner(ex) = outcome(&r, "127.0.0.2", 465) else {
@@ -444,7 +444,7 @@ async fn implicit_tls_on_465() {
 
 #[tokio::test]
 async fn refused_ehlo_is_interception_evidence() {
-    let masked = util::start(Behaviour::Smtp {
+    let masked = fakes::start(Behaviour::Smtp {
         greeting: vec!["mx.proxy.test ESMTP".into()],
         delay: Duration::ZERO,
         starttls: None,
@@ -453,7 +453,7 @@ async fn refused_ehlo_is_interception_evidence() {
     .await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, masked.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let r = check(&env, vec![mx("127.0.0.2")], &[25]).await;
     let Outcome::Banner(ex) = outcome(&r, "127.0.0.2", 25) else {
         panic!("{:#?}", r.probes)
@@ -470,10 +470,10 @@ async fn refused_ehlo_is_interception_evidence() {
 
 #[tokio::test]
 async fn private_addresses_are_refused_without_connecting() {
-    let a = util::start(Behaviour::smtp("mx.test ESMTP")).await;
+    let a = fakes::start(Behaviour::smtp("mx.test ESMTP")).await;
     let d = MapDialer::new();
     d.map("127.0.0.1", 25, a.addr);
-    let env = util::env_builder(&d, None)
+    let env = fakes::env_builder(&d, None)
         .allow_private(false)
         .build()
         .expect("env");
@@ -506,11 +506,11 @@ async fn private_addresses_are_refused_without_connecting() {
 
 #[tokio::test]
 async fn events_stream_in_order() {
-    let a = util::start(Behaviour::smtp("mx-a.test ESMTP")).await;
+    let a = fakes::start(Behaviour::smtp("mx-a.test ESMTP")).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, a.addr)
-        .map("127.0.0.2", 587, util::closed_port().await);
-    let env = util::env(&d, None);
+        .map("127.0.0.2", 587, fakes::closed_port().await);
+    let env = fakes::env(&d, None);
     let (r, events) = check_with(
         &env,
         options(vec![Target::new("127.0.0.2", Role::Custom)], &[25, 587]),
@@ -537,7 +537,7 @@ async fn events_stream_in_order() {
 #[tokio::test]
 async fn invalid_options_fail_with_an_event() {
     let d = MapDialer::new();
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let (tx, mut rx) = tokio::sync::mpsc::channel(8);
     let err = runner::run(
         CheckOptions {
@@ -562,10 +562,10 @@ async fn invalid_options_fail_with_an_event() {
 
 #[tokio::test]
 async fn dropping_the_check_closes_every_connection() {
-    let a = util::start(Behaviour::Silent).await;
+    let a = fakes::start(Behaviour::Silent).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, a.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let mut o = options(vec![mx("127.0.0.2")], &[25]);
     o.greeting_timeout_ms = 30_000;
     let (tx, _rx) = tokio::sync::mpsc::channel(8);
@@ -579,17 +579,17 @@ async fn dropping_the_check_closes_every_connection() {
 
 #[tokio::test]
 async fn ipv6_loopback_probes() {
-    if !util::ipv6_loopback().await {
+    if !fakes::ipv6_loopback().await {
         eprintln!("note: ::1 is not configured here; skipping the IPv6 probe test");
         return;
     }
-    let a = util::start_on("[::1]:0", Behaviour::smtp("mx6-a.test ESMTP"))
+    let a = fakes::start_on("[::1]:0", Behaviour::smtp("mx6-a.test ESMTP"))
         .await
         .expect("bind ::1");
     let d = MapDialer::new();
     d.map("::1", 25, a.addr)
-        .map("127.0.0.2", 25, util::closed_port().await);
-    let env = util::env(&d, None);
+        .map("127.0.0.2", 25, fakes::closed_port().await);
+    let env = fakes::env(&d, None);
     let mut o = options(vec![mx("::1"), mx("127.0.0.2")], &[25]);
     o.families = Families {
         ipv4: true,
@@ -614,15 +614,15 @@ async fn ipv6_loopback_probes() {
 
 #[tokio::test]
 async fn a_refusing_greeting_is_a_banner_without_ehlo() {
-    let busy = util::start(Behaviour::Raw(
+    let busy = fakes::start(Behaviour::Raw(
         b"554-5.7.1 No service for you\r\n554 Go away\r\n",
     ))
     .await;
-    let lf_only = util::start(Behaviour::Raw(b"421 mx.lf.test busy\n")).await;
+    let lf_only = fakes::start(Behaviour::Raw(b"421 mx.lf.test busy\n")).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, busy.addr)
         .map("127.0.0.3", 25, lf_only.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let r = check(&env, vec![mx("127.0.0.2"), mx("127.0.0.3")], &[25]).await;
     let Outcome::Banner(ex) = outcome(&r, "127.0.0.2", 25) else {
         panic!("{:#?}", r.probes)
@@ -646,7 +646,7 @@ async fn a_refusing_greeting_is_a_banner_without_ehlo() {
 async fn data_after_starttls_agreement_is_not_trusted() {
     // A server (or a man in the middle) that piggybacks a reply on its 220
     // answer to STARTTLS: it must not be read as part of the TLS session.
-    let inject = util::start(Behaviour::Scripted(&[
+    let inject = fakes::start(Behaviour::Scripted(&[
         b"220 mx.inject.test ESMTP\r\n",
         b"250-mx.inject.test\r\n250 STARTTLS\r\n",
         b"220 Go ahead\r\n250 injected\r\n",
@@ -654,7 +654,7 @@ async fn data_after_starttls_agreement_is_not_trusted() {
     .await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 25, inject.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let r = check(&env, vec![mx("127.0.0.2")], &[25]).await;
     let Outcome::Banner(ex) = outcome(&r, "127.0.0.2", 25) else {
         panic!("{:#?}", r.probes)
@@ -671,10 +671,10 @@ async fn data_after_starttls_agreement_is_not_trusted() {
 #[tokio::test]
 async fn silent_tls_port_and_the_real_dialer() {
     // A 465 server that accepts and never answers the ClientHello.
-    let silent = util::start(Behaviour::Silent).await;
+    let silent = fakes::start(Behaviour::Silent).await;
     let d = MapDialer::new();
     d.map("127.0.0.2", 465, silent.addr);
-    let env = util::env(&d, None);
+    let env = fakes::env(&d, None);
     let mut o = options(vec![Target::new("127.0.0.2", Role::Submission)], &[465]);
     o.greeting_timeout_ms = 300;
     let (r, _) = check_with(&env, o).await;
@@ -682,8 +682,8 @@ async fn silent_tls_port_and_the_real_dialer() {
 
     // The direct dialer, on a real closed port and a real fake: the
     // kernel's answers, unmapped.
-    let closed = util::closed_port().await;
-    let fake = util::start(Behaviour::smtp("mx.direct.test ESMTP")).await;
+    let closed = fakes::closed_port().await;
+    let fake = fakes::start(Behaviour::smtp("mx.direct.test ESMTP")).await;
     let env = Env::builder()
         .allow_private(true)
         .nameservers(vec!["127.0.0.1:9".parse().unwrap()])
