@@ -68,6 +68,15 @@ fn read_browser() -> Browser {
     Browser {
         location: Location {
             page_url: format!("{origin}{pathname}"),
+            configured_share_base: window
+                .as_ref()
+                .and_then(|w| w.document())
+                .and_then(|d| {
+                    d.query_selector(r#"meta[name="mailport-share-base"]"#)
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|m| m.get_attribute("content")),
             origin,
             hostname,
         },
@@ -299,7 +308,8 @@ pub fn app() -> Html {
                 }
                 if let Some(r) = &state.report {
                     <SharePanel report={(**r).clone()} redact={state.redact}
-                        page_url={browser.location.page_url.clone()} copied={state.copied}
+                        page_url={browser.location.page_url.clone()}
+                        share_base={browser.location.share_base()} copied={state.copied}
                         dispatch={dispatch_cb} on_copy={on_copy} />
                 }
             </>

@@ -1,8 +1,7 @@
-//! Share links: the report in the URL fragment, optionally redacted, on the
-//! public page by default (a link to 127.0.0.1 opens nowhere else).
+//! Share links: the report in the URL fragment, optionally redacted, on a
+//! public copy of the page (a link to 127.0.0.1 opens nowhere else).
 
 use crate::state::Action;
-use mailport_shared::api::PUBLIC_PAGE_ORIGIN;
 use mailport_shared::share::{self, RedactOptions};
 use mailport_shared::Report;
 use web_sys::HtmlInputElement;
@@ -17,6 +16,8 @@ pub struct Props {
     pub redact: RedactOptions,
     /// This page's URL without fragment.
     pub page_url: AttrValue,
+    /// Where the main link points (see `Location::share_base`).
+    pub share_base: AttrValue,
     /// The last copy: did it work?
     pub copied: Option<bool>,
     /// Redaction changes.
@@ -29,7 +30,7 @@ pub struct Props {
 #[component(SharePanel)]
 pub fn share_panel(props: &Props) -> Html {
     let redacted = share::redact(&props.report, props.redact);
-    let public = share::link(&format!("{PUBLIC_PAGE_ORIGIN}/"), &redacted);
+    let public = share::link(&props.share_base, &redacted);
     let here = share::link(&props.page_url, &redacted);
     let toggle = |hosts: bool| {
         let d = props.dispatch.clone();
@@ -63,6 +64,7 @@ pub fn share_panel(props: &Props) -> Html {
                 Some(false) => "The browser did not allow copying: select the link and copy it by hand.",
                 None => "",
             } }</p>
+            if props.share_base != props.page_url {
             <details>
                 <summary>{ "Link to this copy of the page instead" }</summary>
                 <div class="copy-row">
@@ -71,6 +73,7 @@ pub fn share_panel(props: &Props) -> Html {
                 </div>
                 <p class="note">{ "Only useful if the other person can open this address: 127.0.0.1 is always their own computer." }</p>
             </details>
+            }
         </section>
     }
 }
