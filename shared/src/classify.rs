@@ -386,11 +386,29 @@ fn classify_group(
             )
         };
     }
-    verdict(
-        Verdict::NotTestable { reason: NotTestableReason::NoKnownListener },
+    // A host not known to run mail here that took the connection and then
+    // said nothing useful may run something else on the port: that proves
+    // the port is not blocked towards it, and nothing about mail.
+    let connected: BTreeSet<&str> = group
+        .iter()
+        .filter(|p| p.outcome.connected())
+        .map(|p| p.spec.host.as_str())
+        .collect();
+    let why = if connected.is_empty() {
         format!(
             "None of the hosts tried is known to listen on port {port}, and none answered: this cannot tell a block from a closed port."
-        ),
+        )
+    } else {
+        format!(
+            "{} accepted the connection on port {port}, but no mail server greeted; it is not known to run mail there, so this cannot tell a proxy from another service.",
+            list(&connected)
+        )
+    };
+    verdict(
+        Verdict::NotTestable {
+            reason: NotTestableReason::NoKnownListener,
+        },
+        why,
     )
 }
 

@@ -719,6 +719,36 @@ fn nothing_judged_is_said_plainly() {
 }
 
 #[test]
+fn an_unknown_host_that_connects_is_not_said_to_be_silent() {
+    // A host given with --host, not known to run mail on 26: it took the
+    // connection and said nothing (tarpit, proxy, or another service).
+    let probes = vec![
+        probe("own.example", Role::Custom, 26, V4, false, Outcome::Silent),
+        probe("own.example", Role::Custom, 25, V4, false, Outcome::Refused),
+    ];
+    let verdicts = classify(&probes);
+    let why = |port: u16| {
+        verdicts
+            .iter()
+            .find(|v| v.port == port)
+            .map(|v| (v.verdict.clone(), v.why.clone()))
+    };
+    let not_testable = Verdict::NotTestable {
+        reason: NotTestableReason::NoKnownListener,
+    };
+    let (v26, why26) = why(26).expect("26 judged");
+    assert_eq!(v26, not_testable);
+    assert!(
+        why26.starts_with("own.example accepted the connection on port 26"),
+        "{why26}"
+    );
+    assert!(!why26.contains("none answered"), "{why26}");
+    let (v25, why25) = why(25).expect("25 judged");
+    assert_eq!(v25, not_testable);
+    assert!(why25.contains("none answered"), "{why25}");
+}
+
+#[test]
 fn submission_not_judged_is_not_called_unusable() {
     let sub_refused = probe(
         "smtp.own.example",
