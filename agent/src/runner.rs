@@ -403,8 +403,19 @@ async fn probe_all(
 /// RFC 5321 §5.1 says) on every port, plus the usual submission names
 /// (`smtp.`, `mail.`) on 465/587 when they resolve.
 async fn domain_targets(dns: &Dns, domain: &str, families: &[Family]) -> Vec<Target> {
+    // Every lookup at once: on a slow or dead resolver the user waits for
+    // one timeout, not one per name and family.
+    let resolves = |name: String| async move {
+        let found = futures::future::join_all(families.iter().map(|&f| dns.lookup(&name, f))).await;
+        found.iter().any(Result::is_ok).then_some(name)
+    };
+    let candidates = [format!("smtp.{domain}"), format!("mail.{domain}")];
+    let (mx, submission) = tokio::join!(
+        dns.mx(domain),
+        futures::future::join_all(candidates.into_iter().map(resolves))
+    );
     let mut targets = Vec::new();
-    match dns.mx(domain).await {
+    match mx {
         Ok(MxAnswer::Hosts(hosts)) => {
             targets.extend(hosts.into_iter().map(|h| Target::new(h, Role::OwnHost)));
         }
@@ -413,20 +424,7 @@ async fn domain_targets(dns: &Dns, domain: &str, families: &[Family]) -> Vec<Tar
         // fallback, or the DNS failure, in the grid.
         Ok(MxAnswer::NoMx) | Err(_) => targets.push(Target::new(domain, Role::OwnHost)),
     }
-    let candidates = [format!("smtp.{domain}"), format!("mail.{domain}")];
-    let checks = candidates.iter().map(|name| async move {
-        for &family in families {
-            if dns.lookup(name, family).await.is_ok() {
-                return Some(name.clone());
-            }
-        }
-        None
-    });
-    for name in futures::future::join_all(checks)
-        .await
-        .into_iter()
-        .flatten()
-    {
+    for name in submission.into_iter().flatten() {
         if !targets.iter().any(|t| t.host == name) {
             targets.push(Target::with_ports(name, Role::OwnHost, &[465, 587]));
         }

@@ -80,8 +80,21 @@ async fn mx_hosts_and_submission_names_are_probed_as_own_hosts() {
     let CheckEvent::Started { planned } = &events[0] else {
         panic!("{events:?}")
     };
+    // The well-known servers are probed beside the user's own: one host of
+    // your own cannot tell a block from that host being down.
+    let defaults: Vec<&str> = mailport_shared::target::DEFAULT_TARGETS
+        .iter()
+        .map(|t| t.host)
+        .collect();
+    assert!(
+        defaults.iter().all(|h| planned
+            .iter()
+            .any(|s| s.host == *h && s.role != Role::OwnHost)),
+        "{planned:?}"
+    );
     let got: Vec<(&str, u16, Role)> = planned
         .iter()
+        .filter(|s| !defaults.contains(&s.host.as_str()))
         .map(|s| (s.host.as_str(), s.port, s.role))
         .collect();
     assert_eq!(
@@ -120,10 +133,14 @@ async fn without_mx_the_domain_itself_is_the_mail_host() {
     d.map("127.0.0.5", 25, fake.addr)
         .map("127.0.0.5", 587, fakes::closed_port().await);
     let (r, _) = check(&env(&d, dns, true), "nomx.test").await;
-    let hosts: Vec<&str> = r.probes.iter().map(|p| p.spec.host.as_str()).collect();
-    assert_eq!(hosts.len(), 2);
-    assert!(hosts.iter().all(|h| *h == "nomx.test"), "{hosts:?}");
-    let p25 = r.probes.iter().find(|p| p.spec.port == 25).expect("25");
+    let own: Vec<_> = r
+        .probes
+        .iter()
+        .filter(|p| p.spec.role == Role::OwnHost)
+        .collect();
+    let hosts: Vec<&str> = own.iter().map(|p| p.spec.host.as_str()).collect();
+    assert_eq!(hosts, ["nomx.test", "nomx.test"]);
+    let p25 = own.iter().find(|p| p.spec.port == 25).expect("25");
     assert!(
         matches!(p25.outcome, Outcome::Banner(_)),
         "{:?}",
@@ -150,9 +167,17 @@ async fn dns_failures_keep_their_kind() {
     }
     assert_eq!(d.connects(), 0);
 
-    // A null MX publishes no mail host: nothing to probe for it.
+    // A null MX publishes no mail host: nothing of its own to probe.
     let (r, _) = check(&env, "nullmx.test").await;
-    assert!(r.probes.is_empty(), "{:#?}", r.probes);
+    assert!(
+        !r.probes.is_empty(),
+        "the well-known servers are still probed"
+    );
+    assert!(
+        r.probes.iter().all(|p| p.spec.role != Role::OwnHost),
+        "{:#?}",
+        r.probes
+    );
 }
 
 #[tokio::test]

@@ -145,9 +145,11 @@ impl CheckOptions {
     }
 
     /// The targets to probe: the explicit ones, or the defaults when there are
-    /// none. Hosts found from `domain` are added by the agent after DNS.
+    /// none. Hosts found from `domain` are added by the agent after DNS: your
+    /// own host alone cannot tell a block from that host being down, so it
+    /// is probed beside the well-known servers, not instead of them.
     pub fn effective_targets(&self) -> Vec<Target> {
-        if self.targets.is_empty() && self.domain.is_none() {
+        if self.targets.is_empty() {
             default_targets()
         } else {
             self.targets.clone()
