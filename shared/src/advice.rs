@@ -334,11 +334,26 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
     // testing again comes first, and no advice may assume a block.
     let known_block = blocked25 || intercepted25;
     if untestable25 && open25.is_empty() && !blocked25 {
-        add(
-            AdviceId::TestAgain,
-            "Port 25 could not be judged: test against hosts that are known to accept mail".into(),
-            "Run the check with its default targets, or add more than one independent mail server, so that a host being down is not mistaken for a block.".into(),
-        );
+        // No address for any host: DNS is the thing to fix, not the targets.
+        let dns_failed = p25.iter().all(|v| {
+            v.verdict
+                == Verdict::NotTestable {
+                    reason: NotTestableReason::NoAddress,
+                }
+        });
+        if dns_failed {
+            add(
+                AdviceId::TestAgain,
+                "Port 25 could not be judged: DNS gave no address for the servers".into(),
+                format!("{} Check the names, and that this machine can resolve them (or the server given with --dns), then run the check again.", p25[0].why),
+            );
+        } else {
+            add(
+                AdviceId::TestAgain,
+                "Port 25 could not be judged: test against hosts that are known to accept mail".into(),
+                "Run the check with its default targets, or add more than one independent mail server, so that a host being down is not mistaken for a block.".into(),
+            );
+        }
     }
 
     if known_block || (untestable25 && open25.is_empty()) {

@@ -515,10 +515,12 @@ fn nothing_judged(verdicts: &[PortVerdict]) -> String {
         }
     };
     let mut only_no_route = true;
+    let mut only_dns = true;
     for v in verdicts {
         if let Verdict::NotTestable { reason } = &v.verdict {
             match reason {
                 NotTestableReason::NoRoute => {
+                    only_dns = false;
                     push(format!("this machine has no {} route", v.family))
                 }
                 NotTestableReason::NoAddress => {
@@ -535,6 +537,7 @@ fn nothing_judged(verdicts: &[PortVerdict]) -> String {
                 }
                 NotTestableReason::NoKnownListener | NotTestableReason::SingleHost => {
                     only_no_route = false;
+                    only_dns = false;
                     push("the hosts tried did not answer, and they may simply be down or not listen there".into())
                 }
             }
@@ -543,6 +546,8 @@ fn nothing_judged(verdicts: &[PortVerdict]) -> String {
     let why = why.join("; ");
     if only_no_route {
         format!("Nothing could be tested: {why}. That is not a block.")
+    } else if only_dns {
+        format!("Nothing could be judged: {why}. That says nothing about your network's mail ports: check the names and that this machine can resolve them, then try again.")
     } else {
         format!("Nothing could be judged: {why}. That says nothing about your network: test against hosts known to accept mail.")
     }

@@ -669,12 +669,12 @@ fn nothing_judged_is_said_plainly() {
                 own(25, V4, dns(DnsFailure::Timeout)),
                 own(587, V4, dns(DnsFailure::Timeout)),
             ],
-            "Nothing could be judged: the DNS server did not answer in time. That says nothing about your network: test against hosts known to accept mail.",
+            "Nothing could be judged: the DNS server did not answer in time. That says nothing about your network's mail ports: check the names and that this machine can resolve them, then try again.",
         ),
         (
             "the name does not exist",
             vec![own(25, V4, dns(DnsFailure::NxDomain))],
-            "Nothing could be judged: the target names do not exist in DNS. That says nothing about your network: test against hosts known to accept mail.",
+            "Nothing could be judged: the target names do not exist in DNS. That says nothing about your network's mail ports: check the names and that this machine can resolve them, then try again.",
         ),
         (
             "no IPv6 at all, -6 asked",
@@ -706,6 +706,16 @@ fn nothing_judged_is_said_plainly() {
         if let Some(first) = advice.first() {
             assert!(!first.title.starts_with("Or "), "{name}: {}", first.title);
         }
+        // When DNS is what failed, the first advice says so, not "add hosts".
+        let dns_only = probes
+            .iter()
+            .all(|p| matches!(p.outcome, Outcome::DnsFailed { .. }));
+        let first = advice.first().map(|a| a.title.as_str()).unwrap_or_default();
+        assert_eq!(
+            first.contains("DNS gave no address"),
+            dns_only,
+            "{name}: {first}"
+        );
     }
     // Port 25 untestable by itself: testing again comes first.
     let verdicts = classify(&[own(25, V4, Outcome::Refused)]);
