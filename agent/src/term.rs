@@ -257,9 +257,9 @@ pub fn render(report: &Report, style: Style) -> String {
         style.paint(
             Tone::Dim,
             &format!(
-                "{} probes in {:.1} s. Measured outbound from this machine; incoming mail is another question.",
+                "{} probes in {}. Measured outbound from this machine; incoming mail is another question.",
                 report.probes.len(),
-                report.duration_ms as f64 / 1000.0
+                report.duration_text()
             )
         )
     );

@@ -264,7 +264,7 @@ pub fn app() -> Html {
             <>
                 <section id="shared-banner" class="shared-banner">
                     <p><strong>{ format!("Shared result from {}", utc_datetime(report.started_at_ms)) }</strong>
-                    { format!(", measured by mailport {} in {:.1} s on the sender's network.", report.tool_version, report.duration_ms as f64 / 1000.0) }</p>
+                    { format!(", measured by mailport {} in {} on the sender's network.", report.tool_version, report.duration_text()) }</p>
                     <p class="note"><a href={browser.location.page_url.clone()}>{ "Run your own check" }</a></p>
                 </section>
                 <VerdictView conclusion={Conclusion { verdicts: report.verdicts.clone(), headline: report.headline.clone(), advice: report.advice.clone() }}

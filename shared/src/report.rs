@@ -76,4 +76,34 @@ impl Report {
             .iter()
             .any(|v| v.port == 25 && v.verdict == classify::Verdict::Open)
     }
+
+    /// How long the check took, for people: "840 ms", "3.0 s".
+    pub fn duration_text(&self) -> String {
+        duration_text(self.duration_ms)
+    }
+}
+
+fn duration_text(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_for_people() {
+        for (ms, want) in [
+            (0, "0 ms"),
+            (840, "840 ms"),
+            (999, "999 ms"),
+            (1000, "1.0 s"),
+            (3012, "3.0 s"),
+            (12_049, "12.0 s"),
+        ] {
+            assert_eq!(super::duration_text(ms), want);
+        }
+    }
 }
