@@ -160,6 +160,17 @@ fn announce(
             "Private and loopback addresses may be probed (--allow-private)."
         )?;
     }
+    if args.netinfo.no_netinfo {
+        writeln!(
+            out,
+            "Network facts (public address, provider, blocklists) are not looked up (--no-netinfo)."
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Each check also looks up, by DNS, this network's public address, provider and blocklist listings (--no-netinfo to skip)."
+        )?;
+    }
     if args.allow_no_origin {
         writeln!(
             out,

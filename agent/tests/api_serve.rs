@@ -69,6 +69,12 @@ async fn serve_prints_a_token_link_and_answers() {
     let token = link.trim().rsplit("#token=").next().expect("token");
     assert_eq!(token.len(), 64);
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    // The banner says what else the agent looks up (here: nothing).
+    assert!(
+        s.lines.iter().any(|l| l.contains("not looked up (--no-netinfo)")),
+        "{:?}",
+        s.lines
+    );
 
     let r = Req::get("/v1/health").send(s.port).await;
     assert_eq!(r.status, 200);
