@@ -20,7 +20,7 @@ fn main() {
     if !web.join("pkg").join("mailport_frontend_bg.wasm").is_file() {
         // Still a working agent (terminal mode, API), but its page cannot start.
         println!(
-            "cargo:warning=web/pkg is not built: `mailport serve` will serve a page that cannot start. Run scripts/build-web.sh first."
+            "cargo:warning=web/pkg is not built: `mailport serve` will send the browser to the public page instead of its own. Run scripts/build-web.sh first to embed it."
         );
     }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("web_assets.rs");

@@ -7,7 +7,7 @@ use crate::cli::NetinfoArgs;
 use crate::runner::Env;
 use anyhow::Context as _;
 use clap::Args;
-use mailport_shared::api::DEFAULT_PORT;
+use mailport_shared::api::{DEFAULT_PORT, PUBLIC_PAGE_ORIGIN};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -103,7 +103,16 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             args.allow_no_origin,
             token,
         ));
-        let url = format!("http://127.0.0.1:{port}/#token={}", guard.token().expose());
+        // Without a page of its own, the public copy talks to this agent
+        // (allowed by default); the fragment tells it the port and token.
+        let url = if crate::web::has_page() {
+            format!("http://127.0.0.1:{port}/#token={}", guard.token().expose())
+        } else {
+            format!(
+                "{PUBLIC_PAGE_ORIGIN}/#agent={port}&token={}",
+                guard.token().expose()
+            )
+        };
         announce(&listeners, &guard, &url, args)?;
         if !args.no_open {
             open_browser(&url);
@@ -142,6 +151,12 @@ fn announce(
     )?;
     if let Some(e) = &listeners.ipv6_error {
         writeln!(out, "  (not on [::1]: {e})")?;
+    }
+    if !crate::web::has_page() {
+        writeln!(
+            out,
+            "This build does not include the page (scripts/build-web.sh was not run before building), so the link opens the public page, which talks to this agent."
+        )?;
     }
     writeln!(
         out,

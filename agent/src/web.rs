@@ -24,6 +24,13 @@ pub fn asset(path: &str) -> Option<Asset> {
     })
 }
 
+/// Whether this build carries the page itself (`web/pkg`, built by
+/// `scripts/build-web.sh`), not just its static shell: `cargo install` from
+/// a plain checkout builds the agent without it.
+pub fn has_page() -> bool {
+    asset("/pkg/mailport_frontend_bg.wasm").is_some()
+}
+
 /// Every embedded path, for the startup message and tests.
 pub fn paths() -> impl Iterator<Item = &'static str> {
     ASSETS.iter().map(|(p, _)| *p)

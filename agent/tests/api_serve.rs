@@ -71,7 +71,9 @@ async fn serve_prints_a_token_link_and_answers() {
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
     // The banner says what else the agent looks up (here: nothing).
     assert!(
-        s.lines.iter().any(|l| l.contains("not looked up (--no-netinfo)")),
+        s.lines
+            .iter()
+            .any(|l| l.contains("not looked up (--no-netinfo)")),
         "{:?}",
         s.lines
     );
