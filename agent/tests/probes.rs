@@ -499,7 +499,7 @@ async fn private_addresses_are_refused_without_connecting() {
     assert_eq!(
         verdict(&r, 25, Family::Ipv4),
         &Verdict::NotTestable {
-            reason: NotTestableReason::NoAddress
+            reason: NotTestableReason::NotPublic
         }
     );
 }

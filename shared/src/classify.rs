@@ -51,6 +51,10 @@ pub enum NotTestableReason {
     NoRoute,
     /// No target resolved for the family.
     NoAddress,
+    /// Every target is a private, loopback or link-local address, which is
+    /// not probed without `--allow-private` (no LAN scanning through the
+    /// agent).
+    NotPublic,
     /// No host known to listen on the port was tried, and the others did not
     /// answer: they may simply not listen there.
     NoKnownListener,
@@ -180,7 +184,8 @@ fn no_address_cause(group: &[&ProbeResult], family: Family) -> String {
     } else if all(|r| matches!(r, DnsFailure::NxDomain)) {
         "The target names do not exist in DNS".into()
     } else if all(|r| matches!(r, DnsFailure::Forbidden { .. })) {
-        "Every target resolved to a private or local address, which is not probed".into()
+        "Every target is a private or local address, which is not probed without --allow-private"
+            .into()
     } else if all(|r| matches!(r, DnsFailure::Other { .. })) {
         "DNS lookups failed".into()
     } else {
@@ -270,9 +275,21 @@ fn classify_group(
     let list = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
 
     if signals.iter().all(|(s, _)| *s == Signal::NoAddress) {
+        let not_public = group.iter().all(|p| {
+            matches!(
+                p.outcome,
+                Outcome::DnsFailed {
+                    reason: crate::outcome::DnsFailure::Forbidden { .. }
+                }
+            )
+        });
         return verdict(
             Verdict::NotTestable {
-                reason: NotTestableReason::NoAddress,
+                reason: if not_public {
+                    NotTestableReason::NotPublic
+                } else {
+                    NotTestableReason::NoAddress
+                },
             },
             format!(
                 "{}, so {family} could not be tested.",
@@ -523,8 +540,9 @@ fn nothing_judged(verdicts: &[PortVerdict]) -> String {
                     only_dns = false;
                     push(format!("this machine has no {} route", v.family))
                 }
-                NotTestableReason::NoAddress => {
+                NotTestableReason::NoAddress | NotTestableReason::NotPublic => {
                     only_no_route = false;
+                    only_dns &= *reason == NotTestableReason::NoAddress;
                     // "The DNS server did not answer in time, so IPv4 …"
                     let cause = v.why.split(", so ").next().unwrap_or(&v.why);
                     let mut chars = cause.chars();

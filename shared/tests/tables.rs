@@ -220,6 +220,23 @@ fn classify_rows() {
             },
         ),
         (
+            "only private addresses, which are not probed",
+            vec![mx(
+                "mx.lan.example",
+                V4,
+                Outcome::DnsFailed {
+                    reason: DnsFailure::Forbidden {
+                        address: "192.168.1.25".into(),
+                    },
+                },
+            )],
+            25,
+            V4,
+            Verdict::NotTestable {
+                reason: NotTestableReason::NotPublic,
+            },
+        ),
+        (
             "both MXes silent after connect: a proxy or tarpit",
             vec![
                 mx("mx.alpha.example", V4, Outcome::Silent),
@@ -677,6 +694,17 @@ fn nothing_judged_is_said_plainly() {
             "Nothing could be judged: the target names do not exist in DNS. That says nothing about your network's mail ports: check the names and that this machine can resolve them, then try again.",
         ),
         (
+            "only private addresses, without --allow-private",
+            vec![own(
+                25,
+                V4,
+                dns(DnsFailure::Forbidden {
+                    address: "10.0.0.1".into(),
+                }),
+            )],
+            "Nothing could be judged: every target is a private or local address, which is not probed without --allow-private. That says nothing about your network: test against hosts known to accept mail.",
+        ),
+        (
             "no IPv6 at all, -6 asked",
             vec![own(25, V6, no_route()), own(587, V6, no_route())],
             "Nothing could be tested: this machine has no IPv6 route. That is not a block.",
@@ -707,9 +735,10 @@ fn nothing_judged_is_said_plainly() {
             assert!(!first.title.starts_with("Or "), "{name}: {}", first.title);
         }
         // When DNS is what failed, the first advice says so, not "add hosts".
-        let dns_only = probes
-            .iter()
-            .all(|p| matches!(p.outcome, Outcome::DnsFailed { .. }));
+        let dns_only = probes.iter().all(|p| {
+            matches!(p.outcome, Outcome::DnsFailed { ref reason }
+                if !matches!(reason, DnsFailure::Forbidden { .. }))
+        });
         let first = advice.first().map(|a| a.title.as_str()).unwrap_or_default();
         assert_eq!(
             first.contains("DNS gave no address"),
