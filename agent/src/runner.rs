@@ -396,7 +396,34 @@ async fn probe_all(
         probes.push(result);
     }
     drop(running);
+    trust_reflector_ports(&mut probes);
     probes
+}
+
+/// A genuine reflector signs the list of ports it listens on. On any other
+/// port a refusal or a timeout from it says nothing about the network (it
+/// does not listen there), so it is no longer expected to answer: the port is
+/// judged by the other hosts, not called blocked.
+fn trust_reflector_ports(probes: &mut [ProbeResult]) {
+    let listening: Vec<(String, Vec<u16>)> = probes
+        .iter()
+        .filter_map(|p| match &p.outcome {
+            Outcome::Banner(ex) => ex
+                .reflector
+                .as_ref()
+                .filter(|r| r.genuine() && !r.listening.is_empty())
+                .map(|r| (p.spec.host.clone(), r.listening.clone())),
+            _ => None,
+        })
+        .collect();
+    for p in probes.iter_mut() {
+        let elsewhere = listening
+            .iter()
+            .any(|(host, ports)| *host == p.spec.host && !ports.contains(&p.spec.port));
+        if p.spec.role == Role::Reflector && elsewhere && !p.outcome.connected() {
+            p.spec.expected = false;
+        }
+    }
 }
 
 /// The user's own hosts: the MX set (or, without MX, the domain itself, as

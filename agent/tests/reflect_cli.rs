@@ -24,6 +24,10 @@ fn free_port() -> u16 {
 }
 
 fn check(port: u16, key: &str) -> Value {
+    check_ports("127.0.0.1", &port.to_string(), key)
+}
+
+fn check_ports(reflector: &str, ports: &str, key: &str) -> Value {
     let out = Command::new(BIN)
         // No network facts: they would ask OpenDNS and Google.
         .args([
@@ -34,9 +38,9 @@ fn check(port: u16, key: &str) -> Value {
             "-4",
             "--no-tls",
         ])
-        .args(["--host", "127.0.0.1", "--ports", &port.to_string()])
+        .args(["--host", "127.0.0.1", "--ports", ports])
         .args(["--connect-timeout", "1000", "--greeting-timeout", "1000"])
-        .args(["--reflector", "127.0.0.1", "--reflector-key", key])
+        .args(["--reflector", reflector, "--reflector-key", key])
         .output()
         .expect("run mailport check");
     assert!(
@@ -107,6 +111,10 @@ fn gen_key_serve_and_prove() {
     assert_eq!(p["outcome"]["reflector"]["status"], "genuine", "{p}");
     assert_eq!(p["outcome"]["reflector"]["seen_address"], "127.0.0.1");
     assert_eq!(p["outcome"]["reflector"]["seen_port"], port);
+    assert_eq!(
+        p["outcome"]["reflector"]["listening"],
+        serde_json::json!([port])
+    );
 
     // The right server with the wrong key: not proved, and judged as such.
     let wrong = "00".repeat(31) + "01";
@@ -136,6 +144,85 @@ fn gen_key_serve_and_prove() {
 }
 
 #[test]
+fn a_port_the_reflector_does_not_listen_on_is_not_a_block() {
+    // Its own loopback address, where nothing else listens on port 26.
+    let addr = "127.61.25.1";
+    assert!(
+        std::net::TcpStream::connect((addr, 26)).is_err(),
+        "something listens on {addr}:26"
+    );
+    let dir = std::env::temp_dir().join(format!("mailport-reflect-ports-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("reflector.key");
+    let out = Command::new(BIN)
+        .args(["reflect", "--gen-key", key.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let public = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("public key (hex): ").map(str::to_string))
+        .expect("public key printed");
+    let port = {
+        let l = std::net::TcpListener::bind((addr, 0)).expect("bind loopback");
+        l.local_addr().expect("local address").port()
+    };
+    let _server = Running(
+        Command::new(BIN)
+            .args(["reflect", "--key", key.to_str().unwrap(), "--bind", addr])
+            .args(["--ports", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect((addr, port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "reflector did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // Port 26 is a mail port, where a reflector is expected to answer; this
+    // one signs that it listens on `port` only, so its refusal on 26 says
+    // nothing about the network.
+    let report = check_ports(addr, &format!("{port},26"), &public);
+    let on = |n: u16| {
+        report["probes"]
+            .as_array()
+            .expect("probes")
+            .iter()
+            .find(|p| p["role"] == "reflector" && p["port"] == n)
+            .unwrap_or_else(|| panic!("no reflector probe on {n}: {report}"))
+    };
+    let p = on(port);
+    assert_eq!(
+        p["outcome"]["reflector"]["listening"],
+        serde_json::json!([port]),
+        "{p}"
+    );
+    assert_eq!(on(26)["outcome"]["kind"], "refused");
+    assert_eq!(
+        on(26)["expected"],
+        false,
+        "judged from the signed port list"
+    );
+    let verdict = |port: u16| {
+        report["verdicts"]
+            .as_array()
+            .expect("verdicts")
+            .iter()
+            .find(|v| v["port"] == port)
+            .map(|v| v["verdict"]["kind"].clone())
+    };
+    assert_eq!(verdict(port), Some("open".into()), "{report}");
+    assert_eq!(verdict(26), Some("not_testable".into()), "{report}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn reflector_flags_are_checked() {
     let cases: &[&[&str]] = &[
         &["check", "--no-netinfo", "--reflector", "r.example"],
@@ -149,6 +236,14 @@ fn reflector_flags_are_checked() {
         ],
         &["reflect"],
         &["reflect", "--key", "/nonexistent/mailport.key"],
+        // More ports than its signed answer may list.
+        &[
+            "reflect",
+            "--key",
+            "/nonexistent/mailport.key",
+            "--ports",
+            "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33",
+        ],
     ];
     for args in cases {
         let out = Command::new(BIN).args(*args).output().unwrap();

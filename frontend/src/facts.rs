@@ -236,6 +236,7 @@ mod tests {
             detail: "what happened".into(),
             seen_address: seen.and_then(|s| s.parse().ok()),
             seen_port: seen.map(|_| 25),
+            listening: Vec::new(),
             local_address: None,
         }
     }

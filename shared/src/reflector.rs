@@ -5,12 +5,14 @@
 //! (challenge, the client address it saw, the port it accepted on) with its
 //! Ed25519 key. A valid signature proves that the connection reached the real
 //! reflector; a greeting without one proves that something else answered.
-//! The address it saw tells whether a NAT or proxy sits in the way.
+//! The address it saw tells whether a NAT or proxy sits in the way, and the
+//! ports it says it listens on tell a refusal on another port (it does not
+//! listen there) from a block.
 //!
 //! ```text
 //! S: 220 reflector.example.com ESMTP mailport-reflector
 //! C: XMAILPORT <64 hex digits: 32-byte challenge>
-//! S: 250 <client-ip> <port> <128 hex digits: Ed25519 signature>
+//! S: 250 <client-ip> <port> <ports it listens on, e.g. 25,587> <128 hex digits: Ed25519 signature>
 //! C: QUIT
 //! S: 221 2.0.0 bye
 //! ```
@@ -32,27 +34,49 @@ pub const CONTEXT: &[u8] = b"mailport-reflector-v1";
 pub const CHALLENGE_LEN: usize = 32;
 /// Length of an Ed25519 signature in bytes.
 pub const SIGNATURE_LEN: usize = 64;
+/// The most listening ports a reply may list.
+pub const MAX_LISTED_PORTS: usize = 32;
 
 /// The bytes the reflector signs: context, NUL, challenge, the client address
-/// as text, NUL, the port big-endian.
-pub fn signed_message(challenge: &[u8; CHALLENGE_LEN], seen: &IpAddr, port: u16) -> Vec<u8> {
-    let mut m = Vec::with_capacity(CONTEXT.len() + CHALLENGE_LEN + 48);
+/// as text, NUL, the port big-endian, then each port it listens on
+/// big-endian.
+pub fn signed_message(
+    challenge: &[u8; CHALLENGE_LEN],
+    seen: &IpAddr,
+    port: u16,
+    listening: &[u16],
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(CONTEXT.len() + CHALLENGE_LEN + 48 + 2 * listening.len());
     m.extend_from_slice(CONTEXT);
     m.push(0);
     m.extend_from_slice(challenge);
     m.extend_from_slice(seen.to_string().as_bytes());
     m.push(0);
     m.extend_from_slice(&port.to_be_bytes());
+    for p in listening {
+        m.extend_from_slice(&p.to_be_bytes());
+    }
     m
 }
 
-/// A parsed `250 <ip> <port> <sig>` answer.
+/// The port list as the reply carries it: `25,26,465`.
+pub fn format_ports(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A parsed `250 <ip> <port> <ports> <sig>` answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedReply {
     /// The client address the reflector saw.
     pub seen: IpAddr,
     /// The port it accepted the connection on.
     pub port: u16,
+    /// Every port the reflector listens on.
+    pub listening: Vec<u16>,
     /// The signature.
     pub signature: [u8; SIGNATURE_LEN],
 }
@@ -75,9 +99,15 @@ pub fn parse_reply(line: &str) -> Result<SignedReply, ReplyError> {
         return Err(ReplyError::NotSigned(shown));
     };
     let parts: Vec<&str> = rest.split_whitespace().collect();
-    let [ip, port, sig] = parts.as_slice() else {
+    let [ip, port, listening, sig] = parts.as_slice() else {
         return Err(ReplyError::Malformed(shown));
     };
+    let listening: Vec<u16> = listening
+        .split(',')
+        .map(|p| p.parse::<u16>().ok().filter(|p| *p != 0))
+        .collect::<Option<_>>()
+        .filter(|l: &Vec<u16>| l.len() <= MAX_LISTED_PORTS)
+        .ok_or_else(|| ReplyError::Malformed(shown.clone()))?;
     let seen: IpAddr = ip
         .parse()
         .map_err(|_| ReplyError::Malformed(shown.clone()))?;
@@ -90,6 +120,7 @@ pub fn parse_reply(line: &str) -> Result<SignedReply, ReplyError> {
     Ok(SignedReply {
         seen,
         port,
+        listening,
         signature,
     })
 }
@@ -187,6 +218,10 @@ pub struct ReflectorProof {
     /// The port the reflector accepted on (genuine proofs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_port: Option<u16>,
+    /// Every port the reflector says it listens on (genuine proofs only): a
+    /// refusal on another port is no sign of a block.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listening: Vec<u16>,
     /// This machine's own source address for the connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_address: Option<IpAddr>,
@@ -218,29 +253,40 @@ mod tests {
         let c = [7u8; CHALLENGE_LEN];
         let a: IpAddr = "192.0.2.10".parse().unwrap();
         let b: IpAddr = "192.0.2.11".parse().unwrap();
-        let m = signed_message(&c, &a, 25);
+        let m = signed_message(&c, &a, 25, &[25, 587]);
         assert!(m.starts_with(CONTEXT));
-        assert_ne!(m, signed_message(&c, &b, 25));
-        assert_ne!(m, signed_message(&c, &a, 587));
-        assert_ne!(m, signed_message(&[8u8; CHALLENGE_LEN], &a, 25));
-        assert_eq!(&m[m.len() - 2..], &[0, 25]);
+        assert_ne!(m, signed_message(&c, &b, 25, &[25, 587]));
+        assert_ne!(m, signed_message(&c, &a, 587, &[25, 587]));
+        assert_ne!(m, signed_message(&[8u8; CHALLENGE_LEN], &a, 25, &[25, 587]));
+        assert_ne!(m, signed_message(&c, &a, 25, &[587]));
+        assert_eq!(&m[m.len() - 6..], &[0, 25, 0, 25, 2, 75]);
     }
 
     #[test]
     fn replies() {
         let sig = "ab".repeat(64);
-        let ok = parse_reply(&format!("250 2001:db8::1 587 {sig}")).unwrap();
+        let ok = parse_reply(&format!("250 2001:db8::1 587 25,587 {sig}")).unwrap();
         assert_eq!(ok.port, 587);
+        assert_eq!(ok.listening, [25, 587]);
         assert_eq!(ok.seen, "2001:db8::1".parse::<IpAddr>().unwrap());
         assert_eq!(ok.signature, [0xab; 64]);
         let cases = [
             ("502 5.5.2 Error: command not recognized", "NotSigned"),
             ("", "NotSigned"),
             ("250 2.0.0 Ok", "Malformed"),
-            ("250 not-an-ip 25 abcd", "Malformed"),
-            ("250 192.0.2.1 99999 abcd", "Malformed"),
-            ("250 192.0.2.1 25 abcd", "Malformed"),
-            ("250 192.0.2.1 25 zz", "Malformed"),
+            ("250 not-an-ip 25 25 abcd", "Malformed"),
+            ("250 192.0.2.1 99999 25 abcd", "Malformed"),
+            ("250 192.0.2.1 25 25 abcd", "Malformed"),
+            ("250 192.0.2.1 25 25 zz", "Malformed"),
+            // The port list: present, numbers, not 0, not endless.
+            (&*format!("250 192.0.2.1 25 {sig}"), "Malformed"),
+            (&*format!("250 192.0.2.1 25 25,x {sig}"), "Malformed"),
+            (&*format!("250 192.0.2.1 25 25,0 {sig}"), "Malformed"),
+            (&*format!("250 192.0.2.1 25 25,,587 {sig}"), "Malformed"),
+            (
+                &*format!("250 192.0.2.1 25 {} {sig}", vec!["25"; 33].join(",")),
+                "Malformed",
+            ),
         ];
         for (line, want) in cases {
             let got = format!("{:?}", parse_reply(line).unwrap_err());
@@ -294,6 +340,7 @@ mod tests {
             detail: String::new(),
             seen_address: seen.parse().ok(),
             seen_port: Some(25),
+            listening: vec![25],
             local_address: local.parse().ok(),
         };
         assert!(!p("192.0.2.10", "192.0.2.10").address_translated());

@@ -528,6 +528,7 @@ mod tests {
                 detail: "signed".into(),
                 seen_address: Some("198.51.100.23".parse().unwrap()),
                 seen_port: Some(25),
+                listening: vec![25],
                 local_address: Some("10.1.2.3".parse().unwrap()),
             }));
         }

@@ -68,6 +68,7 @@ fn proof(status: ProofStatus, seen: &str, local: &str) -> Option<Box<ReflectorPr
         },
         seen_address: seen.parse().ok(),
         seen_port: Some(25),
+        listening: vec![25],
         local_address: local.parse().ok(),
     }))
 }

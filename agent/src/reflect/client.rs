@@ -100,6 +100,7 @@ async fn exchange(
         detail,
         seen_address: None,
         seen_port: None,
+        listening: Vec::new(),
         local_address: local,
     };
     let done = |ehlo: EhloOutcome, proof: ReflectorProof, greeting: Reply| {
@@ -175,13 +176,15 @@ fn verify(
         detail,
         seen_address: None,
         seen_port: None,
+        listening: Vec::new(),
         local_address: local,
     };
     let signed = match parse_reply(&line) {
         Ok(s) => s,
         Err(e) => return unverified(e.to_string()),
     };
-    let message = reflector::signed_message(challenge, &signed.seen, signed.port);
+    let message =
+        reflector::signed_message(challenge, &signed.seen, signed.port, &signed.listening);
     let sig = Signature::from_bytes(&signed.signature);
     if key.verify_strict(&message, &sig).is_err() {
         return unverified(
@@ -210,6 +213,7 @@ fn verify(
         detail,
         seen_address: Some(signed.seen),
         seen_port: Some(signed.port),
+        listening: signed.listening,
         local_address: local,
     }
 }
@@ -399,13 +403,20 @@ mod tests {
         let key = SigningKey::from_bytes(&[3u8; 32]);
         let seen: IpAddr = "192.0.2.10".parse().unwrap();
         let c = [5u8; CHALLENGE_LEN];
-        let line = crate::reflect::server::answer(&key, &encode_hex(&c), seen, 25);
+        let line = crate::reflect::server::answer(&key, &encode_hex(&c), seen, 25, &[25, 587]);
         let reply = Reply {
             code: 250,
             lines: vec![line.trim_end().trim_start_matches("250 ").to_string()],
         };
         let ok = verify(&reply, &c, 25, Some(seen), &key.verifying_key());
         assert!(ok.genuine(), "{ok:?}");
+        assert_eq!(ok.listening, [25, 587]);
+        // A port list altered on the way breaks the signature.
+        let altered = Reply {
+            code: 250,
+            lines: vec![reply.lines[0].replace(" 25,587 ", " 587 ")],
+        };
+        assert!(!verify(&altered, &c, 25, Some(seen), &key.verifying_key()).genuine());
         // A replayed answer to another challenge fails.
         let bad = verify(
             &reply,
@@ -424,6 +435,6 @@ mod tests {
             &key.verifying_key(),
         );
         assert!(nat.genuine() && nat.address_translated());
-        assert!(crate::reflect::server::answer(&key, "zz", seen, 25).starts_with("501"));
+        assert!(crate::reflect::server::answer(&key, "zz", seen, 25, &[25]).starts_with("501"));
     }
 }

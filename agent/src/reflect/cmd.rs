@@ -43,6 +43,12 @@ pub fn run(args: &ReflectArgs) -> anyhow::Result<ExitCode> {
         println!("check with: mailport check --reflector <this host> --reflector-key {hex}");
         return Ok(ExitCode::SUCCESS);
     }
+    let listed = mailport_shared::reflector::MAX_LISTED_PORTS;
+    if args.ports.0.len() > listed {
+        anyhow::bail!(
+            "a reflector listens on {listed} ports at most (its signed answer lists them all)"
+        );
+    }
     let key_path = args.key.as_ref().context("--key FILE is required")?;
     let key = load_signing_key(key_path)?;
     let binds = if args.bind.is_empty() {

@@ -5,7 +5,9 @@
 //! number of simultaneous connections is bounded.
 
 use ed25519_dalek::{Signer, SigningKey};
-use mailport_shared::reflector::{self, decode_hex, encode_hex, CHALLENGE_LEN, COMMAND};
+use mailport_shared::reflector::{
+    self, decode_hex, encode_hex, format_ports, CHALLENGE_LEN, COMMAND,
+};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,8 +49,12 @@ pub async fn serve(cfg: ServerConfig) -> std::io::Result<()> {
             listeners.push(l);
         }
     }
+    let mut listening = cfg.ports.clone();
+    listening.sort_unstable();
+    listening.dedup();
     let shared = Arc::new(Shared {
         name: cfg.name,
+        listening,
         key: cfg.key,
         slots: Semaphore::new(cfg.max_connections.max(1)),
         session_timeout: cfg.session_timeout,
@@ -83,19 +89,25 @@ pub async fn serve(cfg: ServerConfig) -> std::io::Result<()> {
 
 struct Shared {
     name: String,
+    /// The ports it listens on, sorted, signed into every answer.
+    listening: Vec<u16>,
     key: SigningKey,
     slots: Semaphore,
     session_timeout: Duration,
 }
 
 /// The answer to one XMAILPORT command.
-pub fn answer(key: &SigningKey, arg: &str, seen: IpAddr, port: u16) -> String {
+pub fn answer(key: &SigningKey, arg: &str, seen: IpAddr, port: u16, listening: &[u16]) -> String {
     let challenge: Option<[u8; CHALLENGE_LEN]> =
         decode_hex(arg.trim()).and_then(|b| b.try_into().ok());
     match challenge {
         Some(c) => {
-            let sig = key.sign(&reflector::signed_message(&c, &seen, port));
-            format!("250 {seen} {port} {}\r\n", encode_hex(&sig.to_bytes()))
+            let sig = key.sign(&reflector::signed_message(&c, &seen, port, listening));
+            format!(
+                "250 {seen} {port} {} {}\r\n",
+                format_ports(listening),
+                encode_hex(&sig.to_bytes())
+            )
         }
         None => "501 5.5.4 XMAILPORT needs a 32-byte challenge in hex\r\n".to_string(),
     }
@@ -133,7 +145,7 @@ async fn session(sock: TcpStream, peer: SocketAddr, shared: &Shared) -> std::io:
                 w.write_all(b"221 2.0.0 bye\r\n").await?;
                 return Ok(());
             }
-            v if v == COMMAND => answer(&shared.key, arg, seen, local_port),
+            v if v == COMMAND => answer(&shared.key, arg, seen, local_port, &shared.listening),
             _ => "502 5.5.2 mailport reflector: only EHLO, XMAILPORT and QUIT\r\n".to_string(),
         };
         w.write_all(reply.as_bytes()).await?;
