@@ -103,7 +103,9 @@ pub fn note(p: &ProbeResult) -> String {
             s
         }
         Outcome::NotSmtp { first_bytes } => first_bytes.clone(),
-        Outcome::Unreachable { detail } | Outcome::NoRoute { detail } => detail.clone(),
+        Outcome::Unreachable { detail }
+        | Outcome::NoRoute { detail }
+        | Outcome::LocalError { detail } => detail.clone(),
         Outcome::TlsFailed { error } => error.clone(),
         Outcome::DnsFailed { reason } => match reason {
             DnsFailure::NxDomain => "no such name".into(),

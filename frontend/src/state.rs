@@ -401,7 +401,9 @@ impl Tone {
             | Outcome::ClosedEarly
             | Outcome::NotSmtp { .. }
             | Outcome::TlsFailed { .. } => Tone::Odd,
-            Outcome::NoRoute { .. } | Outcome::DnsFailed { .. } => Tone::Neutral,
+            Outcome::NoRoute { .. } | Outcome::DnsFailed { .. } | Outcome::LocalError { .. } => {
+                Tone::Neutral
+            }
         }
     }
 

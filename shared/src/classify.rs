@@ -164,6 +164,8 @@ fn signal(p: &ProbeResult, evidence: &[Evidence]) -> Signal {
         Outcome::Refused | Outcome::Filtered => Signal::Unknown,
         Outcome::NoRoute { .. } => Signal::NoRoute,
         Outcome::DnsFailed { .. } => Signal::NoAddress,
+        // The probe never left this machine.
+        Outcome::LocalError { .. } => Signal::Unknown,
     }
 }
 

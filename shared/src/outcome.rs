@@ -46,6 +46,13 @@ pub enum Outcome {
         /// Why the handshake failed.
         error: String,
     },
+    /// This machine could not even try: the OS refused to open the
+    /// connection for a local reason (too many open files, no buffer space).
+    /// Says nothing about the network.
+    LocalError {
+        /// The OS error, e.g. "Too many open files (os error 24)".
+        detail: String,
+    },
     /// The host name did not resolve for this family.
     DnsFailed {
         /// Why.
@@ -112,6 +119,7 @@ impl Outcome {
             Outcome::Reset => "reset",
             Outcome::NotSmtp { .. } => "not SMTP",
             Outcome::TlsFailed { .. } => "TLS failed",
+            Outcome::LocalError { .. } => "local error",
             Outcome::DnsFailed { .. } => "DNS failed",
         }
     }
@@ -129,6 +137,7 @@ impl Outcome {
             Outcome::Reset => "Connected, then the connection was reset.".into(),
             Outcome::NotSmtp { first_bytes } => format!("Something answered, but it does not speak SMTP: {first_bytes}"),
             Outcome::TlsFailed { error } => format!("Connected, but the TLS handshake failed: {error}"),
+            Outcome::LocalError { detail } => format!("This machine could not open the connection ({detail}); that says nothing about the network."),
             Outcome::DnsFailed { reason } => match reason {
                 DnsFailure::NxDomain => "The name does not exist in DNS.".into(),
                 DnsFailure::NoAddress => "The name has no address of this family.".into(),

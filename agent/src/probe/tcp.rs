@@ -15,8 +15,22 @@ use std::io::{self, ErrorKind};
 /// - `ENETUNREACH`, `EADDRNOTAVAIL` (no route, no source address of the
 ///   family) → [`Outcome::NoRoute`].
 /// - `ECONNRESET` → [`Outcome::Reset`].
+/// - `EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM` (this machine ran out of
+///   something before a packet left) → [`Outcome::LocalError`].
 pub fn classify_connect_error(err: &io::Error) -> Outcome {
     let detail = || err.to_string();
+    // EMFILE 24, ENFILE 23, ENOBUFS 105, ENOMEM 12 on Linux; the same
+    // numbers on macOS except ENOBUFS (55).
+    const LOCAL: &[i32] = if cfg!(target_os = "macos") {
+        &[24, 23, 55, 12]
+    } else {
+        &[24, 23, 105, 12]
+    };
+    if err.raw_os_error().is_some_and(|e| LOCAL.contains(&e))
+        || err.kind() == ErrorKind::OutOfMemory
+    {
+        return Outcome::LocalError { detail: detail() };
+    }
     match err.kind() {
         ErrorKind::ConnectionRefused => Outcome::Refused,
         ErrorKind::TimedOut => Outcome::Filtered,
@@ -48,6 +62,8 @@ mod tests {
             (101, "no route"),
             (99, "no route"),
             (104, "reset"),
+            (24, "local error"),
+            (23, "local error"),
         ];
         for (errno, label) in cases {
             let e = io::Error::from_raw_os_error(*errno);
