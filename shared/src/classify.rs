@@ -79,7 +79,8 @@ impl Verdict {
         )
     }
 
-    /// A short label.
+    /// A short label. [`PortVerdict::label`] also tells a proved
+    /// interception from a suspected one.
     pub fn label(&self) -> &'static str {
         match self {
             Verdict::Open => "open",
@@ -109,9 +110,29 @@ pub struct PortVerdict {
     /// Hosts that answered with a clean SMTP greeting.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reached: Vec<String>,
-    /// Interception findings for this port and family.
+    /// Interception findings for this port and family, strong ones first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+}
+
+impl PortVerdict {
+    /// Whether interception of this port is proved, not merely suspected: the
+    /// reflector's address answered without the reflector's signature.
+    /// Derived from the evidence, so it cannot disagree with it.
+    pub fn proved(&self) -> bool {
+        self.verdict == Verdict::InterceptedSuspected && self.evidence.iter().any(|e| e.proof)
+    }
+
+    /// A short label for every renderer: [`Verdict::label`], except that a
+    /// proved interception reads "intercepted (proved)" instead of
+    /// "intercepted?".
+    pub fn label(&self) -> &'static str {
+        if self.proved() {
+            "intercepted (proved)"
+        } else {
+            self.verdict.label()
+        }
+    }
 }
 
 /// What one probe says about the path, before weighing.
@@ -136,10 +157,7 @@ enum Signal {
 
 fn signal(p: &ProbeResult, evidence: &[Evidence]) -> Signal {
     let suspicious = evidence.iter().any(|e| {
-        e.kind.strong()
-            && e.host == p.spec.host
-            && e.port == p.spec.port
-            && e.family == p.spec.family
+        e.strong && e.host == p.spec.host && e.port == p.spec.port && e.family == p.spec.family
     });
     let expected = p.spec.expected;
     match &p.outcome {
@@ -252,18 +270,20 @@ fn classify_group(
     let odd = hosts_with(Signal::Odd);
     let dropped = hosts_with(Signal::Dropped);
     let rejected = hosts_with(Signal::Rejected);
-    let strong = evidence.iter().any(|e| e.kind.strong());
+    let strong = evidence.iter().any(|e| e.strong);
 
-    // Shown to the user: the same finding in the same words from several
-    // hosts (a masked greeting everywhere) once. The signals above keep the
-    // per-host findings.
+    // Shown to the user: proof first, then strong findings, then notes; the
+    // same finding in the same words from several hosts (a masked greeting
+    // everywhere) once. The signals above keep the per-host findings.
+    let mut ordered = evidence.clone();
+    ordered.sort_by_key(|e| (!e.proof, !e.strong));
     let mut shown: Vec<Evidence> = Vec::new();
-    for e in &evidence {
+    for e in ordered {
         if !shown
             .iter()
             .any(|x| x.kind == e.kind && x.detail == e.detail)
         {
-            shown.push(e.clone());
+            shown.push(e);
         }
     }
     let verdict = |verdict: Verdict, why: String| PortVerdict {
@@ -308,6 +328,14 @@ fn classify_group(
                 reason: NotTestableReason::NoRoute,
             },
             format!("This machine has no {family} route to the internet; that is not a block."),
+        );
+    }
+    if shown.iter().any(|e| e.proof) {
+        return verdict(
+            Verdict::InterceptedSuspected,
+            format!(
+                "Port {port} was answered in the reflector's place: the greeting came without the reflector's signature, which proves that something on the path intercepts it."
+            ),
         );
     }
     if !reached.is_empty() {
@@ -444,12 +472,15 @@ pub fn headline(verdicts: &[PortVerdict]) -> String {
         return nothing_judged(verdicts);
     }
     let p25: Vec<&PortVerdict> = verdicts.iter().filter(|v| v.port == 25).collect();
-    let phrase = |v: &Verdict| -> &'static str {
-        match v {
+    let phrase = |v: &PortVerdict| -> &'static str {
+        match v.verdict {
             Verdict::Open => "is open",
             Verdict::Restricted => "is allowed only to some hosts",
             Verdict::BlockedSilently => "is silently dropped",
             Verdict::BlockedActively => "is actively rejected",
+            Verdict::InterceptedSuspected if v.proved() => {
+                "is intercepted (the reflector proved it)"
+            }
             Verdict::InterceptedSuspected => "appears to be intercepted",
             Verdict::NotTestable {
                 reason: NotTestableReason::NoRoute,
@@ -459,15 +490,11 @@ pub fn headline(verdicts: &[PortVerdict]) -> String {
     };
     let first = match p25.as_slice() {
         [] => String::from("Port 25 was not tested."),
-        [one] => format!(
-            "Outgoing port 25 {} on {}.",
-            phrase(&one.verdict),
-            one.family
-        ),
-        [a, b] if a.verdict == b.verdict => {
+        [one] => format!("Outgoing port 25 {} on {}.", phrase(one), one.family),
+        [a, b] if phrase(a) == phrase(b) => {
             format!(
                 "Outgoing port 25 {} on {} and {}.",
-                phrase(&a.verdict),
+                phrase(a),
                 a.family,
                 b.family
             )
@@ -483,7 +510,7 @@ pub fn headline(verdicts: &[PortVerdict]) -> String {
                     "Your network rejects outgoing port 25 on {}",
                     main[0].family
                 ),
-                v => format!("Outgoing port 25 {} on {}", phrase(v), main[0].family),
+                _ => format!("Outgoing port 25 {} on {}", phrase(main[0]), main[0].family),
             };
             for r in rest {
                 let tail = match &r.verdict {
@@ -493,7 +520,7 @@ pub fn headline(verdicts: &[PortVerdict]) -> String {
                     } => {
                         format!("; this machine has no {} route", r.family)
                     }
-                    v => format!("; on {} it {}", r.family, phrase(v)),
+                    _ => format!("; on {} it {}", r.family, phrase(r)),
                 };
                 s.push_str(&tail);
             }

@@ -66,12 +66,57 @@ fn mx(host: &str, family: Family, outcome: Outcome) -> ProbeResult {
     probe(host, Role::RecipientMx, 25, family, true, outcome)
 }
 
-fn verdict_of(probes: &[ProbeResult], port: u16, family: Family) -> Verdict {
+/// A Cisco PIX/ASA in front of a server: masked greeting, EHLO unrecognized.
+fn pix() -> Outcome {
+    Outcome::Banner(SmtpExchange {
+        greeting: reply(220, "*******************************0*2*0**0*2"),
+        ehlo: EhloOutcome::Rejected {
+            reply: reply(500, "5.5.1 Command unrecognized"),
+        },
+        implicit_tls: false,
+        tls: None,
+        reflector: None,
+    })
+}
+
+/// A server greeting as `name` whose STARTTLS session showed a certificate
+/// for `names`.
+fn with_cert(name: &str, trusted: bool, name_matches: bool, names: &[&str]) -> Outcome {
+    let Outcome::Banner(mut ex) = banner(name, true) else {
+        unreachable!("banner() is a banner")
+    };
+    ex.tls = Some(TlsOutcome::Established {
+        version: "TLSv1.3".into(),
+        cipher: "TLS13_AES_128_GCM_SHA256".into(),
+        trusted,
+        name_matches,
+        names: names.iter().map(|n| n.to_string()).collect(),
+    });
+    Outcome::Banner(ex)
+}
+
+/// Each host greets on 25 without STARTTLS and on 587 with it.
+fn starttls_on_587_only(hosts: &[&str]) -> Vec<ProbeResult> {
+    hosts
+        .iter()
+        .flat_map(|h| {
+            [
+                probe(h, Role::Submission, 25, V4, false, banner(h, false)),
+                probe(h, Role::Submission, 587, V4, true, banner(h, true)),
+            ]
+        })
+        .collect()
+}
+
+fn judged(probes: &[ProbeResult], port: u16, family: Family) -> mailport_shared::PortVerdict {
     classify(probes)
         .into_iter()
         .find(|v| v.port == port && v.family == family)
-        .map(|v| v.verdict)
         .unwrap_or_else(|| panic!("no verdict for {port}/{family}"))
+}
+
+fn verdict_of(probes: &[ProbeResult], port: u16, family: Family) -> Verdict {
+    judged(probes, port, family).verdict
 }
 
 #[test]
@@ -280,20 +325,20 @@ fn classify_rows() {
             Verdict::InterceptedSuspected,
         ),
         (
-            "a PIX masks the greeting and refuses EHLO",
-            vec![mx(
-                "mx.alpha.example",
-                V4,
-                Outcome::Banner(SmtpExchange {
-                    greeting: reply(220, "*******************************0*2*0**0*2"),
-                    ehlo: EhloOutcome::Rejected {
-                        reply: reply(500, "5.5.1 Command unrecognized"),
-                    },
-                    implicit_tls: false,
-                    tls: None,
-                    reflector: None,
-                }),
-            )],
+            // The recipient's own PIX does this as well as the ISP's: one
+            // host is a note, not an accusation.
+            "one MX behind a PIX that masks the greeting and refuses EHLO",
+            vec![mx("mx.alpha.example", V4, pix())],
+            25,
+            V4,
+            Verdict::Open,
+        ),
+        (
+            "two unrelated MXes behind a PIX",
+            vec![
+                mx("mx.alpha.example", V4, pix()),
+                mx("mx.beta.example", V4, pix()),
+            ],
             25,
             V4,
             Verdict::InterceptedSuspected,
@@ -329,23 +374,44 @@ fn classify_rows() {
             Verdict::Open,
         ),
         (
-            "STARTTLS stripped on 25 while offered on 587",
+            // Plenty of submission hosts enable TLS on 587 only.
+            "one host offering STARTTLS on 587 but not on 25",
+            starttls_on_587_only(&["mail.gamma.example"]),
+            25,
+            V4,
+            Verdict::Open,
+        ),
+        (
+            "two unrelated hosts lose STARTTLS on 25 only",
+            starttls_on_587_only(&["mail.gamma.example", "smtp.delta.example"]),
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            // Self-signed, or its hosting company's: common on small MXes.
+            "one MX with a certificate for another name",
+            vec![mx(
+                "mx.alpha.example",
+                V4,
+                with_cert("mx.alpha.example", false, false, &["proxy.isp.example"]),
+            )],
+            25,
+            V4,
+            Verdict::Open,
+        ),
+        (
+            "a well-known MX with a certificate for another name",
             vec![
-                probe(
-                    "mail.gamma.example",
-                    Role::Submission,
-                    25,
+                mx(
+                    "gmail-smtp-in.l.google.com",
                     V4,
-                    true,
-                    banner("mail.gamma.example", false),
+                    with_cert("mx.google.com", false, false, &["proxy.isp.example"]),
                 ),
-                probe(
-                    "mail.gamma.example",
-                    Role::Submission,
-                    587,
+                mx(
+                    "mx01.mail.icloud.com",
                     V4,
-                    true,
-                    banner("mail.gamma.example", true),
+                    banner("mx01.mail.icloud.com", true),
                 ),
             ],
             25,
@@ -353,30 +419,55 @@ fn classify_rows() {
             Verdict::InterceptedSuspected,
         ),
         (
-            "a certificate for another name",
+            "a host whose certificate matches on 587 but not on 25",
+            vec![
+                probe(
+                    "mail.gamma.example",
+                    Role::Submission,
+                    25,
+                    V4,
+                    false,
+                    with_cert("mail.gamma.example", true, false, &["proxy.isp.example"]),
+                ),
+                probe(
+                    "mail.gamma.example",
+                    Role::Submission,
+                    587,
+                    V4,
+                    true,
+                    with_cert("mail.gamma.example", true, true, &["mail.gamma.example"]),
+                ),
+            ],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "a well-known MX re-signed by an untrusted authority (a TLS proxy)",
             vec![mx(
-                "mx.alpha.example",
+                "gmail-smtp-in.l.google.com",
                 V4,
-                Outcome::Banner(SmtpExchange {
-                    greeting: reply(220, "mx.alpha.example ESMTP"),
-                    ehlo: EhloOutcome::Accepted {
-                        reply: reply(250, "mx.alpha.example"),
-                        extensions: vec!["STARTTLS".into()],
-                    },
-                    implicit_tls: false,
-                    tls: Some(TlsOutcome::Established {
-                        version: "TLSv1.3".into(),
-                        cipher: "TLS13_AES_128_GCM_SHA256".into(),
-                        trusted: false,
-                        name_matches: false,
-                        names: vec!["proxy.isp.example".into()],
-                    }),
-                    reflector: None,
-                }),
+                with_cert(
+                    "mx.google.com",
+                    false,
+                    true,
+                    &["gmail-smtp-in.l.google.com"],
+                ),
             )],
             25,
             V4,
             Verdict::InterceptedSuspected,
+        ),
+        (
+            "a small MX with a self-signed certificate for its own name",
+            vec![mx(
+                "mx.alpha.example",
+                V4,
+                with_cert("mx.alpha.example", false, true, &["mx.alpha.example"]),
+            )],
+            25,
+            V4,
+            Verdict::Open,
         ),
         (
             "port 25 reaches only the ISP relay",
