@@ -1005,10 +1005,10 @@ fn proof_and_strength_reach_every_renderer() {
     assert_eq!(v25.verdict.label(), "intercepted?");
     assert!(v25.why.contains("proves"), "{}", v25.why);
     assert!(
-        headline(&verdicts)
+        headline(&verdicts, &probes)
             .starts_with("Outgoing port 25 is intercepted (the reflector proved it) on IPv4."),
         "{}",
-        headline(&verdicts)
+        headline(&verdicts, &probes)
     );
     // Proof first, then strong findings, then notes.
     let rank = |e: &mailport_shared::interception::Evidence| (!e.proof, !e.strong);
