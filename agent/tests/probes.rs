@@ -451,10 +451,13 @@ async fn refused_ehlo_is_interception_evidence() {
         ehlo_code: 500,
     })
     .await;
+    // Two unrelated MX hosts answered by the same proxy: one host alone
+    // refusing EHLO could be its own firewall, and is only a note.
     let d = MapDialer::new();
-    d.map("127.0.0.2", 25, masked.addr);
+    d.map("127.0.0.2", 25, masked.addr)
+        .map("127.0.0.3", 25, masked.addr);
     let env = fakes::env(&d, None);
-    let r = check(&env, vec![mx("127.0.0.2")], &[25]).await;
+    let r = check(&env, vec![mx("127.0.0.2"), mx("127.0.0.3")], &[25]).await;
     let Outcome::Banner(ex) = outcome(&r, "127.0.0.2", 25) else {
         panic!("{:#?}", r.probes)
     };

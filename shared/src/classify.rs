@@ -2,18 +2,25 @@
 //!
 //! The rules, in order (see `classify_group`):
 //! 1. Only probes that reached the network count: a name that did not
-//!    resolve says nothing about the path.
-//! 2. No route for the family is "not testable", never "blocked".
-//! 3. A clean SMTP greeting means open, unless interception evidence or a
-//!    block towards other hosts that are known to listen says otherwise.
-//! 4. A refusal counts only from a host known to listen on the port; a block
-//!    is declared only when independent hosts agree, or the same host is up
-//!    on another port. Otherwise the port is "not testable" against these
-//!    hosts.
+//!    resolve says nothing about the path, and neither does a connection this
+//!    machine could not even open (`LocalError`).
+//! 2. No route for the family is "not testable", never "blocked". But when
+//!    the same family connects elsewhere, "network unreachable" came from a
+//!    router that said no: a rejection.
+//! 3. Interception findings that hold (strong evidence, see
+//!    [`crate::interception`]) make the port "intercepted?".
+//! 4. A clean SMTP greeting means open. "Restricted" needs convincing
+//!    failures towards hosts known to listen; one host that did not answer
+//!    may be down, and is named as such.
+//! 5. A refusal or a reset counts only from a host known to listen on the
+//!    port; a block, or interception from odd answers (silence, not SMTP), is
+//!    declared only when independent hosts agree, the same host is up on
+//!    another port, or the host listens by design (reflector, port tester).
+//!    Otherwise the port is "not testable" against these hosts.
 
 use crate::family::Family;
-use crate::interception::{self, Evidence};
-use crate::outcome::Outcome;
+use crate::interception::{self, Evidence, EvidenceKind};
+use crate::outcome::{DnsFailure, Outcome};
 use crate::probe::ProbeResult;
 use crate::target::Role;
 use serde::{Deserialize, Serialize};
@@ -60,6 +67,9 @@ pub enum NotTestableReason {
     NoKnownListener,
     /// A single host did not answer; it may be down.
     SingleHost,
+    /// This machine could not open the connections (too many open files, no
+    /// buffer space): nothing was sent.
+    LocalError,
 }
 
 impl Verdict {
@@ -79,7 +89,8 @@ impl Verdict {
         )
     }
 
-    /// A short label.
+    /// A short label. [`PortVerdict::label`] also tells a proved
+    /// interception from a suspected one.
     pub fn label(&self) -> &'static str {
         match self {
             Verdict::Open => "open",
@@ -109,9 +120,29 @@ pub struct PortVerdict {
     /// Hosts that answered with a clean SMTP greeting.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reached: Vec<String>,
-    /// Interception findings for this port and family.
+    /// Interception findings for this port and family, strong ones first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+}
+
+impl PortVerdict {
+    /// Whether interception of this port is proved, not merely suspected: the
+    /// reflector's address answered without the reflector's signature.
+    /// Derived from the evidence, so it cannot disagree with it.
+    pub fn proved(&self) -> bool {
+        self.verdict == Verdict::InterceptedSuspected && self.evidence.iter().any(|e| e.proof)
+    }
+
+    /// A short label for every renderer: [`Verdict::label`], except that a
+    /// proved interception reads "intercepted (proved)" instead of
+    /// "intercepted?".
+    pub fn label(&self) -> &'static str {
+        if self.proved() {
+            "intercepted (proved)"
+        } else {
+            self.verdict.label()
+        }
+    }
 }
 
 /// What one probe says about the path, before weighing.
@@ -119,27 +150,32 @@ pub struct PortVerdict {
 enum Signal {
     /// A clean answer from the intended host.
     Reached,
-    /// Connected, but what answered is odd (silence, not SMTP, TLS failure).
+    /// Connected to a host known to listen, but what answered is odd
+    /// (silence, not SMTP, TLS failure, or a greeting with strong
+    /// interception evidence).
     Odd,
     /// Timed out towards a host known to listen.
     Dropped,
-    /// Rejected: RST from a host known to listen, an ICMP rejection, or a
-    /// reset after connect.
+    /// Rejected: RST (before or after connect) from a host known to listen,
+    /// an ICMP rejection, or "network unreachable" on a family that connects
+    /// elsewhere.
     Rejected,
-    /// Says nothing (a host not known to listen refused or timed out).
+    /// Says nothing (a host not known to listen refused, timed out or
+    /// answered oddly).
     Unknown,
     /// No route for the family.
     NoRoute,
     /// Did not resolve.
     NoAddress,
+    /// This machine could not open the connection.
+    Local,
 }
 
-fn signal(p: &ProbeResult, evidence: &[Evidence]) -> Signal {
+/// `family_connects`: some probe of the same family established a
+/// connection, so the family has a route.
+fn signal(p: &ProbeResult, evidence: &[Evidence], family_connects: bool) -> Signal {
     let suspicious = evidence.iter().any(|e| {
-        e.kind.strong()
-            && e.host == p.spec.host
-            && e.port == p.spec.port
-            && e.family == p.spec.family
+        e.strong && e.host == p.spec.host && e.port == p.spec.port && e.family == p.spec.family
     });
     let expected = p.spec.expected;
     match &p.outcome {
@@ -157,22 +193,25 @@ fn signal(p: &ProbeResult, evidence: &[Evidence]) -> Signal {
                 Signal::Unknown
             }
         }
-        Outcome::Reset => Signal::Rejected,
+        Outcome::Reset | Outcome::Refused if expected => Signal::Rejected,
         Outcome::Unreachable { .. } => Signal::Rejected,
-        Outcome::Refused if expected => Signal::Rejected,
         Outcome::Filtered if expected => Signal::Dropped,
-        Outcome::Refused | Outcome::Filtered => Signal::Unknown,
+        Outcome::Reset | Outcome::Refused | Outcome::Filtered => Signal::Unknown,
+        // Linux reports an ICMP net-unreachable from a router as ENETUNREACH,
+        // the same error as having no route at all.
+        Outcome::NoRoute { .. } if family_connects => Signal::Rejected,
         Outcome::NoRoute { .. } => Signal::NoRoute,
         Outcome::DnsFailed { .. } => Signal::NoAddress,
         // The probe never left this machine.
-        Outcome::LocalError { .. } => Signal::Unknown,
+        Outcome::LocalError { .. } => Signal::Local,
     }
 }
 
-/// Why no target of a group had an address, from what DNS said: a resolver
-/// that timed out is not a name without addresses, and neither is a block.
-fn no_address_cause(group: &[&ProbeResult], family: Family) -> String {
-    use crate::outcome::DnsFailure;
+/// Why no target of a group had an address, from what DNS said, as a phrase
+/// ("the DNS server did not answer in time"): a resolver that timed out is
+/// not a name without addresses, and neither is a block. Used for the port's
+/// sentence and for the headline.
+fn dns_cause(group: &[&ProbeResult], family: Family) -> String {
     let failures: Vec<&DnsFailure> = group
         .iter()
         .filter_map(|p| match &p.outcome {
@@ -182,23 +221,58 @@ fn no_address_cause(group: &[&ProbeResult], family: Family) -> String {
         .collect();
     let all = |f: fn(&DnsFailure) -> bool| !failures.is_empty() && failures.iter().all(|r| f(r));
     if all(|r| matches!(r, DnsFailure::Timeout)) {
-        "The DNS server did not answer in time".into()
+        "the DNS server did not answer in time".into()
     } else if all(|r| matches!(r, DnsFailure::NxDomain)) {
-        "The target names do not exist in DNS".into()
+        "the target names do not exist in DNS".into()
     } else if all(|r| matches!(r, DnsFailure::Forbidden { .. })) {
-        "Every target is a private or local address, which is not probed without --allow-private"
+        "every target is a private or local address, which is not probed without --allow-private"
             .into()
     } else if all(|r| matches!(r, DnsFailure::Other { .. })) {
         "DNS lookups failed".into()
     } else {
-        format!("No target has an {family} address")
+        format!("no target has an {family} address")
     }
 }
 
-/// Classifies every (port, family) seen in `probes`, ports in the order
-/// first seen and IPv4 before IPv6.
-pub fn classify(probes: &[ProbeResult]) -> Vec<PortVerdict> {
-    let evidence = interception::detect(probes);
+/// Why this machine could not open the connections of a group, as a phrase
+/// quoting the first OS error. Used for the port's sentence and the headline.
+fn local_cause(group: &[&ProbeResult]) -> String {
+    let detail = group.iter().find_map(|p| match &p.outcome {
+        Outcome::LocalError { detail } => Some(detail.as_str()),
+        _ => None,
+    });
+    match detail {
+        Some(detail) => format!("this machine could not open connections ({detail})"),
+        None => "this machine could not open connections".into(),
+    }
+}
+
+/// The phrase with its first letter in upper case, to open a sentence.
+fn capitalised(phrase: &str) -> String {
+    let mut chars = phrase.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The hosts of `set` in a sentence.
+fn and_list(set: &BTreeSet<&str>) -> String {
+    interception::and_list(set.iter().copied())
+}
+
+/// "it" or "they", for a sentence about the hosts of `set`.
+fn pronoun(set: &BTreeSet<&str>) -> &'static str {
+    if set.len() == 1 {
+        "it"
+    } else {
+        "they"
+    }
+}
+
+/// The probes of a port and family, grouped: ports in the order of
+/// [`crate::MAIL_PORTS`] (others after, by number), IPv4 before IPv6.
+fn groups(probes: &[ProbeResult]) -> Vec<(u16, Family, Vec<&ProbeResult>)> {
     let mut keys: Vec<(u16, Family)> = Vec::new();
     for p in probes {
         let k = (p.spec.port, p.spec.family);
@@ -218,10 +292,22 @@ pub fn classify(probes: &[ProbeResult]) -> Vec<PortVerdict> {
     });
     keys.into_iter()
         .map(|(port, family)| {
-            let group: Vec<&ProbeResult> = probes
+            let group = probes
                 .iter()
                 .filter(|p| p.spec.port == port && p.spec.family == family)
                 .collect();
+            (port, family, group)
+        })
+        .collect()
+}
+
+/// Classifies every (port, family) seen in `probes`, ports in the order
+/// first seen and IPv4 before IPv6.
+pub fn classify(probes: &[ProbeResult]) -> Vec<PortVerdict> {
+    let evidence = interception::detect(probes);
+    groups(probes)
+        .into_iter()
+        .map(|(port, family, group)| {
             let ev: Vec<Evidence> = evidence
                 .iter()
                 .filter(|e| e.port == port && e.family == family)
@@ -239,8 +325,13 @@ fn classify_group(
     all: &[ProbeResult],
     evidence: Vec<Evidence>,
 ) -> PortVerdict {
-    let signals: Vec<(Signal, &ProbeResult)> =
-        group.iter().map(|p| (signal(p, &evidence), *p)).collect();
+    let family_connects = all
+        .iter()
+        .any(|o| o.spec.family == family && o.outcome.connected());
+    let signals: Vec<(Signal, &ProbeResult)> = group
+        .iter()
+        .map(|p| (signal(p, &evidence, family_connects), *p))
+        .collect();
     let hosts_with = |s: Signal| -> BTreeSet<&str> {
         signals
             .iter()
@@ -252,18 +343,25 @@ fn classify_group(
     let odd = hosts_with(Signal::Odd);
     let dropped = hosts_with(Signal::Dropped);
     let rejected = hosts_with(Signal::Rejected);
-    let strong = evidence.iter().any(|e| e.kind.strong());
+    let failed: BTreeSet<&str> = dropped.union(&rejected).copied().collect();
+    let accused: BTreeSet<&str> = evidence
+        .iter()
+        .filter(|e| e.strong)
+        .map(|e| e.host.as_str())
+        .collect();
 
-    // Shown to the user: the same finding in the same words from several
-    // hosts (a masked greeting everywhere) once. The signals above keep the
-    // per-host findings.
+    // Shown to the user: proof first, then strong findings, then notes; the
+    // same finding in the same words from several hosts (a masked greeting
+    // everywhere) once. The signals above keep the per-host findings.
+    let mut ordered = evidence.clone();
+    ordered.sort_by_key(|e| (!e.proof, !e.strong));
     let mut shown: Vec<Evidence> = Vec::new();
-    for e in &evidence {
+    for e in ordered {
         if !shown
             .iter()
             .any(|x| x.kind == e.kind && x.detail == e.detail)
         {
-            shown.push(e.clone());
+            shown.push(e);
         }
     }
     let verdict = |verdict: Verdict, why: String| PortVerdict {
@@ -274,14 +372,13 @@ fn classify_group(
         reached: reached.iter().map(|h| h.to_string()).collect(),
         evidence: shown.clone(),
     };
-    let list = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
 
     if signals.iter().all(|(s, _)| *s == Signal::NoAddress) {
         let not_public = group.iter().all(|p| {
             matches!(
                 p.outcome,
                 Outcome::DnsFailed {
-                    reason: crate::outcome::DnsFailure::Forbidden { .. }
+                    reason: DnsFailure::Forbidden { .. }
                 }
             )
         });
@@ -295,7 +392,7 @@ fn classify_group(
             },
             format!(
                 "{}, so {family} could not be tested.",
-                no_address_cause(group, family)
+                capitalised(&dns_cause(group, family))
             ),
         );
     }
@@ -310,61 +407,18 @@ fn classify_group(
             format!("This machine has no {family} route to the internet; that is not a block."),
         );
     }
-    if !reached.is_empty() {
-        if strong {
-            return verdict(
-                Verdict::InterceptedSuspected,
-                format!(
-                    "Port {port} connects, but what answers does not look like the real servers."
-                ),
-            );
-        }
-        let blocked: BTreeSet<&str> = dropped.union(&rejected).copied().collect();
-        if !blocked.is_empty() {
-            return verdict(
-                Verdict::Restricted,
-                format!(
-                    "Port {port} reaches {} but not {}, which are known to listen: only some destinations are allowed.",
-                    list(&reached),
-                    list(&blocked)
-                ),
-            );
-        }
-        return verdict(
-            Verdict::Open,
-            format!(
-                "Mail servers answered normally on port {port} over {family} ({}).",
-                list(&reached)
-            ),
-        );
-    }
-    if !odd.is_empty() || strong {
-        // A greeting that came from the wrong server reads differently from
-        // no greeting at all.
-        let greeted = signals
-            .iter()
-            .any(|(s, p)| *s == Signal::Odd && matches!(p.outcome, Outcome::Banner(_)));
-        let why = if greeted {
-            format!(
-                "Port {port} answers for {}, but not as the real servers do: something on the path answers in their place.",
-                list(&odd)
-            )
-        } else {
-            format!(
-                "Port {port} connects to {}, but no normal mail-server greeting comes back: a proxy or tarpit is in the way.",
-                list(&odd)
-            )
-        };
-        return verdict(Verdict::InterceptedSuspected, why);
-    }
 
-    // Is a host that failed on this port up on another port of the same family?
-    let up_elsewhere = |host: &str| {
+    let probes_of = |set: &BTreeSet<&str>, known_only: bool| -> Vec<&ProbeResult> {
+        group
+            .iter()
+            .filter(|p| set.contains(p.spec.host.as_str()) && (p.spec.expected || !known_only))
+            .copied()
+            .collect()
+    };
+    // The same host on another port of the same family.
+    let elsewhere = |host: &str, ok: fn(&Outcome) -> bool| {
         all.iter().any(|o| {
-            o.spec.host == host
-                && o.spec.family == family
-                && o.spec.port != port
-                && o.outcome.connected()
+            o.spec.host == host && o.spec.family == family && o.spec.port != port && ok(&o.outcome)
         })
     };
     let by_design = |host: &str| {
@@ -372,38 +426,185 @@ fn classify_group(
             .iter()
             .any(|p| p.spec.host == host && matches!(p.spec.role, Role::PortEcho | Role::Reflector))
     };
-    let convincing = |set: &BTreeSet<&str>| {
-        set.len() >= 2 || set.iter().any(|h| up_elsewhere(h) || by_design(h))
+    // Failures say "blocked" when independent hosts known to listen agree, or
+    // the failing host is up on another port, or listens by design.
+    let convincing_failure = |set: &BTreeSet<&str>| {
+        interception::independent_hosts(&probes_of(set, true)) >= 2
+            || set
+                .iter()
+                .any(|h| elsewhere(h, Outcome::connected) || by_design(h))
+    };
+    // Odd answers say "intercepted" when independent hosts agree, or the odd
+    // host greets normally on another port, or listens by design.
+    let convincing_odd = |set: &BTreeSet<&str>| {
+        interception::independent_hosts(&probes_of(set, false)) >= 2
+            || set
+                .iter()
+                .any(|h| elsewhere(h, |o| matches!(o, Outcome::Banner(_))) || by_design(h))
+    };
+    // A router's "network unreachable" on a family that works is a rejection.
+    let router_no: BTreeSet<&str> = group
+        .iter()
+        .filter(|p| family_connects && matches!(p.outcome, Outcome::NoRoute { .. }))
+        .map(|p| p.spec.host.as_str())
+        .collect();
+    let router_note = if router_no.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " A router answered \"network unreachable\" for {} although {family} connects elsewhere: a rejection, not a missing route.",
+            and_list(&router_no)
+        )
+    };
+    let known_to_listen = |set: &BTreeSet<&str>| {
+        group
+            .iter()
+            .filter(|p| set.contains(p.spec.host.as_str()))
+            .all(|p| p.spec.expected)
+    };
+    let odd_answer = |set: &BTreeSet<&str>| {
+        let greeted = signals.iter().any(|(s, p)| {
+            *s == Signal::Odd
+                && set.contains(p.spec.host.as_str())
+                && matches!(p.outcome, Outcome::Banner(_))
+        });
+        // A greeting that came from the wrong server reads differently from
+        // no greeting at all.
+        if greeted {
+            format!(
+                "Port {port} answers for {}, but not as the real servers do: something on the path answers in their place.",
+                and_list(set)
+            )
+        } else {
+            format!(
+                "Port {port} connects to {}, but no normal mail-server greeting comes back: a proxy or tarpit is in the way.",
+                and_list(set)
+            )
+        }
     };
 
-    let failed: BTreeSet<&str> = dropped.union(&rejected).copied().collect();
-    if !failed.is_empty() {
-        if !convincing(&failed) {
+    if !accused.is_empty() {
+        let why = if shown.iter().any(|e| e.proof) {
+            format!(
+                "Port {port} was answered in the reflector's place: the greeting came without the reflector's signature, which proves that something on the path intercepts it."
+            )
+        } else {
+            odd_answer(&accused.union(&odd).copied().collect())
+        };
+        return verdict(Verdict::InterceptedSuspected, why);
+    }
+    if !reached.is_empty() {
+        if !failed.is_empty() && convincing_failure(&failed) {
+            let listen = if known_to_listen(&failed) {
+                ", which are known to listen"
+            } else {
+                ""
+            };
             return verdict(
-                Verdict::NotTestable { reason: NotTestableReason::SingleHost },
+                Verdict::Restricted,
                 format!(
-                    "Only {} was tried on port {port} and it did not answer; it may be down. Add another host to tell.",
-                    list(&failed)
+                    "Port {port} reaches {} but not {}{listen}: only some destinations are allowed.{router_note}",
+                    and_list(&reached),
+                    and_list(&failed),
                 ),
             );
         }
+        let mut why = format!(
+            "Mail servers answered normally on port {port} over {family} ({}).",
+            and_list(&reached)
+        );
+        if !failed.is_empty() {
+            why.push_str(&format!(
+                " {} did not answer; {} may be down.",
+                and_list(&failed),
+                pronoun(&failed)
+            ));
+        }
+        if !odd.is_empty() {
+            why.push_str(&format!(
+                " {} took the connection but did not greet normally; {} may be overloaded.",
+                and_list(&odd),
+                pronoun(&odd)
+            ));
+        }
+        let noted: BTreeSet<&str> = evidence
+            .iter()
+            .filter(|e| e.kind != EvidenceKind::AddressTranslated)
+            .map(|e| e.host.as_str())
+            .collect();
+        if !noted.is_empty() {
+            why.push_str(&format!(
+                " What looked odd about {} is shown as a note: one host alone does not show interception.",
+                and_list(&noted)
+            ));
+        }
+        return verdict(Verdict::Open, why);
+    }
+    if !odd.is_empty() && convincing_odd(&odd) {
+        return verdict(Verdict::InterceptedSuspected, odd_answer(&odd));
+    }
+    if !failed.is_empty() && convincing_failure(&failed) {
         return if dropped.len() >= rejected.len() {
-            verdict(
-                Verdict::BlockedSilently,
-                format!(
-                    "Connections to port {port} time out ({}): your network silently drops them.",
-                    list(&dropped)
-                ),
-            )
+            let mut why = format!(
+                "Connections to port {port} time out ({}): your network silently drops them.",
+                and_list(&dropped)
+            );
+            if !rejected.is_empty() {
+                why.push_str(&format!(
+                    " Those to {} are rejected.{router_note}",
+                    and_list(&rejected)
+                ));
+            }
+            verdict(Verdict::BlockedSilently, why)
         } else {
-            verdict(
-                Verdict::BlockedActively,
-                format!(
-                    "Connections to port {port} are rejected ({}), though these hosts accept mail there.",
-                    list(&rejected)
-                ),
-            )
+            let mut why = format!(
+                "Connections to port {port} are rejected ({}){}.{router_note}",
+                and_list(&rejected),
+                if known_to_listen(&rejected) {
+                    ", though these hosts accept mail there"
+                } else {
+                    ": a router or firewall on the way answered no"
+                }
+            );
+            if !dropped.is_empty() {
+                why.push_str(&format!(" Those to {} time out.", and_list(&dropped)));
+            }
+            verdict(Verdict::BlockedActively, why)
         };
+    }
+    if !odd.is_empty() || !failed.is_empty() {
+        let mut said: Vec<String> = Vec::new();
+        if !odd.is_empty() {
+            said.push(format!(
+                "{} took the connection but did not greet like a mail server",
+                and_list(&odd)
+            ));
+        }
+        if !failed.is_empty() {
+            said.push(format!("{} did not answer", and_list(&failed)));
+        }
+        let tried: BTreeSet<&str> = odd.union(&failed).copied().collect();
+        return verdict(
+            Verdict::NotTestable {
+                reason: NotTestableReason::SingleHost,
+            },
+            format!(
+                "On port {port}, {}; no other host known to listen there answered, so {} may simply be down or overloaded. Add another host to tell.",
+                said.join(", and "),
+                pronoun(&tried)
+            ),
+        );
+    }
+    if signals.iter().any(|(s, _)| *s == Signal::Local) {
+        return verdict(
+            Verdict::NotTestable {
+                reason: NotTestableReason::LocalError,
+            },
+            format!(
+                "{}, so port {port} over {family} could not be tested; that says nothing about the network.",
+                capitalised(&local_cause(group))
+            ),
+        );
     }
     // A host not known to run mail here that took the connection and then
     // said nothing useful may run something else on the port: that proves
@@ -420,7 +621,7 @@ fn classify_group(
     } else {
         format!(
             "{} accepted the connection on port {port}, but no mail server greeted; it is not known to run mail there, so this cannot tell a proxy from another service.",
-            list(&connected)
+            and_list(&connected)
         )
     };
     verdict(
@@ -432,24 +633,28 @@ fn classify_group(
 }
 
 /// One sentence about port 25, the question users come with, followed by one
-/// about submission ports.
+/// about submission ports. `probes` are the ones the verdicts were judged
+/// from, for the causes when nothing could be judged.
 ///
 /// e.g. "Your network silently drops outgoing port 25 on IPv4; IPv6 is open."
-pub fn headline(verdicts: &[PortVerdict]) -> String {
+pub fn headline(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
     if !verdicts.is_empty()
         && verdicts
             .iter()
             .all(|v| matches!(v.verdict, Verdict::NotTestable { .. }))
     {
-        return nothing_judged(verdicts);
+        return nothing_judged(verdicts, probes);
     }
     let p25: Vec<&PortVerdict> = verdicts.iter().filter(|v| v.port == 25).collect();
-    let phrase = |v: &Verdict| -> &'static str {
-        match v {
+    let phrase = |v: &PortVerdict| -> &'static str {
+        match v.verdict {
             Verdict::Open => "is open",
             Verdict::Restricted => "is allowed only to some hosts",
             Verdict::BlockedSilently => "is silently dropped",
             Verdict::BlockedActively => "is actively rejected",
+            Verdict::InterceptedSuspected if v.proved() => {
+                "is intercepted (the reflector proved it)"
+            }
             Verdict::InterceptedSuspected => "appears to be intercepted",
             Verdict::NotTestable {
                 reason: NotTestableReason::NoRoute,
@@ -459,15 +664,11 @@ pub fn headline(verdicts: &[PortVerdict]) -> String {
     };
     let first = match p25.as_slice() {
         [] => String::from("Port 25 was not tested."),
-        [one] => format!(
-            "Outgoing port 25 {} on {}.",
-            phrase(&one.verdict),
-            one.family
-        ),
-        [a, b] if a.verdict == b.verdict => {
+        [one] => format!("Outgoing port 25 {} on {}.", phrase(one), one.family),
+        [a, b] if phrase(a) == phrase(b) => {
             format!(
                 "Outgoing port 25 {} on {} and {}.",
-                phrase(&a.verdict),
+                phrase(a),
                 a.family,
                 b.family
             )
@@ -483,7 +684,7 @@ pub fn headline(verdicts: &[PortVerdict]) -> String {
                     "Your network rejects outgoing port 25 on {}",
                     main[0].family
                 ),
-                v => format!("Outgoing port 25 {} on {}", phrase(v), main[0].family),
+                _ => format!("Outgoing port 25 {} on {}", phrase(main[0]), main[0].family),
             };
             for r in rest {
                 let tail = match &r.verdict {
@@ -493,7 +694,7 @@ pub fn headline(verdicts: &[PortVerdict]) -> String {
                     } => {
                         format!("; this machine has no {} route", r.family)
                     }
-                    v => format!("; on {} it {}", r.family, phrase(v)),
+                    _ => format!("; on {} it {}", r.family, phrase(r)),
                 };
                 s.push_str(&tail);
             }
@@ -524,9 +725,9 @@ pub fn headline(verdicts: &[PortVerdict]) -> String {
 }
 
 /// The headline when no verdict could be reached at all: say why, and that
-/// it says nothing about the network (a host that is down or a name that
-/// does not resolve is not a block).
-fn nothing_judged(verdicts: &[PortVerdict]) -> String {
+/// it says nothing about the network (a host that is down, a name that does
+/// not resolve or a machine out of sockets is not a block).
+fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
     let mut why: Vec<String> = Vec::new();
     let mut push = |s: String| {
         if !why.contains(&s) {
@@ -535,32 +736,28 @@ fn nothing_judged(verdicts: &[PortVerdict]) -> String {
     };
     let mut only_no_route = true;
     let mut only_dns = true;
+    let mut only_local = true;
     for v in verdicts {
-        if let Verdict::NotTestable { reason } = &v.verdict {
-            match reason {
-                NotTestableReason::NoRoute => {
-                    only_dns = false;
-                    push(format!("this machine has no {} route", v.family))
-                }
-                NotTestableReason::NoAddress | NotTestableReason::NotPublic => {
-                    only_no_route = false;
-                    only_dns &= *reason == NotTestableReason::NoAddress;
-                    // "The DNS server did not answer in time, so IPv4 …"
-                    let cause = v.why.split(", so ").next().unwrap_or(&v.why);
-                    let mut chars = cause.chars();
-                    push(
-                        chars
-                            .next()
-                            .map(|c| c.to_lowercase().chain(chars).collect())
-                            .unwrap_or_default(),
-                    )
-                }
-                NotTestableReason::NoKnownListener | NotTestableReason::SingleHost => {
-                    only_no_route = false;
-                    only_dns = false;
-                    push("the hosts tried did not answer, and they may simply be down or not listen there".into())
-                }
+        let Verdict::NotTestable { reason } = v.verdict else {
+            continue;
+        };
+        let group: Vec<&ProbeResult> = probes
+            .iter()
+            .filter(|p| p.spec.port == v.port && p.spec.family == v.family)
+            .collect();
+        only_no_route &= reason == NotTestableReason::NoRoute;
+        only_dns &= reason == NotTestableReason::NoAddress;
+        only_local &= reason == NotTestableReason::LocalError;
+        match reason {
+            NotTestableReason::NoRoute => push(format!("this machine has no {} route", v.family)),
+            NotTestableReason::NoAddress | NotTestableReason::NotPublic => {
+                push(dns_cause(&group, v.family))
             }
+            NotTestableReason::LocalError => push(local_cause(&group)),
+            NotTestableReason::NoKnownListener | NotTestableReason::SingleHost => push(
+                "the hosts tried did not answer, and they may simply be down or not listen there"
+                    .into(),
+            ),
         }
     }
     let why = why.join("; ");
@@ -568,6 +765,8 @@ fn nothing_judged(verdicts: &[PortVerdict]) -> String {
         format!("Nothing could be tested: {why}. That is not a block.")
     } else if only_dns {
         format!("Nothing could be judged: {why}. That says nothing about your network's mail ports: check the names and that this machine can resolve them, then try again.")
+    } else if only_local {
+        format!("Nothing could be judged: {why}. That says nothing about your network: close programs holding many connections or raise the open-file limit, then try again.")
     } else {
         format!("Nothing could be judged: {why}. That says nothing about your network: test against hosts known to accept mail.")
     }

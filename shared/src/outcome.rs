@@ -173,9 +173,14 @@ impl Reply {
         )
     }
 
-    /// The host name the server announces: the first word of the first line,
-    /// when it looks like a name.
+    /// The host name a greeting announces: the first word of the first line
+    /// of a 220 greeting, when it looks like a name. Other replies start
+    /// with other things (`421 4.3.2 Service not available` carries an
+    /// enhanced status code, not a name).
     pub fn announced_host(&self) -> Option<&str> {
+        if self.code != 220 {
+            return None;
+        }
         let word = self.lines.first()?.split_whitespace().next()?;
         let looks_like_name = word.contains('.')
             && word
@@ -306,6 +311,11 @@ mod tests {
         assert_eq!(r("****************************").announced_host(), None);
         assert_eq!(r("").announced_host(), None);
         assert_eq!(r("ESMTP ready").announced_host(), None);
+        let busy = Reply {
+            code: 421,
+            lines: vec!["4.3.2 Service not available, too busy".into()],
+        };
+        assert_eq!(busy.announced_host(), None);
     }
 
     #[test]

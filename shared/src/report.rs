@@ -58,7 +58,7 @@ impl Conclusion {
     /// Judges the probes.
     pub fn from_probes(probes: &[ProbeResult], ctx: &advice::Context) -> Self {
         let verdicts = classify::classify(probes);
-        let headline = classify::headline(&verdicts);
+        let headline = classify::headline(&verdicts, probes);
         let advice = advice::advise(&verdicts, ctx);
         Conclusion {
             verdicts,

@@ -519,6 +519,15 @@ mod tests {
                     },
                 },
             ),
+            // A second well-known MX that times out: port 25 is restricted,
+            // not just one host down.
+            probe(
+                "mx01.mail.icloud.com",
+                "192.0.2.78",
+                25,
+                Role::RecipientMx,
+                Outcome::Filtered,
+            ),
         ];
         let mut probes = probes;
         // This machine went through a NAT to the reflector.

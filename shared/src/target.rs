@@ -149,3 +149,13 @@ pub fn default_targets() -> Vec<Target> {
         .map(|d| Target::with_ports(d.host, d.role, d.ports))
         .collect()
 }
+
+/// The default target named `host` (case and a trailing dot ignored): a
+/// well-known public host whose ports and habits are known, so that what it
+/// does differently on this network says something about the network.
+pub fn default_target(host: &str) -> Option<&'static DefaultTarget> {
+    let host = host.trim_end_matches('.');
+    DEFAULT_TARGETS
+        .iter()
+        .find(|d| d.host.eq_ignore_ascii_case(host))
+}

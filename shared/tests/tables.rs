@@ -66,12 +66,64 @@ fn mx(host: &str, family: Family, outcome: Outcome) -> ProbeResult {
     probe(host, Role::RecipientMx, 25, family, true, outcome)
 }
 
-fn verdict_of(probes: &[ProbeResult], port: u16, family: Family) -> Verdict {
+/// The same, connected to `address`.
+fn mx_at(host: &str, address: &str, outcome: Outcome) -> ProbeResult {
+    let mut p = mx(host, V4, outcome);
+    p.address = Some(address.parse().expect("an address"));
+    p
+}
+
+/// A Cisco PIX/ASA in front of a server: masked greeting, EHLO unrecognized.
+fn pix() -> Outcome {
+    Outcome::Banner(SmtpExchange {
+        greeting: reply(220, "*******************************0*2*0**0*2"),
+        ehlo: EhloOutcome::Rejected {
+            reply: reply(500, "5.5.1 Command unrecognized"),
+        },
+        implicit_tls: false,
+        tls: None,
+        reflector: None,
+    })
+}
+
+/// A server greeting as `name` whose STARTTLS session showed a certificate
+/// for `names`.
+fn with_cert(name: &str, trusted: bool, name_matches: bool, names: &[&str]) -> Outcome {
+    let Outcome::Banner(mut ex) = banner(name, true) else {
+        unreachable!("banner() is a banner")
+    };
+    ex.tls = Some(TlsOutcome::Established {
+        version: "TLSv1.3".into(),
+        cipher: "TLS13_AES_128_GCM_SHA256".into(),
+        trusted,
+        name_matches,
+        names: names.iter().map(|n| n.to_string()).collect(),
+    });
+    Outcome::Banner(ex)
+}
+
+/// Each host greets on 25 without STARTTLS and on 587 with it.
+fn starttls_on_587_only(hosts: &[&str]) -> Vec<ProbeResult> {
+    hosts
+        .iter()
+        .flat_map(|h| {
+            [
+                probe(h, Role::Submission, 25, V4, false, banner(h, false)),
+                probe(h, Role::Submission, 587, V4, true, banner(h, true)),
+            ]
+        })
+        .collect()
+}
+
+fn judged(probes: &[ProbeResult], port: u16, family: Family) -> mailport_shared::PortVerdict {
     classify(probes)
         .into_iter()
         .find(|v| v.port == port && v.family == family)
-        .map(|v| v.verdict)
         .unwrap_or_else(|| panic!("no verdict for {port}/{family}"))
+}
+
+fn verdict_of(probes: &[ProbeResult], port: u16, family: Family) -> Verdict {
+    judged(probes, port, family).verdict
 }
 
 #[test]
@@ -247,7 +299,8 @@ fn classify_rows() {
             Verdict::InterceptedSuspected,
         ),
         (
-            "an MX that speaks HTTP on 25",
+            // One odd host may be its own problem (overloaded, misconfigured).
+            "one MX that speaks HTTP on 25 cannot tell",
             vec![mx(
                 "mx.alpha.example",
                 V4,
@@ -255,6 +308,30 @@ fn classify_rows() {
                     first_bytes: "HTTP/1.1 400".into(),
                 },
             )],
+            25,
+            V4,
+            Verdict::NotTestable {
+                reason: NotTestableReason::SingleHost,
+            },
+        ),
+        (
+            "two unrelated MXes that speak HTTP on 25",
+            vec![
+                mx(
+                    "mx.alpha.example",
+                    V4,
+                    Outcome::NotSmtp {
+                        first_bytes: "HTTP/1.1 400".into(),
+                    },
+                ),
+                mx(
+                    "mx.beta.example",
+                    V4,
+                    Outcome::NotSmtp {
+                        first_bytes: "HTTP/1.1 400".into(),
+                    },
+                ),
+            ],
             25,
             V4,
             Verdict::InterceptedSuspected,
@@ -280,20 +357,20 @@ fn classify_rows() {
             Verdict::InterceptedSuspected,
         ),
         (
-            "a PIX masks the greeting and refuses EHLO",
-            vec![mx(
-                "mx.alpha.example",
-                V4,
-                Outcome::Banner(SmtpExchange {
-                    greeting: reply(220, "*******************************0*2*0**0*2"),
-                    ehlo: EhloOutcome::Rejected {
-                        reply: reply(500, "5.5.1 Command unrecognized"),
-                    },
-                    implicit_tls: false,
-                    tls: None,
-                    reflector: None,
-                }),
-            )],
+            // The recipient's own PIX does this as well as the ISP's: one
+            // host is a note, not an accusation.
+            "one MX behind a PIX that masks the greeting and refuses EHLO",
+            vec![mx("mx.alpha.example", V4, pix())],
+            25,
+            V4,
+            Verdict::Open,
+        ),
+        (
+            "two unrelated MXes behind a PIX",
+            vec![
+                mx("mx.alpha.example", V4, pix()),
+                mx("mx.beta.example", V4, pix()),
+            ],
             25,
             V4,
             Verdict::InterceptedSuspected,
@@ -329,23 +406,44 @@ fn classify_rows() {
             Verdict::Open,
         ),
         (
-            "STARTTLS stripped on 25 while offered on 587",
+            // Plenty of submission hosts enable TLS on 587 only.
+            "one host offering STARTTLS on 587 but not on 25",
+            starttls_on_587_only(&["mail.gamma.example"]),
+            25,
+            V4,
+            Verdict::Open,
+        ),
+        (
+            "two unrelated hosts lose STARTTLS on 25 only",
+            starttls_on_587_only(&["mail.gamma.example", "smtp.delta.example"]),
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            // Self-signed, or its hosting company's: common on small MXes.
+            "one MX with a certificate for another name",
+            vec![mx(
+                "mx.alpha.example",
+                V4,
+                with_cert("mx.alpha.example", false, false, &["proxy.isp.example"]),
+            )],
+            25,
+            V4,
+            Verdict::Open,
+        ),
+        (
+            "a well-known MX with a certificate for another name",
             vec![
-                probe(
-                    "mail.gamma.example",
-                    Role::Submission,
-                    25,
+                mx(
+                    "gmail-smtp-in.l.google.com",
                     V4,
-                    true,
-                    banner("mail.gamma.example", false),
+                    with_cert("mx.google.com", false, false, &["proxy.isp.example"]),
                 ),
-                probe(
-                    "mail.gamma.example",
-                    Role::Submission,
-                    587,
+                mx(
+                    "mx01.mail.icloud.com",
                     V4,
-                    true,
-                    banner("mail.gamma.example", true),
+                    banner("mx01.mail.icloud.com", true),
                 ),
             ],
             25,
@@ -353,30 +451,55 @@ fn classify_rows() {
             Verdict::InterceptedSuspected,
         ),
         (
-            "a certificate for another name",
+            "a host whose certificate matches on 587 but not on 25",
+            vec![
+                probe(
+                    "mail.gamma.example",
+                    Role::Submission,
+                    25,
+                    V4,
+                    false,
+                    with_cert("mail.gamma.example", true, false, &["proxy.isp.example"]),
+                ),
+                probe(
+                    "mail.gamma.example",
+                    Role::Submission,
+                    587,
+                    V4,
+                    true,
+                    with_cert("mail.gamma.example", true, true, &["mail.gamma.example"]),
+                ),
+            ],
+            25,
+            V4,
+            Verdict::InterceptedSuspected,
+        ),
+        (
+            "a well-known MX re-signed by an untrusted authority (a TLS proxy)",
             vec![mx(
-                "mx.alpha.example",
+                "gmail-smtp-in.l.google.com",
                 V4,
-                Outcome::Banner(SmtpExchange {
-                    greeting: reply(220, "mx.alpha.example ESMTP"),
-                    ehlo: EhloOutcome::Accepted {
-                        reply: reply(250, "mx.alpha.example"),
-                        extensions: vec!["STARTTLS".into()],
-                    },
-                    implicit_tls: false,
-                    tls: Some(TlsOutcome::Established {
-                        version: "TLSv1.3".into(),
-                        cipher: "TLS13_AES_128_GCM_SHA256".into(),
-                        trusted: false,
-                        name_matches: false,
-                        names: vec!["proxy.isp.example".into()],
-                    }),
-                    reflector: None,
-                }),
+                with_cert(
+                    "mx.google.com",
+                    false,
+                    true,
+                    &["gmail-smtp-in.l.google.com"],
+                ),
             )],
             25,
             V4,
             Verdict::InterceptedSuspected,
+        ),
+        (
+            "a small MX with a self-signed certificate for its own name",
+            vec![mx(
+                "mx.alpha.example",
+                V4,
+                with_cert("mx.alpha.example", false, true, &["mx.alpha.example"]),
+            )],
+            25,
+            V4,
+            Verdict::Open,
         ),
         (
             "port 25 reaches only the ISP relay",
@@ -408,7 +531,7 @@ fn classify_rows() {
             Verdict::Open,
         ),
         (
-            "implicit TLS that fails on 465 from a submission server",
+            "implicit TLS that fails on 465 from one submission server",
             vec![probe(
                 "smtp.alpha.example",
                 Role::Submission,
@@ -421,11 +544,283 @@ fn classify_rows() {
             )],
             465,
             V4,
+            Verdict::NotTestable {
+                reason: NotTestableReason::SingleHost,
+            },
+        ),
+        (
+            "implicit TLS that fails on 465 from a server that greets on 587",
+            vec![
+                probe(
+                    "smtp.alpha.example",
+                    Role::Submission,
+                    465,
+                    V4,
+                    true,
+                    Outcome::TlsFailed {
+                        error: "received corrupt message".into(),
+                    },
+                ),
+                probe(
+                    "smtp.alpha.example",
+                    Role::Submission,
+                    587,
+                    V4,
+                    true,
+                    banner("smtp.alpha.example", true),
+                ),
+            ],
+            465,
+            V4,
             Verdict::InterceptedSuspected,
         ),
     ];
     for (name, probes, port, family, want) in rows {
         assert_eq!(verdict_of(&probes, port, family), want, "{name}");
+    }
+}
+
+/// A host that is down, overloaded or odd is not the network: each row is a
+/// situation that once produced a block or an accusation from one host, the
+/// verdict it must get, and words the why must contain.
+#[test]
+fn one_host_is_not_the_network() {
+    let up = |h: &str| banner(h, true);
+    let nr = || Outcome::NoRoute {
+        detail: "Network is unreachable (os error 101)".into(),
+    };
+    let local = || Outcome::LocalError {
+        detail: "Too many open files (os error 24)".into(),
+    };
+    let submission = |h: &str, port: u16, expected: bool, o: Outcome| {
+        probe(h, Role::Submission, port, V4, expected, o)
+    };
+    let single = || Verdict::NotTestable {
+        reason: NotTestableReason::SingleHost,
+    };
+    type Row = (
+        &'static str,
+        Vec<ProbeResult>,
+        u16,
+        Verdict,
+        Vec<&'static str>,
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "--mx A --mx B: A answers, B refuses once",
+            vec![
+                mx("a.alpha.example", V4, up("a.alpha.example")),
+                mx("b.beta.example", V4, Outcome::Refused),
+            ],
+            25,
+            Verdict::Open,
+            vec!["(a.alpha.example)", "b.beta.example did not answer; it may be down"],
+        ),
+        (
+            "default targets: Gmail answers, iCloud times out once",
+            vec![
+                mx("gmail-smtp-in.l.google.com", V4, up("mx.google.com")),
+                mx("mx01.mail.icloud.com", V4, Outcome::Filtered),
+            ],
+            25,
+            Verdict::Open,
+            vec!["mx01.mail.icloud.com did not answer"],
+        ),
+        (
+            "two names of one server that is down are one host",
+            vec![
+                mx_at("a.alpha.example", "192.0.2.1", up("a.alpha.example")),
+                mx_at("mx.beta.example", "192.0.2.9", Outcome::Filtered),
+                mx_at("mx.gamma.example", "192.0.2.9", Outcome::Filtered),
+            ],
+            25,
+            Verdict::Open,
+            vec!["mx.beta.example and mx.gamma.example did not answer; they may be down"],
+        ),
+        (
+            "one host answers, two independent ones known to listen time out",
+            vec![
+                mx("a.alpha.example", V4, up("a.alpha.example")),
+                mx("b.beta.example", V4, Outcome::Filtered),
+                mx("c.gamma.example", V4, Outcome::Filtered),
+            ],
+            25,
+            Verdict::Restricted,
+            vec!["reaches a.alpha.example but not b.beta.example and c.gamma.example, which are known to listen"],
+        ),
+        (
+            "one host answers, another times out on 25 but greets on 587",
+            vec![
+                mx("a.alpha.example", V4, up("a.alpha.example")),
+                submission("smtp.beta.example", 25, true, Outcome::Filtered),
+                submission("smtp.beta.example", 587, true, up("smtp.beta.example")),
+            ],
+            25,
+            Verdict::Restricted,
+            vec!["but not smtp.beta.example"],
+        ),
+        (
+            "one host answers, the reflector (always listening) times out",
+            vec![
+                mx("a.alpha.example", V4, up("a.alpha.example")),
+                probe("r.example.com", Role::Reflector, 25, V4, true, Outcome::Filtered),
+            ],
+            25,
+            Verdict::Restricted,
+            vec!["but not r.example.com"],
+        ),
+        (
+            "one overloaded MX stays silent, nothing else tried",
+            vec![mx("a.alpha.example", V4, Outcome::Silent)],
+            25,
+            single(),
+            vec!["a.alpha.example took the connection but did not greet", "Add another host"],
+        ),
+        (
+            "one MX closes at once, another one is down",
+            vec![
+                mx("a.alpha.example", V4, Outcome::ClosedEarly),
+                mx("b.beta.example", V4, Outcome::Filtered),
+            ],
+            25,
+            single(),
+            vec!["a.alpha.example took the connection", "b.beta.example did not answer"],
+        ),
+        (
+            "one MX silent while another greets",
+            vec![
+                mx("a.alpha.example", V4, Outcome::Silent),
+                mx("b.beta.example", V4, up("b.beta.example")),
+            ],
+            25,
+            Verdict::Open,
+            vec!["a.alpha.example took the connection but did not greet normally; it may be overloaded"],
+        ),
+        (
+            "two names of one silent server are one host",
+            vec![
+                mx_at("mx.alpha.example", "192.0.2.9", Outcome::Silent),
+                mx_at("mx.beta.example", "192.0.2.9", Outcome::Silent),
+            ],
+            25,
+            single(),
+            vec!["they may simply be down or overloaded"],
+        ),
+        (
+            "a host known on 25 silent there but greeting on 587",
+            vec![
+                submission("smtp.beta.example", 25, true, Outcome::Silent),
+                submission("smtp.beta.example", 587, true, up("smtp.beta.example")),
+            ],
+            25,
+            Verdict::InterceptedSuspected,
+            vec!["no normal mail-server greeting"],
+        ),
+        (
+            "a router says network unreachable on 25 while IPv4 connects on 587",
+            vec![
+                mx("a.alpha.example", V4, nr()),
+                mx("b.beta.example", V4, nr()),
+                submission("smtp.gamma.example", 587, true, up("smtp.gamma.example")),
+            ],
+            25,
+            Verdict::BlockedActively,
+            vec!["network unreachable", "a rejection, not a missing route"],
+        ),
+        (
+            "network unreachable on 25 from the host that greets on 587",
+            vec![
+                submission("smtp.gamma.example", 25, true, nr()),
+                submission("smtp.gamma.example", 587, true, up("smtp.gamma.example")),
+            ],
+            25,
+            Verdict::BlockedActively,
+            vec!["rejected (smtp.gamma.example)"],
+        ),
+        (
+            "network unreachable everywhere is still no route",
+            vec![mx("a.alpha.example", V4, nr()), mx("b.beta.example", V4, nr())],
+            25,
+            Verdict::NotTestable {
+                reason: NotTestableReason::NoRoute,
+            },
+            vec!["not a block"],
+        ),
+        (
+            "resets from hosts not known to listen say nothing",
+            vec![
+                probe("own.example", Role::Custom, 2525, V4, false, Outcome::Reset),
+                probe("other.example", Role::Custom, 2525, V4, false, Outcome::Reset),
+            ],
+            2525,
+            Verdict::NotTestable {
+                reason: NotTestableReason::NoKnownListener,
+            },
+            vec!["accepted the connection"],
+        ),
+        (
+            "a tie of dropped and rejected lists both",
+            vec![
+                mx("a.alpha.example", V4, Outcome::Filtered),
+                mx("b.beta.example", V4, Outcome::Refused),
+            ],
+            25,
+            Verdict::BlockedSilently,
+            vec!["time out (a.alpha.example)", "Those to b.beta.example are rejected"],
+        ),
+        (
+            "more rejected than dropped lists both",
+            vec![
+                mx("a.alpha.example", V4, Outcome::Filtered),
+                mx("b.beta.example", V4, Outcome::Refused),
+                mx("c.gamma.example", V4, Outcome::Refused),
+            ],
+            25,
+            Verdict::BlockedActively,
+            vec![
+                "rejected (b.beta.example and c.gamma.example), though these hosts accept mail there",
+                "Those to a.alpha.example time out",
+            ],
+        ),
+        (
+            "this machine ran out of sockets",
+            vec![mx("a.alpha.example", V4, local()), mx("b.beta.example", V4, local())],
+            25,
+            Verdict::NotTestable {
+                reason: NotTestableReason::LocalError,
+            },
+            vec!["This machine could not open connections (Too many open files (os error 24))"],
+        ),
+        (
+            "local errors beside hosts that may not listen",
+            vec![
+                mx("a.alpha.example", V4, local()),
+                probe("own.example", Role::OwnHost, 25, V4, false, Outcome::Refused),
+            ],
+            25,
+            Verdict::NotTestable {
+                reason: NotTestableReason::LocalError,
+            },
+            vec!["says nothing about the network"],
+        ),
+        (
+            "local errors do not hide a block the other probes show",
+            vec![
+                mx("a.alpha.example", V4, local()),
+                mx("b.beta.example", V4, Outcome::Filtered),
+                mx("c.gamma.example", V4, Outcome::Filtered),
+            ],
+            25,
+            Verdict::BlockedSilently,
+            vec!["b.beta.example and c.gamma.example"],
+        ),
+    ];
+    for (name, probes, port, want, words) in rows {
+        let v = judged(&probes, port, V4);
+        assert_eq!(v.verdict, want, "{name}: {}", v.why);
+        for w in words {
+            assert!(v.why.contains(w), "{name}: \"{w}\" not in \"{}\"", v.why);
+        }
     }
 }
 
@@ -447,6 +842,10 @@ fn interception_evidence_is_explained() {
 }
 
 fn verdicts_for(table: &[(u16, Family, Outcome)]) -> Vec<mailport_shared::PortVerdict> {
+    classify(&probes_for(table))
+}
+
+fn probes_for(table: &[(u16, Family, Outcome)]) -> Vec<ProbeResult> {
     // Two independent hosts per port, each known to listen there.
     let mut probes = Vec::new();
     for (port, family, outcome) in table {
@@ -463,7 +862,7 @@ fn verdicts_for(table: &[(u16, Family, Outcome)]) -> Vec<mailport_shared::PortVe
             probes.push(probe(host, role, *port, *family, true, outcome));
         }
     }
-    classify(&probes)
+    probes
 }
 
 fn ids(verdicts: &[mailport_shared::PortVerdict]) -> Vec<AdviceId> {
@@ -646,7 +1045,8 @@ fn headlines() {
         ),
     ];
     for (table, want) in rows {
-        assert_eq!(headline(&verdicts_for(&table)), want);
+        let probes = probes_for(&table);
+        assert_eq!(headline(&classify(&probes), &probes), want);
     }
 }
 
@@ -709,6 +1109,18 @@ fn nothing_judged_is_said_plainly() {
             vec![own(25, V6, no_route()), own(587, V6, no_route())],
             "Nothing could be tested: this machine has no IPv6 route. That is not a block.",
         ),
+        (
+            "this machine ran out of file descriptors",
+            vec![
+                own(25, V4, Outcome::LocalError {
+                    detail: "Too many open files (os error 24)".into(),
+                }),
+                own(587, V4, Outcome::LocalError {
+                    detail: "Too many open files (os error 24)".into(),
+                }),
+            ],
+            "Nothing could be judged: this machine could not open connections (Too many open files (os error 24)). That says nothing about your network: close programs holding many connections or raise the open-file limit, then try again.",
+        ),
     ];
     for (name, probes, want) in rows {
         let verdicts = classify(&probes);
@@ -718,7 +1130,7 @@ fn nothing_judged_is_said_plainly() {
                 .all(|v| matches!(v.verdict, Verdict::NotTestable { .. })),
             "{name}: {verdicts:?}"
         );
-        assert_eq!(headline(&verdicts), want, "{name}");
+        assert_eq!(headline(&verdicts, &probes), want, "{name}");
         let advice = advise(&verdicts, &advice::Context::default());
         for never in [
             AdviceId::AskUnblock,
@@ -754,6 +1166,17 @@ fn nothing_judged_is_said_plainly() {
     assert_eq!(
         verdicts[0].why,
         "The DNS server did not answer in time, so IPv4 could not be tested."
+    );
+    // The headline takes the cause from the probes, not by parsing the
+    // port's sentence back: a reworded (or translated) why changes nothing.
+    let probes = [own(25, V4, dns(DnsFailure::NxDomain))];
+    let mut verdicts = classify(&probes);
+    verdicts[0].why = "Ce nom n'existe pas.".into();
+    assert!(
+        headline(&verdicts, &probes)
+            .starts_with("Nothing could be judged: the target names do not exist in DNS."),
+        "{}",
+        headline(&verdicts, &probes)
     );
 }
 
@@ -803,7 +1226,7 @@ fn submission_not_judged_is_not_called_unusable() {
             .map(|h| probe(h, Role::RecipientMx, 25, V4, true, Outcome::Filtered)),
     );
     assert_eq!(
-        headline(&classify(&probes)),
+        headline(&classify(&probes), &probes),
         "Outgoing port 25 is silently dropped on IPv4. Submission ports 465 and 587 could not be judged."
     );
 }
