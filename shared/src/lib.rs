@@ -33,6 +33,7 @@ pub mod probe;
 pub mod reflector;
 pub mod report;
 pub mod share;
+pub mod suffix;
 pub mod target;
 pub mod validate;
 
