@@ -128,24 +128,23 @@ pub struct NetinfoArgs {
     #[arg(long, value_name = "[KIND:]IP:PORT", value_parser = parse_myip_server)]
     pub myip_server: Vec<MyIpServer>,
     /// Resolver for the provider, blocklist and reverse DNS lookups (repeatable);
-    /// default: the --dns servers, else the system's. Spamhaus refuses public
-    /// resolvers.
+    /// default: the system's, not --dns (Spamhaus refuses public resolvers).
     #[arg(long, value_name = "IP:PORT", value_parser = parse_dns)]
     pub netinfo_dns: Vec<SocketAddr>,
     /// Team Cymru IP-to-ASN zone.
     #[arg(long, value_name = "ZONE", value_parser = parse_domain, default_value = "asn.cymru.com")]
     pub cymru_zone: String,
-    /// Blocklist zone to ask (repeatable; replaces the default zen.spamhaus.org).
-    #[arg(long, value_name = "ZONE", value_parser = parse_domain)]
-    pub dnsbl_zone: Vec<String>,
+    /// Blocklist zone to ask (repeatable; replaces the default zen.spamhaus.org);
+    /// zen:ZONE decodes ZONE as Spamhaus ZEN (Spamhaus zones, DQS included, are).
+    #[arg(long, value_name = "[zen:]ZONE", value_parser = DnsblZone::parse)]
+    pub dnsbl_zone: Vec<DnsblZone>,
 }
 
 impl NetinfoArgs {
     /// The network-facts configuration these flags ask for; `None` with
-    /// `--no-netinfo`. `dns` is the command's `--dns`: the resolvers for the
-    /// provider, blocklist and reverse-DNS lookups when `--netinfo-dns` is
-    /// not given.
-    pub fn config(&self, dns: &[SocketAddr]) -> Option<NetinfoConfig> {
+    /// `--no-netinfo`. The command's `--dns` is not used: blocklists must be
+    /// asked through the system's resolver (or `--netinfo-dns`).
+    pub fn config(&self) -> Option<NetinfoConfig> {
         if self.no_netinfo {
             return None;
         }
@@ -161,16 +160,10 @@ impl NetinfoArgs {
         }
         if !self.netinfo_dns.is_empty() {
             cfg.resolvers = Some(self.netinfo_dns.clone());
-        } else if !dns.is_empty() {
-            cfg.resolvers = Some(dns.to_vec());
         }
         cfg.cymru_zone = self.cymru_zone.clone();
         if !self.dnsbl_zone.is_empty() {
-            cfg.dnsbls = self
-                .dnsbl_zone
-                .iter()
-                .map(|z| DnsblZone::from_zone(z))
-                .collect();
+            cfg.dnsbls = self.dnsbl_zone.clone();
         }
         Some(cfg)
     }
@@ -274,7 +267,7 @@ impl CheckArgs {
     /// The network-facts configuration these flags ask for; `None` with
     /// `--no-netinfo`.
     pub fn netinfo(&self) -> Option<NetinfoConfig> {
-        self.netinfo.config(&self.dns)
+        self.netinfo.config()
     }
 }
 

@@ -65,7 +65,7 @@ impl ServeArgs {
         let mut builder = Env::builder()
             .nameservers(self.dns.clone())
             .allow_private(self.allow_private)
-            .netinfo(self.netinfo.config(&self.dns));
+            .netinfo(self.netinfo.config());
         if let Some(path) = &self.ca_file {
             builder = builder.ca_file(path)?;
         }

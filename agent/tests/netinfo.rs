@@ -16,8 +16,8 @@ use mailport::netinfo::{gather, DnsblZone, MyIpMethod, MyIpServer, NetinfoConfig
 use mailport_shared::advice::{advise, AdviceId, Context};
 use mailport_shared::classify::{PortVerdict, Verdict};
 use mailport_shared::netinfo::{
-    blocklist_line, provider_line, reverse_ipv6_nibbles, BlocklistStatus, Fact, GenericSign,
-    Listing, NetworkFacts, UnknownWhy,
+    address_line, blocklist_line, provider_line, reverse_ipv6_nibbles, BlocklistStatus, Fact,
+    Forward, GenericSign, Listing, NetworkFacts, UnknownWhy,
 };
 use mailport_shared::Family;
 use std::collections::HashMap;
@@ -32,6 +32,8 @@ enum Reply {
     Records(Vec<RData>),
     NxDomain,
     Rcode(ResponseCode),
+    /// No answer at all: that one lookup times out.
+    Silent,
 }
 
 /// A UDP DNS server on 127.0.0.1 that answers from a table. Unknown names
@@ -99,6 +101,7 @@ impl FakeDns {
                     Reply::Rcode(c) => {
                         resp.set_response_code(c);
                     }
+                    Reply::Silent => continue,
                 }
                 if let Ok(bytes) = resp.to_vec() {
                     let _ = sock.send_to(&bytes, from).await;
@@ -149,6 +152,10 @@ impl Zone {
         self.0.insert((name.into(), t), Reply::Rcode(c));
         self
     }
+    fn silent(mut self, name: &str, t: RecordType) -> Self {
+        self.0.insert((name.into(), t), Reply::Silent);
+        self
+    }
     fn push(&mut self, name: &str, t: RecordType, r: RData) {
         let e = self
             .0
@@ -178,6 +185,7 @@ fn verdict(port: u16, family: Family, verdict: Verdict) -> PortVerdict {
         verdict,
         why: String::new(),
         reached: Vec::new(),
+        relays: Vec::new(),
         evidence: Vec::new(),
     }
 }
@@ -237,6 +245,8 @@ async fn comcast_home_line_on_the_pbl_with_a_generic_ptr() {
             value: "198.51.100.73".parse().expect("ip")
         }
     );
+    // OpenDNS and Google agreed.
+    assert_eq!(facts.address_sources.ipv4, 2);
     let origin = facts.origin_v4.found().expect("origin found");
     assert_eq!(origin.asn, 7922);
     assert_eq!(origin.prefix, "198.51.100.0/24");
@@ -245,7 +255,10 @@ async fn comcast_home_line_on_the_pbl_with_a_generic_ptr() {
         origin.as_name.as_deref(),
         Some("COMCAST-7922 - Comcast Cable Communications, LLC, US")
     );
-    assert_eq!(facts.provider().map(|p| p.id), Some("comcast"));
+    assert_eq!(
+        facts.provider().map(|m| m.matched.provider.id),
+        Some("comcast")
+    );
 
     assert_eq!(facts.blocklists.len(), 1, "{:?}", facts.blocklists);
     match &facts.blocklists[0].status {
@@ -257,7 +270,7 @@ async fn comcast_home_line_on_the_pbl_with_a_generic_ptr() {
     }
     let ptr = facts.reverse_dns_v4.found().expect("ptr found");
     assert_eq!(ptr.name, "c-198-51-100-73.hsd1.ca.comcast.net");
-    assert!(ptr.forward_confirmed);
+    assert_eq!(ptr.forward, Forward::Confirmed);
     assert_eq!(ptr.generic, Some(GenericSign::EmbeddedAddress));
     // No AAAA for myip: no public IPv6, and nothing looked up for it.
     assert!(!matches!(facts.public_ipv6, Fact::Found { .. }));
@@ -342,10 +355,10 @@ async fn aws_instance() {
     let facts = gather(&cfg(dns.addr)).await;
 
     assert_eq!(facts.origin_v4.found().map(|o| o.asn), Some(16509));
-    assert_eq!(facts.provider().map(|p| p.id), Some("aws"));
+    assert_eq!(facts.provider().map(|m| m.matched.provider.id), Some("aws"));
     assert_eq!(facts.blocklists[0].status, BlocklistStatus::NotListed);
     let ptr = facts.reverse_dns_v4.found().expect("ptr");
-    assert!(ptr.forward_confirmed);
+    assert_eq!(ptr.forward, Forward::Confirmed);
     assert_eq!(ptr.generic, Some(GenericSign::EmbeddedAddress));
     let line = provider_line(&facts).expect("line");
     assert!(
@@ -422,11 +435,14 @@ async fn hetzner_mail_server_with_fcrdns_on_both_families() {
         facts.origin_v6.found().map(|o| o.prefix.as_str()),
         Some("2001:db8::/32")
     );
-    assert_eq!(facts.provider().map(|p| p.id), Some("hetzner"));
+    assert_eq!(
+        facts.provider().map(|m| m.matched.provider.id),
+        Some("hetzner")
+    );
     for ptr in [&facts.reverse_dns_v4, &facts.reverse_dns_v6] {
         let p = ptr.found().expect("ptr");
         assert_eq!(p.name, "mail.example.org");
-        assert!(p.forward_confirmed);
+        assert_eq!(p.forward, Forward::Confirmed);
         assert_eq!(p.generic, None);
     }
     // ZEN is asked for both addresses, Spamhaus answers IPv6 too.
@@ -529,7 +545,11 @@ async fn a_silent_resolver_times_out_the_lookups_but_keeps_the_address() {
     assert_eq!(facts.reverse_dns_v4, Fact::TimedOut);
     assert_eq!(facts.blocklists[0].status, BlocklistStatus::TimedOut);
     assert!(silent.asked("73.100.51.198.zen.spamhaus.org"));
-    assert_eq!(provider_line(&facts), None);
+    // The provider could not be named because the lookup timed out: said.
+    assert_eq!(
+        provider_line(&facts).as_deref(),
+        Some("Network: unknown (timed out)")
+    );
     assert!(blocklist_line(&facts).is_some_and(|l| l.contains("did not answer in time")));
 }
 
@@ -578,6 +598,15 @@ async fn fallback_order_skips_a_silent_server_and_errors_are_per_lookup() {
     assert_eq!(
         facts.public_ipv4.found().copied(),
         Some(Ipv4Addr::new(198, 51, 100, 73))
+    );
+    // Only the third server answered: the address is one server's word,
+    // and the line says so.
+    assert_eq!(facts.address_sources.ipv4, 1);
+    assert!(
+        address_line(&facts)
+            .is_some_and(|l| l.starts_with("Public address: IPv4 198.51.100.73 (one source)")),
+        "{:?}",
+        address_line(&facts)
     );
     // The origin failed (SERVFAIL): said so, and the rest still arrived.
     match &facts.origin_v4 {
@@ -671,7 +700,10 @@ async fn a_check_on_a_comcast_line_names_comcast_in_report_terminal_and_advice()
         .network
         .as_ref()
         .expect("network facts in the report");
-    assert_eq!(facts.provider().map(|p| p.id), Some("comcast"));
+    assert_eq!(
+        facts.provider().map(|m| m.matched.provider.id),
+        Some("comcast")
+    );
     assert_eq!(
         report.advice[0].id,
         AdviceId::IspRelay,
@@ -790,7 +822,7 @@ fn serve_flags_match_check_flags() {
         match mailport::cli::Cli::try_parse_from(argv) {
             Ok(mailport::cli::Cli {
                 command: Some(mailport::cli::Command::Serve(a)),
-            }) => Ok(a.netinfo.config(&a.dns)),
+            }) => Ok(a.netinfo.config()),
             Ok(_) => Err("not serve".to_string()),
             Err(e) => Err(e.to_string()),
         }
@@ -814,7 +846,7 @@ fn serve_flags_match_check_flags() {
     }
     let bare = mailport::serve::ServeArgs::defaults();
     assert_eq!(
-        bare.netinfo.config(&bare.dns),
+        bare.netinfo.config(),
         Some(NetinfoConfig::default()),
         "on by default, with the default servers"
     );
@@ -832,13 +864,12 @@ fn cli_flags_configure_every_netinfo_server() {
     assert_eq!(default, NetinfoConfig::default());
     assert_eq!(default.resolvers, None, "system resolver by default");
 
+    // --dns is for the probes: the blocklists are still asked through the
+    // system's resolver (a public --dns would be refused by Spamhaus).
     let c = netinfo_flags(&["--dns", "127.0.0.1:5353"])
         .expect("parses")
         .expect("on");
-    assert_eq!(
-        c.resolvers,
-        Some(vec!["127.0.0.1:5353".parse().expect("addr")])
-    );
+    assert_eq!(c.resolvers, None);
     let c = netinfo_flags(&["--dns", "127.0.0.1:5353", "--netinfo-dns", "127.0.0.2"])
         .expect("parses")
         .expect("on");
@@ -860,6 +891,12 @@ fn cli_flags_configure_every_netinfo_server() {
         "b.barracudacentral.org",
         "--dnsbl-zone",
         "zen.spamhaus.org",
+        "--dnsbl-zone",
+        "zen:bl.test",
+        "--dnsbl-zone",
+        "s3cr3tkey.zen.dq.spamhaus.net",
+        "--dnsbl-zone",
+        "dbl.spamhaus.org",
     ])
     .expect("parses")
     .expect("on");
@@ -892,7 +929,19 @@ fn cli_flags_configure_every_netinfo_server() {
         vec![
             ("b.barracudacentral.org".to_string(), DnsblKind::Generic),
             ("zen.spamhaus.org".to_string(), DnsblKind::SpamhausZen),
+            ("bl.test".to_string(), DnsblKind::SpamhausZen),
+            (
+                "s3cr3tkey.zen.dq.spamhaus.net".to_string(),
+                DnsblKind::SpamhausZen
+            ),
+            // Any Spamhaus zone: its codes are never read generically.
+            ("dbl.spamhaus.org".to_string(), DnsblKind::SpamhausZen),
         ]
+    );
+    // A lookalike is not Spamhaus.
+    assert_eq!(
+        DnsblZone::from_zone("notspamhaus.org").kind,
+        DnsblKind::Generic
     );
 
     for bad in [
@@ -900,8 +949,153 @@ fn cli_flags_configure_every_netinfo_server() {
         &["--myip-server", "google:"],
         &["--cymru-zone", "not a zone"],
         &["--dnsbl-zone", ""],
+        &["--dnsbl-zone", "zen:"],
+        &["--dnsbl-zone", "zen:not a zone"],
         &["--netinfo-dns", "resolver.example"],
     ] {
         assert!(netinfo_flags(bad).is_err(), "{bad:?} should be refused");
     }
+}
+
+/// A PTR whose forward lookup does not answer is "unknown", not "does not
+/// resolve back": no reverse DNS fix is advised for a record that may be
+/// fine.
+#[tokio::test]
+async fn a_forward_lookup_that_times_out_is_not_a_mismatch() {
+    let zone = Zone::default()
+        .a(MYIP, "203.0.113.40")
+        .txt(GOOGLE, "203.0.113.40")
+        .ptr("40.113.0.203.in-addr.arpa", "mail.example.org.")
+        .silent("mail.example.org", RecordType::A);
+    let dns = FakeDns::start(zone.0, false).await;
+    let mut c = cfg(dns.addr);
+    c.query_timeout = Duration::from_millis(300);
+    let facts = gather(&c).await;
+    let ptr = facts.reverse_dns_v4.found().expect("ptr found");
+    assert_eq!(ptr.name, "mail.example.org");
+    assert_eq!(ptr.forward, Forward::Unknown);
+    assert!(dns.asked("mail.example.org"));
+    let line = address_line(&facts).expect("line");
+    assert!(
+        line.contains("whether it resolves back is unknown"),
+        "{line}"
+    );
+    assert!(!line.contains("does not resolve back"), "{line}");
+    for verdicts in [open25(), blocked25()] {
+        let advice = advise(&verdicts, &Context::from_network(Some(facts.clone())));
+        assert!(!ids(&advice).contains(&AdviceId::ReverseDns), "{advice:#?}");
+    }
+
+    // The same name answering without the address is a definite mismatch.
+    let zone = Zone::default()
+        .a(MYIP, "203.0.113.40")
+        .txt(GOOGLE, "203.0.113.40")
+        .ptr("40.113.0.203.in-addr.arpa", "mail.example.org.")
+        .a("mail.example.org", "203.0.113.99");
+    let dns = FakeDns::start(zone.0, false).await;
+    let facts = gather(&cfg(dns.addr)).await;
+    assert_eq!(
+        facts.reverse_dns_v4.found().map(|p| p.forward),
+        Some(Forward::Mismatch)
+    );
+    let advice = advise(&open25(), &Context::from_network(Some(facts)));
+    let rdns = advice
+        .iter()
+        .find(|a| a.id == AdviceId::ReverseDns)
+        .expect("a definite mismatch is advised on");
+    assert!(
+        rdns.title.contains("does not resolve back"),
+        "{}",
+        rdns.title
+    );
+}
+
+/// A Spamhaus DQS zone (`<key>.zen.dq.spamhaus.net`) is decoded as ZEN: a
+/// PBL code is a policy listing, not "listed, return code 127.0.0.10". Its
+/// key never reaches the report.
+#[tokio::test]
+async fn a_dqs_zone_is_decoded_as_zen_and_its_key_stays_private() {
+    let zone = Zone::default()
+        .a(MYIP, "198.51.100.73")
+        .txt(GOOGLE, "198.51.100.73")
+        .a("73.100.51.198.s3cr3tkey.zen.dq.spamhaus.net", "127.0.0.10");
+    let dns = FakeDns::start(zone.0, false).await;
+    let mut c = cfg(dns.addr);
+    c.dnsbls = vec![DnsblZone::parse("s3cr3tkey.zen.dq.spamhaus.net").expect("valid zone")];
+    let facts = gather(&c).await;
+    assert!(dns.asked("73.100.51.198.s3cr3tkey.zen.dq.spamhaus.net"));
+    assert_eq!(facts.blocklists.len(), 1);
+    let b = &facts.blocklists[0];
+    assert_eq!(b.list, "Spamhaus ZEN");
+    assert_eq!(b.zone, "<key>.zen.dq.spamhaus.net");
+    assert!(matches!(
+        &b.status,
+        BlocklistStatus::Listed { listings, .. } if listings == &vec![Listing::PblIsp]
+    ));
+    let json = serde_json::to_string(&facts).expect("json");
+    assert!(!json.contains("s3cr3tkey"), "{json}");
+    let advice = advise(&open25(), &Context::from_network(Some(facts)));
+    assert_eq!(advice[0].id, AdviceId::PolicyListed, "{advice:#?}");
+    assert!(!ids(&advice).contains(&AdviceId::Blocklisted));
+}
+
+/// `zen:ZONE` decodes a test zone as ZEN; a code ZEN does not document
+/// (the DBL's 127.0.1.255) is "unknown", never a reputation listing.
+#[tokio::test]
+async fn an_undocumented_zen_code_is_unknown_not_listed() {
+    let zone = Zone::default()
+        .a(MYIP, "192.0.2.44")
+        .txt(GOOGLE, "192.0.2.44")
+        .a("44.2.0.192.bl.test", "127.0.1.255");
+    let dns = FakeDns::start(zone.0, false).await;
+    let mut c = cfg(dns.addr);
+    c.dnsbls = vec![DnsblZone::parse("zen:bl.test").expect("valid zone")];
+    let facts = gather(&c).await;
+    assert_eq!(
+        facts.blocklists[0].status,
+        BlocklistStatus::Unknown {
+            why: UnknownWhy::UnexpectedCode {
+                code: Ipv4Addr::new(127, 0, 1, 255)
+            }
+        }
+    );
+    let line = blocklist_line(&facts).expect("line");
+    assert!(line.contains("unknown, not a listing"), "{line}");
+    let advice = advise(&open25(), &Context::from_network(Some(facts)));
+    assert!(
+        !ids(&advice).contains(&AdviceId::Blocklisted),
+        "{advice:#?}"
+    );
+    assert!(
+        !ids(&advice).contains(&AdviceId::PolicyListed),
+        "{advice:#?}"
+    );
+}
+
+/// The terminal says when the provider could not be named because the
+/// origin lookup timed out, as the page does (both print the shared line).
+#[tokio::test]
+async fn the_terminal_says_when_the_origin_lookup_timed_out() {
+    use mailport_shared::{Role, Target};
+    let myip = FakeDns::start(comcast_zone().0, false).await;
+    let silent = FakeDns::start(Table::new(), true).await;
+    let smtp = fakes::start(fakes::Behaviour::smtp("220 mx.test ESMTP")).await;
+    let d = fakes::MapDialer::new();
+    d.map("127.0.0.2", 25, smtp.addr);
+    let mut c = cfg(myip.addr);
+    c.resolvers = Some(vec![silent.addr]);
+    c.budget = Duration::from_millis(1200);
+    c.query_timeout = Duration::from_millis(400);
+    let env = fakes::env_builder(&d, None)
+        .netinfo(Some(c))
+        .build()
+        .expect("env");
+    let (report, _) = run_check(
+        &env,
+        vec![Target::new("127.0.0.2", Role::RecipientMx)],
+        &[25],
+    )
+    .await;
+    let text = mailport::term::render(&report, mailport::term::Style { colour: false });
+    assert!(text.contains("Network: unknown (timed out)"), "{text}");
 }

@@ -5,7 +5,7 @@
 
 use crate::state::Tone;
 use mailport_shared::netinfo::{
-    address_line, blocklist_line, provider_line, BlocklistStatus, Fact, NetworkFacts,
+    address_line, blocklist_line, provider_line, BlocklistStatus, NetworkFacts,
 };
 use mailport_shared::reflector::{ProofStatus, ReflectorProof};
 
@@ -45,17 +45,14 @@ pub struct NetLine {
 /// The network block: provider, public address and blocklist lines, in that
 /// order, each only when there is something to say. Empty without facts
 /// (`--no-netinfo`, or an older agent), so the page shows no empty box.
-///
-/// When the provider could not be named because the lookup failed, the
-/// line says so rather than vanishing: a missing line would read as "no
-/// provider", which is not what happened.
+/// (The provider line also says when the origin lookup failed, in the same
+/// words as the terminal: both print `provider_line`.)
 pub fn network_lines(facts: Option<&NetworkFacts>) -> Vec<NetLine> {
     let Some(facts) = facts else {
         return Vec::new();
     };
     let mut lines = Vec::new();
-    let provider = provider_line(facts).or_else(|| unknown_provider(facts));
-    if let Some(text) = provider {
+    if let Some(text) = provider_line(facts) {
         lines.push(NetLine {
             kind: NetKind::Provider,
             text,
@@ -81,15 +78,6 @@ pub fn network_lines(facts: Option<&NetworkFacts>) -> Vec<NetLine> {
         });
     }
     lines
-}
-
-/// "Network: unknown (lookup timed out)" when the origin lookup was tried
-/// and did not answer; `None` when it was skipped or found nothing.
-fn unknown_provider(facts: &NetworkFacts) -> Option<String> {
-    let tried = [&facts.origin_v4, &facts.origin_v6]
-        .into_iter()
-        .find(|f| matches!(f, Fact::Failed { .. } | Fact::TimedOut));
-    tried.map(|f| format!("Network: unknown ({})", f.state_label()))
 }
 
 /// How a reflector proof reads in a cell's details.
@@ -133,7 +121,7 @@ impl ProofView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mailport_shared::netinfo::{AsnInfo, BlocklistResult, Listing};
+    use mailport_shared::netinfo::{AsnInfo, BlocklistResult, Fact, Listing};
 
     fn comcast() -> NetworkFacts {
         NetworkFacts {

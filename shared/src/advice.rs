@@ -5,9 +5,10 @@
 
 use crate::classify::{NotTestableReason, PortVerdict, Verdict};
 use crate::family::Family;
-use crate::knowledge::{Provider, ProviderKind, Relay};
-use crate::netinfo::{Fact, NetworkFacts};
+use crate::knowledge::{Matched, ProviderKind, Relay, Unblock};
+use crate::netinfo::{Fact, Forward, NetworkFacts};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Stable identifier of a piece of advice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -30,7 +31,8 @@ pub enum AdviceId {
     IspRelay,
     /// Use a relay/smarthost service.
     RelayService,
-    /// Ask the provider to lift the block.
+    /// Ask the provider to lift the block, or, when it is known not to,
+    /// say so (so that nobody waits for an unblock that will not come).
     AskUnblock,
     /// For inbound mail, a backup-MX / mail-reflector service on another port.
     InboundReflector,
@@ -76,53 +78,55 @@ pub struct Context {
     /// What was learned about the network (public address, origin,
     /// blocklists, reverse DNS).
     pub network: Option<NetworkFacts>,
-    /// The provider matched from the origin AS, from the knowledge base.
-    pub provider: Option<&'static Provider>,
+    /// The provider matched from an origin AS, from the knowledge base, with
+    /// the AS number that matched.
+    pub provider: Option<Matched>,
 }
 
 impl Context {
     /// The context for these network facts, with the provider looked up.
     pub fn from_network(facts: Option<NetworkFacts>) -> Self {
-        let provider = facts.as_ref().and_then(NetworkFacts::provider);
+        let provider = facts.as_ref().and_then(|f| f.provider().map(|m| m.matched));
         Context {
             network: facts,
             provider,
         }
     }
-
-    fn origin_asn(&self) -> Option<u32> {
-        self.network
-            .as_ref()
-            .and_then(|n| n.origin())
-            .map(|o| o.asn)
-    }
 }
 
-/// "Comcast Xfinity (AS7922)", or the bare name when the AS is unknown.
-fn provider_named(p: &Provider, ctx: &Context) -> String {
-    match ctx.origin_asn() {
-        Some(asn) => format!("{} (AS{asn})", p.name),
-        None => p.name.to_string(),
-    }
+/// "Comcast Xfinity (AS7922)": the provider and the AS that named it.
+fn provider_named(m: Matched) -> String {
+    format!("{} (AS{})", m.provider.name, m.asn)
 }
 
-fn or_list(ports: &[u16]) -> String {
-    let list: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
+/// "25", "25 or 587", "25, 465 or 587".
+fn or_list<T: ToString>(items: &[T]) -> String {
+    joined(items, "or")
+}
+
+/// "25", "25 and 587", "25, 465 and 587".
+fn and_list<T: ToString>(items: &[T]) -> String {
+    joined(items, "and")
+}
+
+fn joined<T: ToString>(items: &[T], word: &str) -> String {
+    let list: Vec<String> = items.iter().map(ToString::to_string).collect();
     match list.len() {
         0 => String::new(),
         1 => list[0].clone(),
-        n => format!("{} or {}", list[..n - 1].join(", "), list[n - 1]),
+        n => format!("{} {word} {}", list[..n - 1].join(", "), list[n - 1]),
     }
+}
+
+/// `text` as a sentence ending in one full stop.
+fn sentence(text: &str) -> String {
+    format!("{}.", text.trim_end().trim_end_matches('.'))
 }
 
 /// The provider-specific relay advice: its host, ports, login, and what
 /// this check measured on those ports.
-fn provider_relay(
-    p: &Provider,
-    relay: &Relay,
-    verdicts: &[PortVerdict],
-    ctx: &Context,
-) -> (String, String) {
+fn provider_relay(m: Matched, relay: &Relay, verdicts: &[PortVerdict]) -> (String, String) {
+    let p = m.provider;
     let login = match (relay.auth, p.kind) {
         (false, _) => String::new(),
         (true, ProviderKind::Residential | ProviderKind::Business) => {
@@ -148,11 +152,11 @@ fn provider_relay(
         .copied()
         .filter(|port| find(verdicts, *port).any(|v| v.verdict.is_block()) && !open.contains(port))
         .collect();
-    let mut why = format!("You are on {}", provider_named(p, ctx));
+    let mut why = format!("You are on {}", provider_named(m));
     if p.blocks_port(25) {
         why.push_str(&format!(
-            ", which is known to block outgoing port 25 (as of {}).",
-            p.as_of
+            ", which is known to block outgoing port 25 ({}).",
+            p.dated()
         ));
     } else {
         why.push('.');
@@ -161,10 +165,7 @@ fn provider_relay(
     match open.len() {
         0 => {}
         1 => why.push_str(&format!(" Port {} is open here.", open[0])),
-        _ => why.push_str(&format!(
-            " Ports {} are open here.",
-            or_list(&open).replace(" or ", " and ")
-        )),
+        _ => why.push_str(&format!(" Ports {} are open here.", and_list(&open))),
     }
     if !blocked.is_empty() {
         why.push_str(&format!(
@@ -178,6 +179,123 @@ fn provider_relay(
         why.push_str(p.note);
     }
     (title, why)
+}
+
+/// What to do about the provider's block, from its unblock policy: ask for
+/// it, ask whether the line qualifies, or (when it is never lifted) do not
+/// wait for it. `or` starts the title with "Or": something to do came
+/// before it.
+fn unblock_advice(m: Matched, or: bool) -> (String, String) {
+    let p = m.provider;
+    let notes = format!("(From mailport's notes, {}.)", p.dated());
+    let ask = if or { "Or ask" } else { "Ask" };
+    let some = match p.kind {
+        ProviderKind::Residential | ProviderKind::Business => "lines or plans",
+        ProviderKind::Cloud | ProviderKind::Hosting => "accounts or plans",
+    };
+    match p.unblock {
+        Unblock::OnRequest { how } => (
+            format!("{ask} {} to lift the block: it does so on request", p.name),
+            format!("{} {notes}", sentence(how)),
+        ),
+        Unblock::Restricted { how } => (
+            format!(
+                "{ask} {} to lift the block, which it does only for some {some}",
+                p.name
+            ),
+            format!("{} {notes}", sentence(how)),
+        ),
+        Unblock::NotOffered { why } => (
+            format!(
+                "{} does not lift the port 25 block: send through a relay or a submission server instead",
+                p.name
+            ),
+            format!("{} {notes}", sentence(why)),
+        ),
+        Unblock::Unknown { note } => (
+            format!("{ask} {} to lift the block", p.name),
+            format!(
+                "{} Ask its support, and mention that you run a mail server with proper reverse DNS. {notes}",
+                sentence(note)
+            ),
+        ),
+    }
+}
+
+/// A disagreement between mailport's notes and the measurement.
+#[derive(Clone)]
+struct Differs {
+    title: String,
+    why: String,
+    /// Port 25 is among the ports the notes call blocked that are open: the
+    /// note belongs next to "direct delivery works".
+    open25: bool,
+    /// Port 25 is blocked although the notes say it is open: the cause is
+    /// likely local, the first thing to know.
+    blocked25: bool,
+}
+
+/// Where mailport's notes and the measurement disagree, as one note: every
+/// port the notes say is blocked but was measured open, and port 25
+/// measured blocked where the notes say it is open. `None` when they agree.
+fn policy_differs(
+    m: Matched,
+    verdicts: &[PortVerdict],
+    direct_possible: bool,
+    blocked25: bool,
+) -> Option<Differs> {
+    let p = m.provider;
+    let open_anyway: Vec<u16> = p
+        .blocks
+        .iter()
+        .copied()
+        .filter(|port| match port {
+            25 => direct_possible,
+            _ => !open_on(verdicts, *port).is_empty(),
+        })
+        .collect();
+    let blocked_anyway = !p.blocks_port(25) && blocked25;
+    let named = provider_named(m);
+    let known = match open_anyway.len() {
+        0 => None,
+        1 => Some(format!(
+            "{named} is known to block port {} ({}), but it is open on your line",
+            open_anyway[0],
+            p.dated()
+        )),
+        _ => Some(format!(
+            "{named} is known to block ports {} ({}), but they are open on your line",
+            and_list(&open_anyway),
+            p.dated()
+        )),
+    };
+    let known_why = match p.kind {
+        ProviderKind::Residential | ProviderKind::Business => "This measurement wins over mailport's notes: your line may be a business or static one, the block may have been lifted for you, or the policy changed.",
+        ProviderKind::Cloud | ProviderKind::Hosting => "This measurement wins over mailport's notes: the block may have been lifted for your account or this server, or the policy changed.",
+    };
+    let local =
+        "the block may come from your router, this machine's firewall, a VPN, or a newer policy.";
+    let (title, why) = match (known, blocked_anyway) {
+        (None, false) => return None,
+        (Some(title), false) => (title, known_why.to_string()),
+        (None, true) => (
+            format!("{named} is not known to block port 25, but it is blocked here"),
+            format!(
+                "This measurement wins over mailport's notes ({}): {local}",
+                p.dated()
+            ),
+        ),
+        (Some(title), true) => (
+            format!("{title}; it is not known to block port 25, but that is blocked here"),
+            format!("{known_why} On port 25, {local}"),
+        ),
+    };
+    Some(Differs {
+        title,
+        why,
+        open25: open_anyway.contains(&25),
+        blocked25: blocked_anyway,
+    })
 }
 
 fn find(verdicts: &[PortVerdict], port: u16) -> impl Iterator<Item = &PortVerdict> {
@@ -198,6 +316,15 @@ fn families(list: &[Family]) -> String {
         .join(" and ")
 }
 
+/// `title` with its first letter in lower case, to follow a colon.
+fn lowercase_first(title: &str) -> String {
+    let mut chars = title.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Ranked advice for these verdicts, most useful first, each id at most once.
 pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
     let mut out: Vec<Advice> = Vec::new();
@@ -212,10 +339,14 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
     let intercepted25 = p25
         .iter()
         .any(|v| v.verdict == Verdict::InterceptedSuspected);
-    let restricted25: Vec<&PortVerdict> = p25
+    // Hosts that take port 25 on a network that lets it through only to
+    // some: only those that can relay mail (never an MX or a port echo).
+    let relays25: Vec<&str> = p25
         .iter()
-        .copied()
         .filter(|v| v.verdict == Verdict::Restricted)
+        .flat_map(|v| v.relays.iter().map(String::as_str))
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
         .collect();
     let blocked25 = p25.iter().any(|v| v.verdict.is_block());
     let untestable25 = !p25.is_empty()
@@ -223,6 +354,15 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
             .iter()
             .all(|v| matches!(v.verdict, Verdict::NotTestable { .. }));
     let any_usable = verdicts.iter().any(|v| v.verdict.usable());
+    let any_block = verdicts.iter().any(|v| v.verdict.is_block());
+    // "Nothing passes" means something only when more than one port was
+    // judged: port 25 alone being blocked is the usual ISP policy.
+    let judged_ports: BTreeSet<u16> = verdicts
+        .iter()
+        .filter(|v| !matches!(v.verdict, Verdict::NotTestable { .. }))
+        .map(|v| v.port)
+        .collect();
+    let nothing_passes = !any_usable && any_block && judged_ports.len() >= 2;
     let no_v6 = verdicts.iter().any(|v| {
         v.family == Family::Ipv6
             && v.verdict
@@ -234,6 +374,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
     let provider = ctx.provider;
     let facts = ctx.network.as_ref();
     let direct_possible = !open25.is_empty() && !intercepted25;
+    let known_block = blocked25 || intercepted25;
     let pbl: Vec<String> = facts
         .map(|f| f.pbl_listings())
         .unwrap_or_default()
@@ -249,6 +390,9 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
             None => l.label(),
         })
         .collect();
+    let rdns = facts.and_then(reverse_dns_problem);
+    let differs = provider
+        .and_then(|m| policy_differs(m, verdicts, direct_possible, blocked25 && !intercepted25));
 
     if !bad.is_empty() {
         add(
@@ -271,10 +415,14 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
             "The PBL lists addresses that are meant to send only through their ISP's servers, usually home lines. Relay through your provider's server or a smarthost instead, or get a static address that the ISP takes off the list.".into(),
         );
     }
-    if !open25.is_empty() && !intercepted25 {
+    if direct_possible {
+        let network = match provider {
+            Some(m) => format!("Your network ({})", provider_named(m)),
+            None => "Your network".to_string(),
+        };
         add(
             AdviceId::DirectDeliveryOk,
-            format!("Your network lets you deliver mail directly on port 25 ({})", families(&open25)),
+            format!("{network} lets you deliver mail directly on port 25 ({})", families(&open25)),
             "A mail server here can talk to recipients' MX servers. Deliverability still needs a proper reverse DNS name, SPF, DKIM and DMARC.".into(),
         );
         let blocked_families: Vec<Family> = p25
@@ -293,46 +441,48 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 "A mail server that tries the blocked family first waits for a timeout on every message. In Postfix, set smtp_address_preference (or inet_protocols) accordingly.".into(),
             );
         }
-    }
-
-    if direct_possible {
-        if let Some((title, why)) = facts.and_then(reverse_dns_problem) {
+        if let Some((title, why)) = rdns.clone() {
             add(AdviceId::ReverseDns, title, why);
         }
-        if let Some(p) = provider.filter(|p| p.blocks_port(25)) {
-            add(
-                AdviceId::PolicyDiffers,
-                format!("{} is known to block port 25 (as of {}), but it is open on your line", provider_named(p, ctx), p.as_of),
-                match p.kind {
-                    ProviderKind::Residential | ProviderKind::Business => "This measurement wins over mailport's notes: your line may be a business or static one, the block may have been lifted for you, or the policy changed.",
-                    ProviderKind::Cloud | ProviderKind::Hosting => "This measurement wins over mailport's notes: the block may have been lifted for your account or this server, or the policy changed.",
-                }
-                .into(),
-            );
+        // The notes say 25 is blocked and it is open: say so next to the
+        // good news.
+        if let Some(d) = differs.clone().filter(|d| d.open25) {
+            add(AdviceId::PolicyDiffers, d.title, d.why);
         }
     }
 
     // Nothing gets through at all: the cause is usually close to the user
     // (a local firewall, a VPN), so say that before any workaround.
-    if !any_usable && verdicts.iter().any(|v| v.verdict.is_block()) {
+    if nothing_passes {
         add(
             AdviceId::CheckLocalNetwork,
             "No mail port is reachable: check this machine's firewall, a VPN or a corporate proxy".into(),
             "Providers rarely block every mail port at once; a local firewall, a VPN that filters mail ports, or a network that only allows web traffic usually does.".into(),
         );
     }
-    // Port 25 reaches exactly the ISP's relay: that relay is the answer.
-    if let Some(r) = restricted25.first() {
+    // Port 25 reaches a relay but not everything: that relay is the answer.
+    if !relays25.is_empty() {
+        let (it, one_of) = if relays25.len() == 1 {
+            ("it", "it")
+        } else {
+            ("them", "one of them")
+        };
+        let mut why = format!("Your network lets port 25 through only to some hosts, usually the ISP's own mail servers. Configure {one_of} as your server's relayhost (smarthost).");
+        if let Some(m) = provider {
+            why.push_str(&format!(" You are on {}.", provider_named(m)));
+        }
         add(
             AdviceId::IspRelay,
-            format!("Relay through {} on port 25: it is the one destination your network allows", r.reached.join(", ")),
-            "Your network lets port 25 through only to some hosts, usually the ISP's own mail servers. Configure it as your server's relayhost (smarthost).".into(),
+            format!(
+                "Relay through {} on port 25: your network lets port 25 through to {it}",
+                or_list(&relays25)
+            ),
+            why,
         );
     }
 
     // Port 25 could not be judged and nothing else is known to be blocked:
     // testing again comes first, and no advice may assume a block.
-    let known_block = blocked25 || intercepted25;
     if untestable25 && open25.is_empty() && !blocked25 {
         // No address for any host: DNS is the thing to fix, not the targets.
         let dns_failed = p25.iter().all(|v| {
@@ -357,9 +507,70 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
     }
 
     if known_block || (untestable25 && open25.is_empty()) {
-        if let Some((p, relay)) = provider.and_then(|p| p.relay.as_ref().map(|r| (p, r))) {
-            let (title, why) = provider_relay(p, relay, verdicts, ctx);
+        // An unblock will be asked for, unless the provider never grants one.
+        let asks = known_block
+            && !provider.is_some_and(|m| matches!(m.provider.unblock, Unblock::NotOffered { .. }));
+        // Receivers check the name as soon as 25 opens: fix it first.
+        let whom = match provider {
+            Some(m) => format!("asking {} to lift the block", m.provider.name),
+            None => "asking for an unblock".to_string(),
+        };
+        let rdns_first = rdns
+            .clone()
+            .filter(|_| asks && !direct_possible)
+            .map(|(title, why)| {
+                (
+                    format!(
+                        "Before {whom}, fix reverse DNS: {}",
+                        lowercase_first(&title)
+                    ),
+                    why,
+                )
+            });
+        // The notes say port 25 is open here, yet it is blocked: the cause
+        // is likely local, and that is the first thing to know.
+        if let Some(d) = differs.clone().filter(|d| d.blocked25) {
+            add(AdviceId::PolicyDiffers, d.title, d.why);
+        }
+        if let Some((m, relay)) = provider.and_then(|m| m.provider.relay.as_ref().map(|r| (m, r))) {
+            let (title, why) = provider_relay(m, relay, verdicts);
             add(AdviceId::IspRelay, title, why);
+        }
+        // The provider's own answer to its block comes before generic
+        // workarounds when it settles the question: a routine unblock, a
+        // refusal, or (for a cloud or host) whatever its policy is.
+        if let Some(m) = provider.filter(|_| known_block) {
+            let early = match m.provider.unblock {
+                Unblock::OnRequest { .. } | Unblock::NotOffered { .. } => true,
+                Unblock::Restricted { .. } | Unblock::Unknown { .. } => {
+                    matches!(m.provider.kind, ProviderKind::Cloud | ProviderKind::Hosting)
+                }
+            };
+            if early {
+                if let Some((title, why)) = rdns_first.clone() {
+                    add(AdviceId::ReverseDns, title, why);
+                }
+                // After the provider's relay it is an alternative; otherwise
+                // it is the thing to do (a reverse DNS fix before it is a
+                // step towards it).
+                let (title, why) = unblock_advice(m, m.provider.relay.is_some());
+                add(AdviceId::AskUnblock, title, why);
+            }
+        }
+        // An ISP that blocks 25 runs a server for its customers even when
+        // the notes do not name it; a measured relay was named above.
+        let isp = provider.filter(|m| {
+            matches!(
+                m.provider.kind,
+                ProviderKind::Residential | ProviderKind::Business
+            )
+        });
+        if let Some(m) = isp.filter(|_| known_block && relays25.is_empty()) {
+            add(
+                AdviceId::IspRelay,
+                format!("Or relay through {}'s outgoing mail server", m.provider.name),
+                format!("You are on {}. ISPs that block port 25 usually run a server for their customers on 587 with the account login; mailport's notes do not name {}'s. Set it as your mail server's relayhost.", provider_named(m), m.provider.name),
+            );
         }
         for port in [587u16, 465] {
             let fams = open_on(verdicts, port);
@@ -394,22 +605,12 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 "Many shared hosts open port 26 as an alternative to 25 for their customers. Port 26 is open here.".into(),
             );
         }
-        // A measured relay (restricted 25) was already named above; without
-        // a known block there is nothing to work around.
-        if restricted25.is_empty() && known_block {
-            match provider {
-                Some(p) if matches!(p.kind, ProviderKind::Residential | ProviderKind::Business) => add(
-                    AdviceId::IspRelay,
-                    format!("Or relay through {}'s outgoing mail server", p.name),
-                    format!("You are on {}. ISPs that block port 25 usually run a server for their customers on 587 with the account login; mailport's notes do not name {}'s. Set it as your mail server's relayhost.", provider_named(p, ctx), p.name),
-                ),
-                Some(_) => {}
-                None => add(
-                    AdviceId::IspRelay,
-                    "Or relay through your ISP's own outgoing mail server".into(),
-                    "ISPs that block port 25 run a server for their customers, usually on 587 with your ISP account login. Set it as your mail server's relayhost.".into(),
-                ),
-            }
+        if known_block && relays25.is_empty() && provider.is_none() {
+            add(
+                AdviceId::IspRelay,
+                "Or relay through your ISP's own outgoing mail server".into(),
+                "ISPs that block port 25 run a server for their customers, usually on 587 with your ISP account login. Set it as your mail server's relayhost.".into(),
+            );
         }
         add(
             AdviceId::RelayService,
@@ -423,39 +624,42 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 "The PBL lists addresses that are meant to send only through their ISP's servers, usually home lines. A relay avoids the problem; direct delivery needs a static address that the ISP takes off the list.".into(),
             );
         }
-        if !direct_possible && known_block {
-            if let Some((title, why)) = facts.and_then(reverse_dns_problem) {
-                let mut lower = title;
-                if let Some(first) = lower.get(..1) {
-                    let l = first.to_ascii_lowercase();
-                    lower.replace_range(..1, &l);
-                }
-                add(
-                    AdviceId::ReverseDns,
-                    format!("Before asking for an unblock, fix reverse DNS: {lower}"),
-                    why,
-                );
-            }
-        }
-        match provider {
-            _ if !known_block => {}
-            Some(p) => add(
-                AdviceId::AskUnblock,
-                format!("Or ask {} to lift the block", p.name),
-                format!("{}. (From mailport's notes, as of {}.)", p.unblock.trim_end_matches('.'), p.as_of),
-            ),
-            None => add(
-                AdviceId::AskUnblock,
-                "Or ask your provider to lift the block".into(),
-                "Cloud providers lift it on request for established accounts; ISPs often only for business lines or static addresses. Mention that you run a mail server with proper reverse DNS.".into(),
-            ),
-        }
         if known_block {
+            if let Some((title, why)) = rdns_first {
+                add(AdviceId::ReverseDns, title, why);
+            }
+            match provider {
+                Some(m) => {
+                    let (title, why) = unblock_advice(m, true);
+                    add(AdviceId::AskUnblock, title, why);
+                }
+                None => add(
+                    AdviceId::AskUnblock,
+                    "Or ask your provider to lift the block".into(),
+                    "Cloud providers lift it on request for established accounts; ISPs often only for business lines or static addresses. Mention that you run a mail server with proper reverse DNS.".into(),
+                ),
+            }
+        } else if let Some((title, why)) = rdns.clone() {
+            // Port 25 could not be judged: the name still matters the day
+            // direct delivery is tried, so it is said, as information.
             add(
-            AdviceId::InboundReflector,
-            "Receiving mail at home? A backup-MX or mail-reflector service can deliver to you on another port".into(),
-            "This test measured outgoing connections. If your ISP also blocks incoming 25, such a service takes your mail on 25 and passes it on to your server on a port you choose.".into(),
-        );
+                AdviceId::ReverseDns,
+                format!(
+                    "If you plan direct delivery on port 25: {}",
+                    lowercase_first(&title)
+                ),
+                why,
+            );
+        }
+        // Home lines only: a cloud server has no "home" to receive at, and
+        // its provider's inbound policy is another question.
+        let home = provider.is_none_or(|m| m.provider.kind == ProviderKind::Residential);
+        if known_block && home {
+            add(
+                AdviceId::InboundReflector,
+                "Receiving mail at home? A backup-MX or mail-reflector service can deliver to you on another port".into(),
+                "This test measured outgoing connections. If your ISP also blocks incoming 25, such a service takes your mail on 25 and passes it on to your server on a port you choose.".into(),
+            );
         }
         add(
             AdviceId::No587ToMx,
@@ -464,16 +668,10 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
         );
     }
 
-    if let Some(p) = provider.filter(|p| !p.blocks_port(25)) {
-        if blocked25 && !intercepted25 {
-            add(
-                AdviceId::PolicyDiffers,
-                format!("{} is not known to block port 25, but it is blocked here", provider_named(p, ctx)),
-                format!("This measurement wins over mailport's notes (as of {}): the block may come from your router, this machine's firewall, a VPN, or a newer policy.", p.as_of),
-            );
-        }
+    if let Some(d) = differs {
+        add(AdviceId::PolicyDiffers, d.title, d.why);
     }
-    if !any_usable && verdicts.iter().any(|v| v.verdict.is_block()) {
+    if !any_usable && any_block {
         add(
             AdviceId::HttpsApi,
             "If nothing else works, send through an e-mail API over HTTPS".into(),
@@ -502,7 +700,8 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
 }
 
 /// What is wrong with the reverse DNS of the public address for direct
-/// delivery, if anything: (title, why).
+/// delivery, if anything: (title, why). A forward lookup that did not
+/// answer is not a mismatch: only a definite one is reported.
 fn reverse_dns_problem(facts: &NetworkFacts) -> Option<(String, String)> {
     let (ip, fact) = match (&facts.public_ipv4, &facts.public_ipv6) {
         (Fact::Found { value }, _) => (value.to_string(), &facts.reverse_dns_v4),
@@ -521,7 +720,7 @@ fn reverse_dns_problem(facts: &NetworkFacts) -> Option<(String, String)> {
                 value.generic.as_ref().map(|g| g.to_string()).unwrap_or_default()
             ),
         )),
-        Fact::Found { value } if !value.forward_confirmed => Some((
+        Fact::Found { value } if value.forward == Forward::Mismatch => Some((
             format!("The reverse DNS name {} does not resolve back to {ip}", value.name),
             "Receivers check forward-confirmed reverse DNS (the PTR name must have an A/AAAA record pointing back). Add the missing record or fix the PTR.".into(),
         )),

@@ -120,6 +120,11 @@ pub struct PortVerdict {
     /// Hosts that answered with a clean SMTP greeting.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reached: Vec<String>,
+    /// Of `reached`, those that can relay the user's mail (submission
+    /// servers and the user's own host), so advice never suggests relaying
+    /// through a recipient's MX or a port-echo service.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relays: Vec<String>,
     /// Interception findings for this port and family, strong ones first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
@@ -340,6 +345,13 @@ fn classify_group(
             .collect()
     };
     let reached = hosts_with(Signal::Reached);
+    let relays: BTreeSet<&str> = signals
+        .iter()
+        .filter(|(s, p)| {
+            *s == Signal::Reached && matches!(p.spec.role, Role::Submission | Role::OwnHost)
+        })
+        .map(|(_, p)| p.spec.host.as_str())
+        .collect();
     let odd = hosts_with(Signal::Odd);
     let dropped = hosts_with(Signal::Dropped);
     let rejected = hosts_with(Signal::Rejected);
@@ -370,6 +382,7 @@ fn classify_group(
         verdict,
         why,
         reached: reached.iter().map(|h| h.to_string()).collect(),
+        relays: relays.iter().map(|h| h.to_string()).collect(),
         evidence: shown.clone(),
     };
 

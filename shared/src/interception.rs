@@ -17,7 +17,7 @@
 use crate::family::Family;
 use crate::outcome::{EhloOutcome, Outcome, TlsOutcome};
 use crate::probe::ProbeResult;
-use crate::site::site;
+use crate::suffix::site;
 use crate::target::{default_target, Role};
 use serde::{Deserialize, Serialize};
 

@@ -33,7 +33,7 @@ pub mod probe;
 pub mod reflector;
 pub mod report;
 pub mod share;
-pub mod site;
+pub mod suffix;
 pub mod target;
 pub mod validate;
 

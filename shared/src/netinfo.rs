@@ -9,8 +9,9 @@
 //! Each fact carries its own state: a failed or timed-out lookup is recorded
 //! as such and never hides the other facts, nor the probe results.
 
-use crate::knowledge::{self, Provider, ProviderKind};
-use serde::{Deserialize, Serialize};
+use crate::knowledge::{self, Matched, ProviderKind};
+use crate::suffix;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -118,11 +119,49 @@ pub struct Ptr {
     /// The PTR name (the forward-confirmed one when there are several).
     pub name: String,
     /// Whether the name resolves back to the address (FCrDNS), which
-    /// receivers check before accepting mail.
-    pub forward_confirmed: bool,
+    /// receivers check before accepting mail. Reports from before the three
+    /// states carried a bool, `forward_confirmed`, still read here.
+    #[serde(
+        default,
+        alias = "forward_confirmed",
+        deserialize_with = "forward_compat"
+    )]
+    pub forward: Forward,
     /// Why the name looks like an ISP's generic name for a pool address.
     #[serde(default)]
     pub generic: Option<GenericSign>,
+}
+
+/// Whether a PTR name resolves back to the address it names (forward-
+/// confirmed reverse DNS).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Forward {
+    /// The name's A/AAAA records include the address.
+    Confirmed,
+    /// The name's lookup answered, without the address (or NXDOMAIN):
+    /// receivers would see the mismatch.
+    Mismatch,
+    /// The lookup failed or timed out: nothing is known, so nothing is
+    /// claimed.
+    #[default]
+    Unknown,
+}
+
+/// Reads `forward` in its current form or as the old `forward_confirmed`
+/// bool (`false` then meant "did not resolve back").
+fn forward_compat<'de, D: Deserializer<'de>>(d: D) -> Result<Forward, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Wire {
+        Old(bool),
+        New(Forward),
+    }
+    Ok(match Wire::deserialize(d)? {
+        Wire::Old(true) => Forward::Confirmed,
+        Wire::Old(false) => Forward::Mismatch,
+        Wire::New(f) => f,
+    })
 }
 
 /// Why a reverse DNS name looks generic (assigned by the ISP to a pool of
@@ -152,7 +191,8 @@ impl fmt::Display for GenericSign {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DnsblKind {
-    /// Spamhaus ZEN (SBL, CSS, XBL, DROP, PBL), with its refusal codes.
+    /// Spamhaus ZEN (SBL, CSS, XBL, DROP, PBL), with its refusal codes. A
+    /// code outside its documented table is never read as a listing.
     SpamhausZen,
     /// Any other list: a 127.0.0.x answer means listed.
     Generic,
@@ -216,6 +256,12 @@ pub enum UnknownWhy {
         /// The code.
         code: Ipv4Addr,
     },
+    /// A code the list does not document as a listing (e.g. 127.0.1.255,
+    /// the DBL's "IP queries prohibited", from a zone that is not ZEN).
+    UnexpectedCode {
+        /// The code.
+        code: Ipv4Addr,
+    },
     /// An answer outside 127.0.0.0/8: the resolver rewrites NXDOMAIN answers
     /// (ad or "search" pages), so it cannot be used for blocklists.
     RewrittenAnswer {
@@ -235,6 +281,10 @@ impl fmt::Display for UnknownWhy {
             }
             UnknownWhy::TypingError => f.write_str("the list says the query was malformed"),
             UnknownWhy::Refused { code } => write!(f, "the list refused the query ({code})"),
+            UnknownWhy::UnexpectedCode { code } => write!(
+                f,
+                "the list answered {code}, which is not one of its listing codes"
+            ),
             UnknownWhy::RewrittenAnswer { answer } => write!(
                 f,
                 "the resolver rewrote the answer ({answer}), so the list cannot be read through it"
@@ -332,6 +382,7 @@ pub fn decode_dnsbl(kind: DnsblKind, answers: &[Ipv4Addr]) -> BlocklistStatus {
         }
     }
     let mut listings: Vec<Listing> = Vec::new();
+    let mut unexpected: Option<Ipv4Addr> = None;
     for a in answers {
         let o = a.octets();
         let l = match (kind, o[1], o[2], o[3]) {
@@ -342,15 +393,26 @@ pub fn decode_dnsbl(kind: DnsblKind, answers: &[Ipv4Addr]) -> BlocklistStatus {
             (DnsblKind::SpamhausZen, 0, 0, 10) => Listing::PblIsp,
             (DnsblKind::SpamhausZen, 0, 0, 11) => Listing::PblSpamhaus,
             (DnsblKind::SpamhausZen, 0, 0, 30) => Listing::Bcl,
-            _ => Listing::Other { code: *a },
+            // Spamhaus documents every code it answers; another one is not
+            // a reputation verdict to pass on.
+            (DnsblKind::SpamhausZen, ..) => {
+                unexpected.get_or_insert(*a);
+                continue;
+            }
+            (DnsblKind::Generic, ..) => Listing::Other { code: *a },
         };
         if !listings.contains(&l) {
             listings.push(l);
         }
     }
-    BlocklistStatus::Listed {
-        listings,
-        reason: None,
+    match (listings.is_empty(), unexpected) {
+        (true, Some(code)) => BlocklistStatus::Unknown {
+            why: UnknownWhy::UnexpectedCode { code },
+        },
+        _ => BlocklistStatus::Listed {
+            listings,
+            reason: None,
+        },
     }
 }
 
@@ -372,6 +434,29 @@ pub struct NetworkFacts {
     pub reverse_dns_v4: Fact<Ptr>,
     /// Reverse DNS of the public IPv6 address.
     pub reverse_dns_v6: Fact<Ptr>,
+    /// How many independent servers gave each public address.
+    pub address_sources: AddressSources,
+}
+
+/// How many independent servers gave each public address: 2 when two
+/// agreed, 1 when only one answered (the address is then shown as coming
+/// from one source), 0 when not found or in reports from before the count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddressSources {
+    /// For the IPv4 address.
+    pub ipv4: u8,
+    /// For the IPv6 address.
+    pub ipv6: u8,
+}
+
+/// A provider from the knowledge base, matched on one of the origin answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProviderMatch<'a> {
+    /// The provider and the AS number that named it.
+    pub matched: Matched,
+    /// The origin answer (IPv4's or IPv6's) it was found in, for its country.
+    pub origin: &'a AsnInfo,
 }
 
 impl NetworkFacts {
@@ -407,10 +492,16 @@ impl NetworkFacts {
         self.origin_v4.found().or_else(|| self.origin_v6.found())
     }
 
-    /// The known provider of this network, from the knowledge base.
-    pub fn provider(&self) -> Option<&'static Provider> {
-        let v4 = self.origin_v4.found().and_then(knowledge::for_origin);
-        v4.or_else(|| self.origin_v6.found().and_then(knowledge::for_origin))
+    /// The known provider of this network, from the knowledge base, with
+    /// the origin and AS number that named it: IPv4's origin first, then
+    /// IPv6's, whichever matches (so the AS shown is the one that matched).
+    pub fn provider(&self) -> Option<ProviderMatch<'_>> {
+        [&self.origin_v4, &self.origin_v6]
+            .into_iter()
+            .filter_map(Fact::found)
+            .find_map(|origin| {
+                knowledge::for_origin(origin).map(|matched| ProviderMatch { matched, origin })
+            })
     }
 
     /// Every PBL listing found.
@@ -594,7 +685,8 @@ pub fn parse_cymru_asname(txt: &str) -> Result<(u32, String), CymruError> {
 // Generic reverse DNS names
 // ---------------------------------------------------------------------------
 
-/// Words ISPs put in the names of customer-pool addresses.
+/// Words ISPs put in the names of customer-pool addresses, and that mean
+/// little else in a host name: one of them in the host part is enough.
 const GENERIC_WORDS: &[&str] = &[
     "dsl",
     "adsl",
@@ -606,8 +698,6 @@ const GENERIC_WORDS: &[&str] = &[
     "dyn",
     "dhcp",
     "cpe",
-    "res",
-    "resi",
     "residential",
     "dial",
     "dialup",
@@ -615,17 +705,16 @@ const GENERIC_WORDS: &[&str] = &[
     "pppoe",
     "broadband",
     "hsd",
-    "cust",
-    "customer",
-    "client",
-    "clients",
-    "user",
-    "users",
-    "home",
-    "fiber",
     "ftth",
-    "wireless",
-    "mobile",
+];
+
+/// Words pool names use too, but that also name ordinary hosts and
+/// departments (`mx.client.example.com`, `mail.home.example.co.uk`,
+/// `webmail.res.tu-berlin.de`): they count only in a label that also holds
+/// digits, as in `cust-12-34` or `home7`.
+const NUMBERED_WORDS: &[&str] = &[
+    "res", "resi", "cust", "customer", "client", "clients", "user", "users", "home", "fiber",
+    "wireless", "mobile",
 ];
 
 fn embeds_ipv4(name: &str, ip: Ipv4Addr) -> bool {
@@ -692,27 +781,48 @@ fn has_dotted_quad(name: &str) -> bool {
     })
 }
 
+/// The forms an ISP writes an IPv6 address in a host name: its eight groups
+/// joined by `-`, padded or not, the compressed form with `-` for `:`, or the
+/// 32 hex digits in a row.
+fn embeds_ipv6(name: &str, ip: Ipv6Addr) -> bool {
+    let groups = ip.segments();
+    let unpadded: Vec<String> = groups.iter().map(|g| format!("{g:x}")).collect();
+    let padded: Vec<String> = groups.iter().map(|g| format!("{g:04x}")).collect();
+    let forms = [
+        unpadded.join("-"),
+        padded.join("-"),
+        ip.to_string().replace(':', "-"),
+        padded.concat(),
+    ];
+    forms
+        .iter()
+        .any(|f| contains_bounded(name, f, |c| c.is_ascii_hexdigit()))
+}
+
 /// Whether a reverse DNS name looks like an ISP's generic pool name, which
 /// receivers treat as "home line, not a mail server".
 ///
-/// `ip` is the address the name belongs to, when known. The last two labels
-/// (the ISP's own domain) are not searched for words.
+/// `ip` is the address the name belongs to, when known. The registrable
+/// domain (the ISP's or the customer's own, `example.co.uk`) is not searched
+/// for words, and the broader words ([`NUMBERED_WORDS`]) count only next to
+/// digits.
 pub fn generic_ptr(name: &str, ip: Option<IpAddr>) -> Option<GenericSign> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     let embedded = match ip {
-        Some(IpAddr::V4(v4)) => embeds_ipv4(&name, v4) || has_dotted_quad(&name),
-        _ => has_dotted_quad(&name),
+        Some(IpAddr::V4(v4)) => embeds_ipv4(&name, v4),
+        Some(IpAddr::V6(v6)) => embeds_ipv6(&name, v6),
+        None => false,
     };
-    if embedded {
+    if embedded || has_dotted_quad(&name) {
         return Some(GenericSign::EmbeddedAddress);
     }
-    let labels: Vec<&str> = name.split('.').collect();
-    let host_labels = &labels[..labels.len().saturating_sub(2)];
-    for label in host_labels {
+    let domain = suffix::registrable_domain(&name);
+    let host = name[..name.len() - domain.len()].trim_end_matches('.');
+    for label in host.split('.').filter(|l| !l.is_empty()) {
+        let numbered = label.bytes().any(|b| b.is_ascii_digit());
         for token in label.split(['-', '_']) {
-            let word = token.trim_end_matches(|c: char| c.is_ascii_digit());
-            let word = word.trim_start_matches(|c: char| c.is_ascii_digit());
-            if GENERIC_WORDS.contains(&word) {
+            let word = token.trim_matches(|c: char| c.is_ascii_digit());
+            if GENERIC_WORDS.contains(&word) || (numbered && NUMBERED_WORDS.contains(&word)) {
                 return Some(GenericSign::Keyword { word: word.into() });
             }
         }
@@ -744,41 +854,61 @@ fn ports_text(ports: &[u16]) -> String {
 }
 
 /// "Network: Comcast Xfinity (AS7922, US), residential — known to block 25
-/// (as of 2012-08)", or the AS name when no provider is known. `None` when
-/// the origin is unknown.
+/// (as of 2012-08)", or the AS name when no provider is known, or "Network:
+/// unknown (timed out)" when the origin lookup was tried and did not answer
+/// (a missing line would read as "no provider", which is not what
+/// happened). `None` when the origin was not looked up or has no record.
+///
+/// The AS and country shown are those of the origin answer that named the
+/// provider, which may be IPv6's or another origin of the prefix.
 pub fn provider_line(facts: &NetworkFacts) -> Option<String> {
-    let origin = facts.origin()?;
-    let cc = if origin.country.is_empty() {
-        String::new()
-    } else {
-        format!(", {}", origin.country)
+    let country = |origin: &AsnInfo| {
+        if origin.country.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", origin.country)
+        }
     };
-    Some(match facts.provider() {
-        Some(p) => {
-            let policy = if p.blocks.is_empty() {
-                "not known to block mail ports".to_string()
-            } else {
-                format!("known to block {}", ports_text(p.blocks))
-            };
-            format!(
-                "Network: {} (AS{}{cc}), {} — {policy} (as of {})",
-                p.name,
-                origin.asn,
-                kind_label(p.kind),
-                p.as_of
-            )
+    if let Some(ProviderMatch { matched, origin }) = facts.provider() {
+        let p = matched.provider;
+        let mut policy = if p.blocks.is_empty() {
+            "not known to block mail ports".to_string()
+        } else {
+            format!("known to block {}", ports_text(p.blocks))
+        };
+        if !p.scope.is_empty() {
+            policy.push_str(&format!(" on {}", p.scope));
         }
-        None => {
-            let name = origin.as_name.as_deref().unwrap_or("unknown AS name");
-            format!(
-                "Network: AS{} {name} ({}{cc}) — not in mailport's provider notes",
-                origin.asn, origin.prefix
-            )
-        }
-    })
+        return Some(format!(
+            "Network: {} (AS{}{}), {} — {policy} ({})",
+            p.name,
+            matched.asn,
+            country(origin),
+            kind_label(p.kind),
+            p.dated()
+        ));
+    }
+    if let Some(origin) = facts.origin() {
+        let name = origin.as_name.as_deref().unwrap_or("unknown AS name");
+        return Some(format!(
+            "Network: AS{} {name} ({}{}) — not in mailport's provider notes",
+            origin.asn,
+            origin.prefix,
+            country(origin)
+        ));
+    }
+    [&facts.origin_v4, &facts.origin_v6]
+        .into_iter()
+        .find(|f| matches!(f, Fact::Failed { .. } | Fact::TimedOut))
+        .map(|f| format!("Network: unknown ({})", f.state_label()))
 }
 
-fn address_part<T: fmt::Display>(family: &str, ip: &Fact<T>, ptr: &Fact<Ptr>) -> Option<String> {
+fn address_part<T: fmt::Display>(
+    family: &str,
+    ip: &Fact<T>,
+    sources: u8,
+    ptr: &Fact<Ptr>,
+) -> Option<String> {
     let text = match ip {
         Fact::Found { value } => {
             let rdns = match ptr {
@@ -787,8 +917,12 @@ fn address_part<T: fmt::Display>(family: &str, ip: &Fact<T>, ptr: &Fact<Ptr>) ->
                     if let Some(g) = &p.generic {
                         notes.push(format!("looks generic: {g}"));
                     }
-                    if !p.forward_confirmed {
-                        notes.push("does not resolve back".to_string());
+                    match p.forward {
+                        Forward::Confirmed => {}
+                        Forward::Mismatch => notes.push("does not resolve back".to_string()),
+                        Forward::Unknown => {
+                            notes.push("whether it resolves back is unknown".to_string())
+                        }
                     }
                     if notes.is_empty() {
                         format!(", reverse DNS {}", p.name)
@@ -800,7 +934,9 @@ fn address_part<T: fmt::Display>(family: &str, ip: &Fact<T>, ptr: &Fact<Ptr>) ->
                 Fact::Skipped { .. } => String::new(),
                 other => format!(", reverse DNS {}", other.state_label()),
             };
-            format!("{value}{rdns}")
+            // One server's word, not two agreeing: say so.
+            let single = if sources == 1 { " (one source)" } else { "" };
+            format!("{value}{single}{rdns}")
         }
         Fact::NotFound => "none".to_string(),
         Fact::Skipped { .. } => return None,
@@ -822,8 +958,18 @@ fn address_part<T: fmt::Display>(family: &str, ip: &Fact<T>, ptr: &Fact<Ptr>) ->
 /// generic: …); IPv6 none". `None` when nothing was looked up.
 pub fn address_line(facts: &NetworkFacts) -> Option<String> {
     let parts: Vec<String> = [
-        address_part("IPv4", &facts.public_ipv4, &facts.reverse_dns_v4),
-        address_part("IPv6", &facts.public_ipv6, &facts.reverse_dns_v6),
+        address_part(
+            "IPv4",
+            &facts.public_ipv4,
+            facts.address_sources.ipv4,
+            &facts.reverse_dns_v4,
+        ),
+        address_part(
+            "IPv6",
+            &facts.public_ipv6,
+            facts.address_sources.ipv6,
+            &facts.reverse_dns_v6,
+        ),
     ]
     .into_iter()
     .flatten()

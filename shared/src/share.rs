@@ -459,7 +459,7 @@ mod tests {
             reverse_dns_v4: Fact::Found {
                 value: Ptr {
                     name: "c-198-51-100-23.hsd1.other-isp.example".into(),
-                    forward_confirmed: true,
+                    forward: Forward::Confirmed,
                     generic: Some(GenericSign::EmbeddedAddress),
                 },
             },
@@ -474,7 +474,7 @@ mod tests {
                 "mx1.customer-mail.example",
                 "203.0.113.25",
                 25,
-                Role::RecipientMx,
+                Role::OwnHost,
                 banner(
                     "mx1.customer-mail.example ESMTP Postfix",
                     "mx1.customer-mail.example",

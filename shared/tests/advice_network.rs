@@ -5,9 +5,10 @@
 use mailport_shared::advice::{advise, Advice, AdviceId, Context};
 use mailport_shared::classify::{PortVerdict, Verdict};
 use mailport_shared::knowledge;
+use mailport_shared::knowledge::{ProviderKind, Unblock};
 use mailport_shared::netinfo::{
-    AsnInfo, BlocklistResult, BlocklistStatus, Fact, GenericSign, Listing, NetworkFacts, Ptr,
-    UnknownWhy,
+    AsnInfo, BlocklistResult, BlocklistStatus, Fact, Forward, GenericSign, Listing, NetworkFacts,
+    Ptr, UnknownWhy,
 };
 use mailport_shared::Family;
 
@@ -18,6 +19,7 @@ fn v(port: u16, verdict: Verdict) -> PortVerdict {
         verdict,
         why: String::new(),
         reached: Vec::new(),
+        relays: Vec::new(),
         evidence: Vec::new(),
     }
 }
@@ -54,7 +56,7 @@ fn facts(asn: u32) -> NetworkFacts {
         reverse_dns_v4: Fact::Found {
             value: Ptr {
                 name: "mail.example.org".into(),
-                forward_confirmed: true,
+                forward: Forward::Confirmed,
                 generic: None,
             },
         },
@@ -122,7 +124,10 @@ fn a_known_residential_provider_with_a_relay_comes_first() {
         a[0].why
     );
     let ask = get(&a, AdviceId::AskUnblock);
-    assert_eq!(ask.title, "Or ask Comcast Xfinity to lift the block");
+    assert_eq!(
+        ask.title,
+        "Or ask Comcast Xfinity to lift the block, which it does only for some lines or plans"
+    );
     assert!(
         ask.why.ends_with("(From mailport's notes, as of 2012-08.)"),
         "{}",
@@ -158,6 +163,109 @@ fn clouds_without_a_relay_get_no_isp_relay_advice() {
     assert!(!ids(&a).contains(&AdviceId::IspRelay), "{:?}", ids(&a));
     assert!(ids(&a).contains(&AdviceId::RelayService));
     assert!(get(&a, AdviceId::AskUnblock).title.contains(gcp.name));
+}
+
+/// What the provider does with an unblock request decides the advice: a
+/// refusal is said, never "ask them"; a routine unblock is worth asking for
+/// before generic workarounds.
+#[test]
+fn the_unblock_policy_shapes_the_advice() {
+    for p in knowledge::PROVIDERS.iter().filter(|p| p.blocks_port(25)) {
+        let a = run(&blocked(), facts(p.asns[0]));
+        let ask = get(&a, AdviceId::AskUnblock);
+        let pos = |id| ids(&a).iter().position(|x| *x == id);
+        match p.unblock {
+            Unblock::NotOffered { .. } => {
+                assert!(
+                    ask.title
+                        .starts_with(&format!("{} does not lift the port 25 block", p.name)),
+                    "{}: {}",
+                    p.id,
+                    ask.title
+                );
+                assert!(!ask.title.contains("ask"), "{}: {}", p.id, ask.title);
+            }
+            Unblock::OnRequest { .. } => {
+                assert!(
+                    ask.title
+                        .to_lowercase()
+                        .contains(&format!("ask {} to lift the block", p.name.to_lowercase())),
+                    "{}: {}",
+                    p.id,
+                    ask.title
+                );
+                assert!(
+                    ask.title.ends_with("it does so on request"),
+                    "{}",
+                    ask.title
+                );
+                assert!(
+                    pos(AdviceId::AskUnblock) < pos(AdviceId::Submit587),
+                    "{}: {:?}",
+                    p.id,
+                    ids(&a)
+                );
+                assert!(
+                    pos(AdviceId::AskUnblock) < pos(AdviceId::RelayService),
+                    "{}",
+                    p.id
+                );
+            }
+            Unblock::Restricted { .. } | Unblock::Unknown { .. } => {
+                assert!(
+                    ask.title
+                        .to_lowercase()
+                        .contains(&format!("ask {} to lift the block", p.name.to_lowercase())),
+                    "{}: {}",
+                    p.id,
+                    ask.title
+                );
+            }
+        }
+        assert!(
+            ask.why.contains(p.unblock.text().trim_end_matches('.')),
+            "{}: {}",
+            p.id,
+            ask.why
+        );
+        assert!(ask.why.contains(&p.dated()), "{}: {}", p.id, ask.why);
+        // Whatever the policy, and with a reverse DNS name to fix first,
+        // the first piece of advice names the provider.
+        let mut generic = facts(p.asns[0]);
+        generic.reverse_dns_v4 = Fact::NotFound;
+        for a in [a.clone(), run(&blocked(), generic)] {
+            assert!(
+                a[0].title.contains(p.name) || a[0].why.contains(p.name),
+                "{}: first advice does not name it: {:#?}",
+                p.id,
+                a[0]
+            );
+            assert!(!a[0].title.starts_with("Or "), "{}: {}", p.id, a[0].title);
+        }
+    }
+}
+
+#[test]
+fn a_routine_unblock_comes_right_after_the_providers_relay() {
+    // AWS: SES relay first, then the unblock form, then generic advice.
+    let aws = knowledge::by_id("aws").expect("aws");
+    let a = run(&blocked(), facts(aws.asns[0]));
+    assert_eq!(
+        ids(&a)[..3],
+        [
+            AdviceId::IspRelay,
+            AdviceId::AskUnblock,
+            AdviceId::Submit587
+        ]
+    );
+    // Hetzner: no relay in the notes, the unblock request comes first.
+    let hetzner = knowledge::by_id("hetzner").expect("hetzner");
+    let a = run(&blocked(), facts(hetzner.asns[0]));
+    assert_eq!(a[0].id, AdviceId::AskUnblock);
+    assert_eq!(
+        a[0].title,
+        "Ask Hetzner to lift the block: it does so on request"
+    );
 }
 
 #[test]
@@ -241,14 +349,22 @@ fn reverse_dns_problems_are_raised_for_direct_delivery() {
     let generic = Fact::Found {
         value: Ptr {
             name: "c-203-0-113-7.example.net".into(),
-            forward_confirmed: true,
+            forward: Forward::Confirmed,
             generic: Some(GenericSign::EmbeddedAddress),
         },
     };
     let unconfirmed = Fact::Found {
         value: Ptr {
             name: "mail.example.org".into(),
-            forward_confirmed: false,
+            forward: Forward::Mismatch,
+            generic: None,
+        },
+    };
+    // The forward lookup did not answer: nothing is known, nothing claimed.
+    let unchecked = Fact::Found {
+        value: Ptr {
+            name: "mail.example.org".into(),
+            forward: Forward::Unknown,
             generic: None,
         },
     };
@@ -257,6 +373,7 @@ fn reverse_dns_problems_are_raised_for_direct_delivery() {
         (generic, Some("looks like a home or pool address")),
         (unconfirmed, Some("does not resolve back to 203.0.113.7")),
         (facts(64500).reverse_dns_v4, None),
+        (unchecked, None),
         (Fact::TimedOut, None),
     ];
     for (ptr, want) in table {
@@ -315,9 +432,234 @@ fn the_measurement_wins_over_the_notes() {
         "{}",
         d.title
     );
-    assert!(d.why.contains(p.as_of));
+    assert!(d.why.contains(&p.dated()), "{}", d.why);
 
     // Agreement: no such note.
     assert!(!ids(&run(&blocked(), facts(7922))).contains(&AdviceId::PolicyDiffers));
     assert!(!ids(&run(&open(), facts(p.asns[0]))).contains(&AdviceId::PolicyDiffers));
+}
+
+/// Linode's notes block 25, 465 and 587: whichever of those is measured
+/// open is listed in one note (not only port 25, as before).
+#[test]
+fn every_port_the_notes_call_blocked_but_open_is_noted_once() {
+    let linode = knowledge::by_id("linode").expect("linode");
+    let asn = linode.asns[0];
+    let table: Vec<(Vec<PortVerdict>, Option<&str>)> = vec![
+        (
+            vec![v(25, Verdict::BlockedSilently), v(587, Verdict::Open)],
+            Some("Linode (Akamai Cloud) (AS63949) is known to block port 587 (as of 2019-11), but it is open on your line"),
+        ),
+        (
+            vec![
+                v(25, Verdict::Open),
+                v(465, Verdict::Open),
+                v(587, Verdict::Open),
+            ],
+            Some("Linode (Akamai Cloud) (AS63949) is known to block ports 25, 465 and 587 (as of 2019-11), but they are open on your line"),
+        ),
+        (
+            vec![
+                v(25, Verdict::BlockedSilently),
+                v(465, Verdict::BlockedSilently),
+                v(587, Verdict::BlockedActively),
+            ],
+            None,
+        ),
+    ];
+    for (verdicts, want) in table {
+        let a = run(&verdicts, facts(asn));
+        let notes: Vec<&Advice> = a
+            .iter()
+            .filter(|x| x.id == AdviceId::PolicyDiffers)
+            .collect();
+        assert_eq!(
+            notes.first().map(|d| d.title.as_str()),
+            want,
+            "{verdicts:?}"
+        );
+        assert!(notes.len() <= 1);
+    }
+}
+
+/// A provider not known to block 25, measured blocked: that disagreement
+/// (likely a local cause) is the first thing said, naming the provider.
+#[test]
+fn a_block_the_notes_do_not_know_is_said_first() {
+    let p = knowledge::by_id("contabo").expect("contabo");
+    assert!(p.blocks.is_empty());
+    let a = run(&blocked(), facts(p.asns[0]));
+    assert_eq!(a[0].id, AdviceId::PolicyDiffers, "{:?}", ids(&a));
+    assert!(a[0]
+        .title
+        .starts_with("Contabo (AS51167) is not known to block port 25"));
+    assert!(a[0].why.contains("this machine's firewall"), "{}", a[0].why);
+}
+
+fn restricted(relays: &[&str], reached: &[&str]) -> PortVerdict {
+    PortVerdict {
+        reached: reached.iter().map(|h| h.to_string()).collect(),
+        relays: relays.iter().map(|h| h.to_string()).collect(),
+        ..v(25, Verdict::Restricted)
+    }
+}
+
+/// Port 25 reaching some hosts and not others: only a host that can relay
+/// (a submission server, the user's own host) is suggested, never a
+/// recipient's MX or a port-echo service, in the right number.
+#[test]
+fn a_restricted_port_25_suggests_only_relays() {
+    let table: Vec<(PortVerdict, Option<&str>)> = vec![
+        (
+            restricted(&["relay.isp.example"], &["relay.isp.example"]),
+            Some("Relay through relay.isp.example on port 25: your network lets port 25 through to it"),
+        ),
+        (
+            restricted(&["a.isp.example", "b.isp.example"], &["a.isp.example", "b.isp.example", "gmail-smtp-in.l.google.com"]),
+            Some("Relay through a.isp.example or b.isp.example on port 25: your network lets port 25 through to them"),
+        ),
+        // Only an MX and a port echo answered: nothing to relay through.
+        (restricted(&[], &["gmail-smtp-in.l.google.com", "portquiz.net"]), None),
+    ];
+    for (verdict, want) in table {
+        let verdicts = vec![verdict, v(587, Verdict::Open)];
+        let a = advise(&verdicts, &Context::default());
+        let relay = a.iter().find(|x| x.id == AdviceId::IspRelay);
+        match want {
+            Some(title) => {
+                assert_eq!(a[0].title, title);
+                assert_eq!(a[0].id, AdviceId::IspRelay);
+            }
+            None => {
+                // The generic "your ISP's server" advice, naming no host.
+                let relay = relay.expect("generic ISP relay advice");
+                assert!(
+                    !relay.title.contains("gmail") && !relay.title.contains("portquiz"),
+                    "{}",
+                    relay.title
+                );
+                assert!(relay.title.contains("your ISP"), "{}", relay.title);
+            }
+        }
+        for x in &a {
+            assert!(!x.title.contains("gmail-smtp-in"), "{}", x.title);
+            assert!(!x.title.contains("portquiz"), "{}", x.title);
+        }
+    }
+}
+
+/// "Check your firewall" only when more than one port was tested and none
+/// passed: port 25 alone blocked is the usual ISP policy.
+#[test]
+fn the_local_network_is_blamed_only_when_several_ports_fail() {
+    let table: Vec<(Vec<PortVerdict>, bool)> = vec![
+        (vec![v(25, Verdict::BlockedSilently)], false),
+        (
+            vec![
+                v(25, Verdict::BlockedSilently),
+                v(
+                    587,
+                    Verdict::NotTestable {
+                        reason: mailport_shared::classify::NotTestableReason::NoAddress,
+                    },
+                ),
+            ],
+            false,
+        ),
+        (
+            vec![
+                v(25, Verdict::BlockedSilently),
+                v(587, Verdict::BlockedActively),
+            ],
+            true,
+        ),
+        (
+            vec![v(25, Verdict::BlockedSilently), v(587, Verdict::Open)],
+            false,
+        ),
+    ];
+    for (verdicts, want) in table {
+        let a = advise(&verdicts, &Context::default());
+        assert_eq!(
+            ids(&a).contains(&AdviceId::CheckLocalNetwork),
+            want,
+            "{verdicts:?}: {:?}",
+            ids(&a)
+        );
+    }
+}
+
+/// The AS named in the advice is the one that matched the provider (here
+/// IPv6's origin), not IPv4's.
+#[test]
+fn the_advice_names_the_as_that_matched() {
+    let mut f = facts(64500);
+    f.origin_v6 = Fact::Found {
+        value: AsnInfo {
+            asn: 7922,
+            other_asns: vec![],
+            prefix: "2001:db8::/32".into(),
+            country: "US".into(),
+            registry: "arin".into(),
+            allocated: String::new(),
+            as_name: None,
+        },
+    };
+    let a = run(&blocked(), f);
+    assert!(
+        a[0].why.starts_with("You are on Comcast Xfinity (AS7922)"),
+        "{}",
+        a[0].why
+    );
+    assert!(!a
+        .iter()
+        .any(|x| x.why.contains("AS64500") || x.title.contains("AS64500")));
+}
+
+/// Port 25 could not be judged: a generic or missing PTR is still said, as
+/// information, not as a fix before an unblock.
+#[test]
+fn reverse_dns_is_mentioned_when_25_could_not_be_judged() {
+    let untestable = vec![v(
+        25,
+        Verdict::NotTestable {
+            reason: mailport_shared::classify::NotTestableReason::NoRoute,
+        },
+    )];
+    let mut f = facts(64500);
+    f.reverse_dns_v4 = Fact::NotFound;
+    let a = run(&untestable, f);
+    let r = get(&a, AdviceId::ReverseDns);
+    assert!(
+        r.title
+            .starts_with("If you plan direct delivery on port 25: your public address 203.0.113.7 has no reverse DNS name"),
+        "{}",
+        r.title
+    );
+    assert!(!ids(&a).contains(&AdviceId::AskUnblock));
+    // With a clean name, nothing.
+    assert!(!ids(&run(&untestable, facts(64500))).contains(&AdviceId::ReverseDns));
+}
+
+/// "Receiving mail at home?" is for home lines (or lines not known).
+#[test]
+fn the_home_inbound_tip_is_for_home_lines_only() {
+    let home = knowledge::PROVIDERS
+        .iter()
+        .find(|p| p.kind == ProviderKind::Residential && p.blocks_port(25))
+        .expect("a home ISP");
+    for (asn, want) in [
+        (home.asns[0], true),
+        (64500, true),
+        (knowledge::by_id("aws").expect("aws").asns[0], false),
+        (knowledge::by_id("hetzner").expect("hetzner").asns[0], false),
+    ] {
+        let a = run(&blocked(), facts(asn));
+        assert_eq!(
+            ids(&a).contains(&AdviceId::InboundReflector),
+            want,
+            "AS{asn}: {:?}",
+            ids(&a)
+        );
+    }
 }

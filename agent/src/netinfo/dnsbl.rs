@@ -67,7 +67,7 @@ async fn check(
         };
     BlocklistResult {
         list: list.name.clone(),
-        zone: list.zone.clone(),
+        zone: list.shown_zone(),
         address: Some(ip),
         status,
     }

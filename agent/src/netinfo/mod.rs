@@ -14,7 +14,10 @@ pub mod dnsbl;
 pub mod ptr;
 pub mod public_ip;
 
-use mailport_shared::netinfo::{BlocklistResult, BlocklistStatus, DnsblKind, Fact, NetworkFacts};
+use mailport_shared::netinfo::{
+    AddressSources, BlocklistResult, BlocklistStatus, DnsblKind, Fact, NetworkFacts,
+};
+use mailport_shared::validate;
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -106,6 +109,14 @@ pub struct DnsblZone {
     pub ipv6: bool,
 }
 
+/// The prefix of `--dnsbl-zone zen:ZONE`: decode ZONE as Spamhaus ZEN
+/// whatever its name (a mirror, a test zone).
+const ZEN_PREFIX: &str = "zen:";
+
+/// Spamhaus's Data Query Service: `<key>.zen.dq.spamhaus.net`, where the
+/// key is the subscriber's secret.
+const DQS_SUFFIX: &str = ".dq.spamhaus.net";
+
 impl DnsblZone {
     /// Spamhaus ZEN in `zone` (normally `zen.spamhaus.org`).
     pub fn spamhaus_zen(zone: &str) -> Self {
@@ -127,12 +138,51 @@ impl DnsblZone {
         }
     }
 
-    /// A list from a zone name: ZEN decoding for Spamhaus zones.
+    /// A list from a zone name. Spamhaus's zones (`zen.spamhaus.org`, its
+    /// component lists, and the DQS form `<key>.zen.dq.spamhaus.net`) get
+    /// Spamhaus decoding, which never turns an undocumented code into a
+    /// listing; any other zone is decoded generically.
     pub fn from_zone(zone: &str) -> Self {
-        if zone.trim_end_matches('.').ends_with("spamhaus.org") {
-            Self::spamhaus_zen(zone)
+        let z = zone.trim_end_matches('.').to_ascii_lowercase();
+        let spamhaus =
+            z == "spamhaus.org" || z.ends_with(".spamhaus.org") || z.ends_with(DQS_SUFFIX);
+        let zen = z == "zen.spamhaus.org" || z.ends_with(".zen.dq.spamhaus.net");
+        match (spamhaus, zen) {
+            (_, true) => Self::spamhaus_zen(zone),
+            (true, false) => DnsblZone {
+                kind: DnsblKind::SpamhausZen,
+                ..Self::generic(zone)
+            },
+            (false, _) => Self::generic(zone),
+        }
+    }
+
+    /// A `--dnsbl-zone` value: `ZONE`, or `zen:ZONE` to decode ZONE as
+    /// Spamhaus ZEN (for a mirror or a test zone with another name).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (zen, zone) = match s.strip_prefix(ZEN_PREFIX) {
+            Some(zone) => (true, zone),
+            None => (false, s),
+        };
+        let zone = validate::domain(zone).map_err(|e| e.to_string())?;
+        Ok(if zen {
+            Self::spamhaus_zen(&zone)
         } else {
-            Self::generic(zone)
+            Self::from_zone(&zone)
+        })
+    }
+
+    /// The zone as a report may show it: a DQS zone without its key (the
+    /// subscriber's secret must not end up in a shared link).
+    pub fn shown_zone(&self) -> String {
+        let z = self.zone.trim_end_matches('.');
+        match z.to_ascii_lowercase().rfind(DQS_SUFFIX) {
+            Some(at) => {
+                // `<key>.zen.dq.spamhaus.net`: keep the list's label on.
+                let list = z[..at].rsplit('.').next().unwrap_or_default();
+                format!("<key>.{list}{}", &z[at..])
+            }
+            None => z.to_string(),
         }
     }
 }
@@ -146,8 +196,9 @@ pub struct NetinfoConfig {
     /// Public-IPv6 servers, in fallback order (asked over IPv6).
     pub myip_v6: Vec<MyIpServer>,
     /// Recursive resolvers for Cymru, blocklists and PTR; `None` means the
-    /// system's (`/etc/resolv.conf`). Never a public resolver by default:
-    /// Spamhaus refuses those.
+    /// system's (`/etc/resolv.conf`), whatever `--dns` says for the probes:
+    /// Spamhaus refuses queries from public resolvers, and `--dns` is
+    /// often one.
     pub resolvers: Option<Vec<SocketAddr>>,
     /// Team Cymru base zone.
     pub cymru_zone: String,
@@ -245,15 +296,15 @@ pub async fn gather(cfg: &NetinfoConfig) -> NetworkFacts {
     let ip_deadline = start + cfg.budget / 2;
     let resolvers = cfg.resolver_addrs();
 
-    let (public_ipv4, public_ipv6) = tokio::join!(
+    let ((public_ipv4, sources_v4), (public_ipv6, sources_v6)) = tokio::join!(
         until(
             ip_deadline,
-            Fact::TimedOut,
+            (Fact::TimedOut, 0),
             public_ip::learn_v4(cfg, resolvers.as_deref().unwrap_or(&[]), ip_deadline)
         ),
         until(
             ip_deadline,
-            Fact::TimedOut,
+            (Fact::TimedOut, 0),
             public_ip::learn_v6(cfg, resolvers.as_deref().unwrap_or(&[]), ip_deadline)
         ),
     );
@@ -263,6 +314,10 @@ pub async fn gather(cfg: &NetinfoConfig) -> NetworkFacts {
     let mut facts = NetworkFacts {
         public_ipv4,
         public_ipv6,
+        address_sources: AddressSources {
+            ipv4: sources_v4,
+            ipv6: sources_v6,
+        },
         ..Default::default()
     };
 
@@ -284,7 +339,7 @@ pub async fn gather(cfg: &NetinfoConfig) -> NetworkFacts {
                     }
                     facts.blocklists.push(BlocklistResult {
                         list: list.name.clone(),
-                        zone: list.zone.clone(),
+                        zone: list.shown_zone(),
                         address: Some(ip),
                         status: BlocklistStatus::Failed { error: e.clone() },
                     });
@@ -315,7 +370,7 @@ pub async fn gather(cfg: &NetinfoConfig) -> NetworkFacts {
 pub(crate) fn timed_out_list(list: &DnsblZone, address: IpAddr) -> BlocklistResult {
     BlocklistResult {
         list: list.name.clone(),
-        zone: list.zone.clone(),
+        zone: list.shown_zone(),
         address: Some(address),
         status: BlocklistStatus::TimedOut,
     }

@@ -3,9 +3,11 @@
 //! `o-o.myaddr.l.google.com` TXT).
 //!
 //! Servers are asked two at a time, in the configured order, until two of
-//! them answered: two independent operators agreeing is the evidence. A
-//! disagreement (a DNS interceptor answering for one of them, or a
-//! multi-homed network) is reported as such, never resolved by guessing.
+//! them answered: two independent operators agreeing is the evidence. When
+//! only one answered in time its address is used, and the fact records that
+//! one server gave it (shown as "one source"). A disagreement (a DNS
+//! interceptor answering for one of them, or a multi-homed network) is
+//! reported as such, never resolved by guessing.
 
 use super::client::{self, Answer, QueryError};
 use super::{MyIpMethod, MyIpServer, NetinfoConfig, ServerAddr};
@@ -21,17 +23,22 @@ enum Fam {
     V6,
 }
 
+/// A public address and how many servers gave it (0 unless found).
+pub type Learned<T> = (Fact<T>, u8);
+
 /// The public IPv4 address.
 pub async fn learn_v4(
     cfg: &NetinfoConfig,
     resolvers: &[SocketAddr],
     deadline: Instant,
-) -> Fact<Ipv4Addr> {
-    let fact = learn(cfg, &cfg.myip_v4, Fam::V4, resolvers, deadline).await;
-    map_fact(fact, |ip| match ip {
+) -> Learned<Ipv4Addr> {
+    let (fact, sources) = learn(cfg, &cfg.myip_v4, Fam::V4, resolvers, deadline).await;
+    let fact = map_fact(fact, |ip| match ip {
         IpAddr::V4(v4) => Some(v4),
         IpAddr::V6(_) => None,
-    })
+    });
+    let sources = if fact.found().is_some() { sources } else { 0 };
+    (fact, sources)
 }
 
 /// The public IPv6 address.
@@ -39,12 +46,14 @@ pub async fn learn_v6(
     cfg: &NetinfoConfig,
     resolvers: &[SocketAddr],
     deadline: Instant,
-) -> Fact<Ipv6Addr> {
-    let fact = learn(cfg, &cfg.myip_v6, Fam::V6, resolvers, deadline).await;
-    map_fact(fact, |ip| match ip {
+) -> Learned<Ipv6Addr> {
+    let (fact, sources) = learn(cfg, &cfg.myip_v6, Fam::V6, resolvers, deadline).await;
+    let fact = map_fact(fact, |ip| match ip {
         IpAddr::V6(v6) => Some(v6),
         IpAddr::V4(_) => None,
-    })
+    });
+    let sources = if fact.found().is_some() { sources } else { 0 };
+    (fact, sources)
 }
 
 fn map_fact<T>(f: Fact<IpAddr>, conv: impl Fn(IpAddr) -> Option<T>) -> Fact<T> {
@@ -87,11 +96,15 @@ async fn learn(
     fam: Fam,
     resolvers: &[SocketAddr],
     deadline: Instant,
-) -> Fact<IpAddr> {
+) -> Learned<IpAddr> {
     if servers.is_empty() {
-        return Fact::Skipped {
-            reason: "not checked (no public-address server configured for this family)".into(),
-        };
+        let reason = "not checked (no public-address server configured for this family)";
+        return (
+            Fact::Skipped {
+                reason: reason.into(),
+            },
+            0,
+        );
     }
     let mut answers: Vec<Witness<IpAddr>> = Vec::new();
     let mut misses: Vec<(String, Miss)> = Vec::new();
@@ -112,14 +125,22 @@ async fn learn(
     decide(answers, misses)
 }
 
-fn decide(answers: Vec<Witness<IpAddr>>, misses: Vec<(String, Miss)>) -> Fact<IpAddr> {
+/// The fact from what the servers said, and how many servers agree on the
+/// address found (1 when only one answered).
+fn decide(answers: Vec<Witness<IpAddr>>, misses: Vec<(String, Miss)>) -> Learned<IpAddr> {
     if let Some(first) = answers.first() {
         return if answers.iter().all(|w| w.value == first.value) {
-            Fact::Found { value: first.value }
+            let sources = u8::try_from(answers.len()).unwrap_or(u8::MAX);
+            (Fact::Found { value: first.value }, sources)
         } else {
-            Fact::Disagreement { answers }
+            (Fact::Disagreement { answers }, 0)
         };
     }
+    (decide_misses(misses), 0)
+}
+
+/// The fact when no server gave an address.
+fn decide_misses(misses: Vec<(String, Miss)>) -> Fact<IpAddr> {
     if misses.is_empty() {
         return Fact::TimedOut;
     }
@@ -229,12 +250,20 @@ mod tests {
         let one = w("a", "192.0.2.1");
         assert_eq!(
             decide(vec![one.clone(), w("b", "192.0.2.1")], vec![]),
-            Fact::Found { value: one.value }
+            (Fact::Found { value: one.value }, 2)
+        );
+        // One server answered, the other did not: found, from one source.
+        assert_eq!(
+            decide(
+                vec![one.clone()],
+                vec![("b".into(), Miss::Query(QueryError::Timeout))]
+            ),
+            (Fact::Found { value: one.value }, 1)
         );
         let dis = vec![one, w("b", "198.51.100.1")];
         assert_eq!(
             decide(dis.clone(), vec![]),
-            Fact::Disagreement { answers: dis }
+            (Fact::Disagreement { answers: dis }, 0)
         );
     }
 
@@ -247,7 +276,7 @@ mod tests {
         };
         assert_eq!(
             decide(vec![], vec![("a".into(), no_route())]),
-            Fact::NotFound
+            (Fact::NotFound, 0)
         );
         assert_eq!(
             decide(
@@ -257,12 +286,12 @@ mod tests {
                     ("b".into(), no_route())
                 ]
             ),
-            Fact::TimedOut
+            (Fact::TimedOut, 0)
         );
         assert!(matches!(
             decide(vec![], vec![("a".into(), Miss::NoAnswer("x".into()))]),
-            Fact::Failed { .. }
+            (Fact::Failed { .. }, 0)
         ));
-        assert_eq!(decide(vec![], vec![]), Fact::TimedOut);
+        assert_eq!(decide(vec![], vec![]), (Fact::TimedOut, 0));
     }
 }

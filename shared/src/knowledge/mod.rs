@@ -2,9 +2,10 @@
 //! AS number, so advice can say "You are on Comcast; send through
 //! smtp.comcast.net on 587" instead of "try 587".
 //!
-//! Every entry carries its source URLs and a date. Policies change and
-//! sources disagree: the table explains, the measurement decides (see
-//! [`crate::advice`]).
+//! Every entry carries its source URLs (`SOURCES.md` next to the table says
+//! what each one confirmed), the date of its newest dated source and the
+//! month the sources were read. Policies change and sources disagree: the
+//! table explains, the measurement decides (see [`crate::advice`]).
 
 use crate::netinfo::AsnInfo;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,58 @@ pub struct Relay {
     pub auth: bool,
 }
 
+/// What the provider does when a customer asks it to lift its block.
+///
+/// Advice depends on it: a routine unblock is worth asking for before any
+/// workaround, a refused one must not be suggested at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "policy", rename_all = "snake_case")]
+pub enum Unblock {
+    /// Lifted for ordinary customers who ask (a ticket, a form, a setting).
+    OnRequest {
+        /// How to ask, from the sources.
+        how: &'static str,
+    },
+    /// Lifted only for some lines or accounts: business lines, static
+    /// addresses, paid or enterprise plans.
+    Restricted {
+        /// For whom, and how.
+        how: &'static str,
+    },
+    /// The provider says it does not lift the block.
+    NotOffered {
+        /// What the sources say instead.
+        why: &'static str,
+    },
+    /// The sources name no procedure.
+    Unknown {
+        /// What is known, if anything.
+        note: &'static str,
+    },
+}
+
+impl Unblock {
+    /// The sources' words.
+    pub fn text(&self) -> &'static str {
+        match self {
+            Unblock::OnRequest { how } | Unblock::Restricted { how } => how,
+            Unblock::NotOffered { why } => why,
+            Unblock::Unknown { note } => note,
+        }
+    }
+}
+
+/// When the sources describe the policy: what the user reads as "as of".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceDate {
+    /// The newest source that states the policy is dated `YYYY` or `YYYY-MM`.
+    Dated(&'static str),
+    /// No source states when it was written (a help page, a list): only the
+    /// month it was read is known.
+    Undated,
+}
+
 /// One provider's known outbound mail policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Provider {
@@ -45,22 +98,28 @@ pub struct Provider {
     pub id: &'static str,
     /// Display name, e.g. `Comcast Xfinity`.
     pub name: &'static str,
-    /// Origin AS numbers of its customers' addresses.
+    /// Origin AS numbers of its customers' addresses (at least one: an entry
+    /// that no origin can match is of no use).
     pub asns: &'static [u32],
     /// What kind of network it is.
     pub kind: ProviderKind,
     /// Outbound ports it is known to block (empty: none known).
     pub blocks: &'static [u16],
+    /// Which customers the block applies to, e.g. `Cloud servers`, when the
+    /// sources limit it; empty when they do not.
+    pub scope: &'static str,
     /// The relay it offers, when known.
     pub relay: Option<Relay>,
-    /// How to ask for an unblock, or why it is not offered.
-    pub unblock: &'static str,
+    /// What happens when a customer asks for the block to be lifted.
+    pub unblock: Unblock,
     /// Extra context, may be empty.
     pub note: &'static str,
     /// Source URLs, space-separated.
     pub source: &'static str,
-    /// Date of the source or of the reading, `YYYY-MM`.
-    pub as_of: &'static str,
+    /// When the sources describe the policy.
+    pub as_of: SourceDate,
+    /// When the sources were read, `YYYY-MM`.
+    pub checked: &'static str,
 }
 
 impl Provider {
@@ -68,6 +127,26 @@ impl Provider {
     pub fn blocks_port(&self, port: u16) -> bool {
         self.blocks.contains(&port)
     }
+
+    /// How old the knowledge is, for the user: "as of 2012-08", or
+    /// "sources undated, read 2026-11" (never the reading date passed off as
+    /// the policy's).
+    pub fn dated(&self) -> String {
+        match self.as_of {
+            SourceDate::Dated(d) => format!("as of {d}"),
+            SourceDate::Undated => format!("sources undated, read {}", self.checked),
+        }
+    }
+}
+
+/// A provider found by AS number, with the AS that matched (which may be
+/// another origin of a multi-origin prefix, not the main one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Matched {
+    /// The provider.
+    pub provider: &'static Provider,
+    /// The AS number that named it.
+    pub asn: u32,
 }
 
 /// The provider that originates `asn`, if known.
@@ -82,14 +161,16 @@ pub fn by_id(id: &str) -> Option<&'static Provider> {
 
 /// The provider behind an origin answer: the main origin AS first, then any
 /// other origin of a multi-origin prefix.
-pub fn for_origin(origin: &AsnInfo) -> Option<&'static Provider> {
-    by_asn(origin.asn).or_else(|| origin.other_asns.iter().find_map(|a| by_asn(*a)))
+pub fn for_origin(origin: &AsnInfo) -> Option<Matched> {
+    std::iter::once(origin.asn)
+        .chain(origin.other_asns.iter().copied())
+        .find_map(|asn| by_asn(asn).map(|provider| Matched { provider, asn }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
+    use std::collections::{HashMap, HashSet};
 
     fn asn_is_public(asn: u32) -> bool {
         !(asn == 0
@@ -102,23 +183,26 @@ mod tests {
             || asn == 4_294_967_295)
     }
 
-    fn valid_date(d: &str) -> bool {
-        let b = d.as_bytes();
-        let ym = b.len() == 7
-            && b[..4].iter().all(u8::is_ascii_digit)
-            && b[4] == b'-'
-            && b[5..].iter().all(u8::is_ascii_digit);
-        ym && d[..4]
-            .parse::<u32>()
-            .is_ok_and(|y| (1990..=2100).contains(&y))
-            && d[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+    /// `YYYY-MM`, or `YYYY` alone when `year_only` is allowed.
+    fn valid_date(d: &str, year_only: bool) -> bool {
+        let year_ok = |y: &str| {
+            y.len() == 4
+                && y.bytes().all(|b| b.is_ascii_digit())
+                && y.parse::<u32>().is_ok_and(|y| (1990..=2100).contains(&y))
+        };
+        match d.split_once('-') {
+            None => year_only && year_ok(d),
+            Some((y, m)) => {
+                year_ok(y) && m.len() == 2 && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+            }
+        }
     }
 
     #[test]
     fn every_entry_is_sourced_dated_and_valid() {
-        assert!(PROVIDERS.len() >= 10, "the table is unexpectedly small");
+        assert!(PROVIDERS.len() >= 30, "the issue asks for at least 30");
         let mut ids = HashSet::new();
-        let mut owner: std::collections::HashMap<u32, &str> = Default::default();
+        let mut owner: HashMap<u32, &str> = HashMap::new();
         for p in PROVIDERS {
             assert!(!p.id.is_empty() && !p.name.is_empty(), "{p:?}");
             assert!(
@@ -136,8 +220,33 @@ mod tests {
                     p.id
                 );
             }
-            assert!(valid_date(p.as_of), "{}: bad as_of {:?}", p.id, p.as_of);
-            assert!(!p.unblock.trim().is_empty(), "{}: empty unblock", p.id);
+            assert!(
+                valid_date(p.checked, false),
+                "{}: bad checked {:?}",
+                p.id,
+                p.checked
+            );
+            if let SourceDate::Dated(d) = p.as_of {
+                assert!(valid_date(d, true), "{}: bad as_of {d:?}", p.id);
+                // A source cannot be newer than its reading ("2026" sorts
+                // before "2026-11", which is right: the year is known).
+                assert!(
+                    d <= p.checked,
+                    "{}: as_of {d} after checked {}",
+                    p.id,
+                    p.checked
+                );
+            }
+            assert!(
+                !p.unblock.text().trim().is_empty(),
+                "{}: empty unblock",
+                p.id
+            );
+            assert!(
+                !p.asns.is_empty(),
+                "{}: no ASN, so no origin can match it",
+                p.id
+            );
             for asn in p.asns {
                 assert!(asn_is_public(*asn), "{}: AS{asn} is not a public ASN", p.id);
                 if let Some(other) = owner.insert(*asn, p.id) {
@@ -151,6 +260,11 @@ mod tests {
             assert!(
                 p.blocks.iter().all(|x| seen.insert(*x)),
                 "{}: dup port",
+                p.id
+            );
+            assert!(
+                p.scope.is_empty() || !p.blocks.is_empty(),
+                "{}: a scope without a block",
                 p.id
             );
             if let Some(r) = p.relay {
@@ -169,9 +283,48 @@ mod tests {
         for good in [7922, 16509, 24940, 396982, 4_199_999_999] {
             assert!(asn_is_public(good), "{good}");
         }
-        assert!(valid_date("2012-08"));
-        for bad in ["", "2012", "2012-13", "12-08-2012", "2012-8"] {
-            assert!(!valid_date(bad), "{bad}");
+        assert!(valid_date("2012-08", false) && valid_date("2009", true));
+        for bad in ["", "2012", "2012-13", "12-08-2012", "2012-8", "1899-01"] {
+            assert!(!valid_date(bad, false), "{bad}");
+        }
+        assert!(!valid_date("20x9", true));
+    }
+
+    #[test]
+    fn dates_say_whose_date_they_are() {
+        let p = |as_of| Provider {
+            as_of,
+            checked: "2026-11",
+            ..PROVIDERS[0]
+        };
+        assert_eq!(p(SourceDate::Dated("2012-08")).dated(), "as of 2012-08");
+        assert_eq!(
+            p(SourceDate::Undated).dated(),
+            "sources undated, read 2026-11"
+        );
+        // Entries whose only policy source is an undated list say so.
+        for id in ["bellsouth", "cableone", "bell_canada"] {
+            let p = by_id(id).expect("in the table");
+            assert_eq!(p.as_of, SourceDate::Undated, "{id}");
+        }
+        assert_eq!(
+            by_id("comcast").map(|p| p.as_of),
+            Some(SourceDate::Dated("2012-08"))
+        );
+    }
+
+    #[test]
+    fn unblock_policies_follow_the_sources() {
+        use Unblock as U;
+        let policy = |id: &str| by_id(id).map(|p| p.unblock);
+        for id in ["gcp", "digitalocean", "ibm_softlayer"] {
+            assert!(matches!(policy(id), Some(U::NotOffered { .. })), "{id}");
+        }
+        for id in ["hetzner", "linode", "aws", "upcloud", "scaleway"] {
+            assert!(matches!(policy(id), Some(U::OnRequest { .. })), "{id}");
+        }
+        for id in ["verizon", "centurylink", "azure"] {
+            assert!(matches!(policy(id), Some(U::Restricted { .. })), "{id}");
         }
     }
 
@@ -183,12 +336,14 @@ mod tests {
         assert_eq!(comcast.relay.map(|r| r.host), Some("smtp.comcast.net"));
         assert_eq!(by_asn(16509).map(|p| p.id), Some("aws"));
         assert_eq!(by_asn(24940).map(|p| p.id), Some("hetzner"));
+        // AT&T's legacy SBC network.
+        assert_eq!(by_asn(7132).map(|p| p.id), Some("att"));
         assert_eq!(by_asn(64512), None);
         assert_eq!(
             by_id("hetzner").map(|p| p.asns.contains(&24940)),
             Some(true)
         );
-        let multi = AsnInfo {
+        let mut multi = AsnInfo {
             asn: 64500,
             other_asns: vec![7922],
             prefix: "192.0.2.0/24".into(),
@@ -197,6 +352,14 @@ mod tests {
             allocated: String::new(),
             as_name: None,
         };
-        assert_eq!(for_origin(&multi).map(|p| p.id), Some("comcast"));
+        // The AS that matched is the one reported, not the main origin.
+        let m = for_origin(&multi).expect("the second origin matches");
+        assert_eq!((m.provider.id, m.asn), ("comcast", 7922));
+        multi.asn = 24940;
+        let m = for_origin(&multi).expect("the main origin matches first");
+        assert_eq!((m.provider.id, m.asn), ("hetzner", 24940));
+        multi.asn = 64500;
+        multi.other_asns.clear();
+        assert_eq!(for_origin(&multi), None);
     }
 }

@@ -29,12 +29,27 @@ fn zen_codes_decode_as_documented() {
             &["127.0.0.4", "127.0.0.10", "127.0.0.4"],
             listed(vec![Listing::Xbl, Listing::PblIsp]),
         ),
+        // A code ZEN does not document is never a reputation listing: not
+        // an unknown 127.0.0.x, not the DBL's 127.0.1.255 ("IP queries
+        // prohibited") from a zone that was taken for ZEN.
         (
             &["127.0.0.99"],
-            listed(vec![Listing::Other {
-                code: v4("127.0.0.99"),
-            }]),
+            S::Unknown {
+                why: UnknownWhy::UnexpectedCode {
+                    code: v4("127.0.0.99"),
+                },
+            },
         ),
+        (
+            &["127.0.1.255"],
+            S::Unknown {
+                why: UnknownWhy::UnexpectedCode {
+                    code: v4("127.0.1.255"),
+                },
+            },
+        ),
+        // Next to a documented code, the undocumented one is dropped.
+        (&["127.0.0.99", "127.0.0.10"], listed(vec![Listing::PblIsp])),
         // Refusals are never listings, even mixed with a listing code.
         (
             &["127.255.255.254"],
@@ -278,7 +293,45 @@ fn generic_ptr_detection() {
         ("mail.dyn.net", None, None), // the ISP's own domain is not searched
         ("x.dyn.example.net", None, kw("dyn")),
         ("cpe-home.example.net", None, kw("cpe")),
-        ("res.mail.example.net", None, kw("res")),
+        // Broad words count only next to digits in the same label...
+        ("res12.mail.example.net", None, kw("res")),
+        ("cust-12-34.example.net", None, kw("cust")),
+        ("home7.example.net", None, kw("home")),
+        ("user-9f.isp.example.com", None, kw("user")),
+        // ...so the names of ordinary mail hosts are not generic.
+        ("res.mail.example.net", None, None),
+        ("mx.client.example.com", None, None),
+        ("smtp.users.example.org", None, None),
+        ("mail.mobile.example.com", None, None),
+        ("webmail.res.tu-berlin.de", None, None),
+        // The registrable domain is never searched, two-label suffixes
+        // included.
+        ("mail.customer.co.uk", None, None),
+        ("mail.home.example.co.uk", None, None),
+        ("mail.dsl.co.uk", None, None),
+        ("mx.pool.example.co.uk", None, kw("pool")),
+        // An embedded IPv6 address, in the forms ISPs write it.
+        (
+            "2001-db8-0-0-0-0-0-25.customers.example.net",
+            ip("2001:db8::25"),
+            emb.clone(),
+        ),
+        (
+            "2001-0db8-0000-0000-0000-0000-0000-0025.example.net",
+            ip("2001:db8::25"),
+            emb.clone(),
+        ),
+        ("2001-db8--25.example.net", ip("2001:db8::25"), emb.clone()),
+        (
+            "x20010db8000000000000000000000025.example.net",
+            ip("2001:db8::25"),
+            emb.clone(),
+        ),
+        // Another address's groups, or the groups glued to more hex digits,
+        // do not count.
+        ("2001-db8--26.example.net", ip("2001:db8::25"), None),
+        ("2001-db8--25f.example.net", ip("2001:db8::25"), None),
+        ("mail.example.org", ip("2001:db8::25"), None),
         ("mail.example.org", ip("198.51.100.25"), None),
         ("mx1.example.org", ip("198.51.100.25"), None),
         ("smtp-out.example.com", ip("198.51.100.25"), None),
@@ -329,9 +382,9 @@ fn comcast_facts() -> NetworkFacts {
 fn provider_line_names_the_provider_or_the_as() {
     let facts = comcast_facts();
     let line = provider_line(&facts).expect("origin known");
-    assert!(
-        line.starts_with("Network: Comcast Xfinity (AS7922, US), residential — known to block 25"),
-        "{line}"
+    assert_eq!(
+        line,
+        "Network: Comcast Xfinity (AS7922, US), residential — known to block 25 (as of 2012-08)"
     );
     let mut unknown = facts.clone();
     if let Fact::Found { value } = &mut unknown.origin_v4 {
@@ -341,6 +394,83 @@ fn provider_line_names_the_provider_or_the_as() {
     assert!(line.contains("AS64500 COMCAST-7922"), "{line}");
     assert!(line.contains("not in mailport's provider notes"), "{line}");
     assert_eq!(provider_line(&NetworkFacts::default()), None);
+}
+
+fn origin(asn: u32, other: &[u32], country: &str) -> Fact<AsnInfo> {
+    Fact::Found {
+        value: AsnInfo {
+            asn,
+            other_asns: other.to_vec(),
+            prefix: "2001:db8::/32".into(),
+            country: country.into(),
+            registry: "ripencc".into(),
+            allocated: String::new(),
+            as_name: Some("SOME-AS".into()),
+        },
+    }
+}
+
+/// The AS and country shown are those of the origin that named the
+/// provider, not IPv4's when IPv6's (or another origin of the prefix)
+/// matched.
+#[test]
+fn provider_line_shows_the_as_that_matched() {
+    let table: Vec<(Fact<AsnInfo>, Fact<AsnInfo>, &str)> = vec![
+        (
+            origin(64500, &[], "US"),
+            origin(24940, &[], "DE"),
+            "Network: Hetzner (AS24940, DE), hosting — known to block 25 and 465 on Hetzner Cloud servers (as of 2026-05)",
+        ),
+        (
+            origin(64500, &[24940], "DE"),
+            Fact::NotFound,
+            "Network: Hetzner (AS24940, DE), hosting — known to block 25 and 465 on Hetzner Cloud servers (as of 2026-05)",
+        ),
+        // Undated sources say so, with the month they were read.
+        (
+            origin(6389, &[], "US"),
+            Fact::TimedOut,
+            "Network: BellSouth (now AT&T) (AS6389, US), residential — known to block 25 (sources undated, read 2026-11)",
+        ),
+    ];
+    for (v4, v6, want) in table {
+        let facts = NetworkFacts {
+            origin_v4: v4,
+            origin_v6: v6,
+            ..Default::default()
+        };
+        assert_eq!(provider_line(&facts).as_deref(), Some(want));
+    }
+}
+
+/// A failed origin lookup is said, in the same words on the terminal and
+/// the page (both print this line); a skipped or empty one says nothing.
+#[test]
+fn provider_line_says_when_the_origin_lookup_failed() {
+    let table: Vec<(Fact<AsnInfo>, Fact<AsnInfo>, Option<&str>)> = vec![
+        (
+            Fact::TimedOut,
+            Fact::default(),
+            Some("Network: unknown (timed out)"),
+        ),
+        (
+            Fact::default(),
+            Fact::Failed {
+                error: "SERVFAIL".into(),
+            },
+            Some("Network: unknown (lookup failed)"),
+        ),
+        (Fact::NotFound, Fact::default(), None),
+        (Fact::default(), Fact::default(), None),
+    ];
+    for (v4, v6, want) in table {
+        let facts = NetworkFacts {
+            origin_v4: v4.clone(),
+            origin_v6: v6.clone(),
+            ..Default::default()
+        };
+        assert_eq!(provider_line(&facts).as_deref(), want, "{v4:?} {v6:?}");
+    }
 }
 
 #[test]
@@ -394,7 +524,12 @@ fn facts_round_trip_through_json_and_default_when_missing() {
 #[test]
 fn provider_and_listings_are_derived_from_facts() {
     let facts = comcast_facts();
-    assert_eq!(facts.provider().map(|p| p.id), Some("comcast"));
+    assert_eq!(
+        facts
+            .provider()
+            .map(|m| (m.matched.provider.id, m.matched.asn)),
+        Some(("comcast", 7922))
+    );
     assert_eq!(facts.pbl_listings().len(), 1);
     assert!(facts.reputation_listings().is_empty());
     assert_eq!(NetworkFacts::default().provider(), None);
@@ -406,7 +541,7 @@ fn address_line_states() {
     facts.reverse_dns_v4 = Fact::Found {
         value: Ptr {
             name: "c-73-1-2-3.hsd1.ca.comcast.net".into(),
-            forward_confirmed: true,
+            forward: Forward::Confirmed,
             generic: Some(GenericSign::EmbeddedAddress),
         },
     };
@@ -441,4 +576,77 @@ fn address_line_states() {
         Some("Public address: IPv4 unknown, the servers disagree (a says 192.0.2.1, b says 192.0.2.2)")
     );
     assert_eq!(address_line(&NetworkFacts::default()), None);
+}
+
+#[test]
+fn address_line_says_one_source_and_unknown_forward_checks() {
+    let mut facts = comcast_facts();
+    facts.address_sources.ipv4 = 2;
+    assert_eq!(
+        address_line(&facts).as_deref(),
+        Some("Public address: IPv4 73.1.2.3")
+    );
+    facts.address_sources.ipv4 = 1;
+    assert_eq!(
+        address_line(&facts).as_deref(),
+        Some("Public address: IPv4 73.1.2.3 (one source)")
+    );
+    let ptr = |forward| Fact::Found {
+        value: Ptr {
+            name: "mail.example.org".into(),
+            forward,
+            generic: None,
+        },
+    };
+    for (forward, note) in [
+        (Forward::Confirmed, ""),
+        (Forward::Mismatch, " (does not resolve back)"),
+        (Forward::Unknown, " (whether it resolves back is unknown)"),
+    ] {
+        facts.reverse_dns_v4 = ptr(forward);
+        assert_eq!(
+            address_line(&facts),
+            Some(format!(
+                "Public address: IPv4 73.1.2.3 (one source), reverse DNS mail.example.org{note}"
+            ))
+        );
+    }
+}
+
+/// Reports written before the three FCrDNS states carried a bool; they
+/// still read, with the meaning they had.
+#[test]
+fn old_forward_confirmed_bools_still_read() {
+    for (json, want) in [
+        (
+            r#"{"name":"a.example","forward_confirmed":true}"#,
+            Forward::Confirmed,
+        ),
+        (
+            r#"{"name":"a.example","forward_confirmed":false}"#,
+            Forward::Mismatch,
+        ),
+        (
+            r#"{"name":"a.example","forward":"unknown"}"#,
+            Forward::Unknown,
+        ),
+        (
+            r#"{"name":"a.example","forward":"mismatch"}"#,
+            Forward::Mismatch,
+        ),
+        (r#"{"name":"a.example"}"#, Forward::Unknown),
+    ] {
+        let ptr: Ptr = serde_json::from_str(json).expect(json);
+        assert_eq!(ptr.forward, want, "{json}");
+    }
+    let back = serde_json::to_string(&Ptr {
+        name: "a.example".into(),
+        forward: Forward::Confirmed,
+        generic: None,
+    })
+    .expect("serializes");
+    assert_eq!(
+        back,
+        r#"{"name":"a.example","forward":"confirmed","generic":null}"#
+    );
 }
