@@ -214,7 +214,7 @@ fn unreachable_server(io: &io::Error, servers: &[SocketAddr]) -> Option<String> 
         _ => return None,
     };
     Some(match servers {
-        [_] => format!("the DNS server {list} {what}"),
+        [_] => format!("DNS server {list} {what}"),
         // hickory reports the most telling error of all the servers: one
         // of them said this, the others did not answer either.
         _ => format!("no DNS server answered ({list}); one {what}"),
@@ -345,17 +345,17 @@ mod tests {
             (
                 111,
                 &one,
-                Some("the DNS server 127.0.0.1:9 refused the query (nothing listens there)"),
+                Some("DNS server 127.0.0.1:9 refused the query (nothing listens there)"),
             ),
             (
                 113,
                 &one,
-                Some("the DNS server 127.0.0.1:9 cannot be reached (No route to host (os error 113))"),
+                Some("DNS server 127.0.0.1:9 cannot be reached (No route to host (os error 113))"),
             ),
             (
                 101,
                 &one,
-                Some("the DNS server 127.0.0.1:9 cannot be reached (Network is unreachable (os error 101))"),
+                Some("DNS server 127.0.0.1:9 cannot be reached (Network is unreachable (os error 101))"),
             ),
             (
                 111,
