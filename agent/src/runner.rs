@@ -25,9 +25,10 @@ use mailport_shared::{
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{mpsc, OnceCell, Semaphore};
+use tokio::sync::{mpsc, Notify, OnceCell, Semaphore};
 use tokio::time::Instant;
 
 /// Probes running at once unless configured otherwise: enough for a full
@@ -543,9 +544,12 @@ async fn probe_all(
         ehlo_name: env.ehlo_name.clone().unwrap_or_default(),
     });
     let semaphore = Semaphore::new(env.concurrency);
+    let sockets = Sockets::default();
     let probes = planned.into_iter().map(|spec| {
         let cell = cell_of(&spec);
-        Either::Left(run_probe(spec, cell, &dns, env, &config, &semaphore))
+        Either::Left(run_probe(
+            spec, cell, &dns, env, &config, &semaphore, &sockets,
+        ))
     });
     let proofs = prove_config.iter().flat_map(|cfg| {
         proving.iter().map(|spec| {
@@ -715,6 +719,7 @@ async fn run_probe(
     env: &Env,
     config: &ProbeConfig,
     semaphore: &Semaphore,
+    sockets: &Sockets,
 ) -> ProbeResult {
     let started = Instant::now();
     let resolution = cell
@@ -728,7 +733,9 @@ async fn run_probe(
     // The permit bounds sockets, not DNS: a closed semaphore cannot happen
     // here (it is never closed), but a probe without one still runs.
     let _permit = semaphore.acquire().await.ok();
-    let measured = probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config).await;
+    let measured = sockets
+        .measure(|| probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config))
+        .await;
     ProbeResult {
         spec,
         address: Some(address),
@@ -739,6 +746,48 @@ async fn run_probe(
             greeting_ms: measured.greeting_ms,
             total_ms: elapsed_ms(started),
         },
+    }
+}
+
+/// The probes holding a socket. A probe this machine could not open a
+/// socket for (out of file descriptors under a low `ulimit -n`, out of
+/// buffers) waits for one of them to finish and tries again: the check gets
+/// slower rather than reporting a shortage of this machine as a result.
+#[derive(Default)]
+struct Sockets {
+    in_flight: AtomicUsize,
+    /// Notified when a probe that held a socket finishes.
+    freed: Notify,
+}
+
+impl Sockets {
+    /// Runs `attempt` until it is not an [`Outcome::LocalError`], or until
+    /// no other probe holds a socket whose end could make room.
+    async fn measure<F, Fut>(&self, mut attempt: F) -> probe::Measured
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = probe::Measured>,
+    {
+        loop {
+            self.in_flight.fetch_add(1, Ordering::SeqCst);
+            let measured = attempt().await;
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            if !matches!(measured.outcome, Outcome::LocalError { .. }) {
+                // Only a probe that had a socket frees one: waking the
+                // waiters on a failure would have them retry in a loop.
+                self.freed.notify_waiters();
+                return measured;
+            }
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            // Registered before looking, so a probe finishing in between
+            // is not missed.
+            freed.as_mut().enable();
+            if self.in_flight.load(Ordering::SeqCst) == 0 {
+                return measured;
+            }
+            freed.await;
+        }
     }
 }
 
@@ -848,6 +897,53 @@ mod tests {
                 assert_eq!(err.code(), "nothing_to_probe");
             }
         }
+    }
+
+    /// `free` sockets shared by `probes` probes that each hold one for a
+    /// while: what comes out of [`Sockets::measure`].
+    async fn share_sockets(free: usize, probes: usize) -> Vec<Outcome> {
+        let pool = std::sync::Arc::new(AtomicUsize::new(free));
+        let sockets = Sockets::default();
+        let attempt = || {
+            let pool = pool.clone();
+            async move {
+                let took =
+                    pool.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+                let outcome = if took.is_ok() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    pool.fetch_add(1, Ordering::SeqCst);
+                    Outcome::Refused
+                } else {
+                    Outcome::LocalError {
+                        detail: "Too many open files (os error 24)".into(),
+                    }
+                };
+                probe::Measured {
+                    outcome,
+                    connect_ms: None,
+                    greeting_ms: None,
+                }
+            }
+        };
+        let runs = (0..probes).map(|_| sockets.measure(attempt));
+        let measured =
+            tokio::time::timeout(Duration::from_secs(5), futures::future::join_all(runs))
+                .await
+                .expect("no probe may wait forever");
+        measured.into_iter().map(|m| m.outcome).collect()
+    }
+
+    #[tokio::test]
+    async fn probes_short_of_sockets_wait_for_one_rather_than_fail() {
+        // Two sockets for twelve probes: every probe gets its turn.
+        let got = share_sockets(2, 12).await;
+        assert!(got.iter().all(|o| *o == Outcome::Refused), "{got:?}");
+        // None at all: each says so at once instead of waiting.
+        let got = share_sockets(0, 3).await;
+        assert!(
+            got.iter().all(|o| matches!(o, Outcome::LocalError { .. })),
+            "{got:?}"
+        );
     }
 
     #[test]
