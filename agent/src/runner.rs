@@ -762,7 +762,8 @@ struct Sockets {
 
 impl Sockets {
     /// Runs `attempt` until it is not an [`Outcome::LocalError`], or until
-    /// no other probe holds a socket whose end could make room.
+    /// it fails with no other probe holding a socket whose end could make
+    /// room.
     async fn measure<F, Fut>(&self, mut attempt: F) -> probe::Measured
     where
         F: FnMut() -> Fut,
@@ -771,22 +772,24 @@ impl Sockets {
         loop {
             self.in_flight.fetch_add(1, Ordering::SeqCst);
             let measured = attempt().await;
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
-            if !matches!(measured.outcome, Outcome::LocalError { .. }) {
-                // Only a probe that had a socket frees one: waking the
-                // waiters on a failure would have them retry in a loop.
+            let others = self.in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
+            let short = matches!(measured.outcome, Outcome::LocalError { .. });
+            // Waiters are woken when a socket was freed, or when nobody
+            // holds one any more (they try once more, and give up if they
+            // find nobody again). Not on every failure: they would wake
+            // each other in a loop.
+            if !short || others == 0 {
                 self.freed.notify_waiters();
                 return measured;
             }
             let freed = self.freed.notified();
             tokio::pin!(freed);
-            // Registered before looking, so a probe finishing in between
-            // is not missed.
+            // Registered before looking again, so a probe finishing in
+            // between is not missed.
             freed.as_mut().enable();
-            if self.in_flight.load(Ordering::SeqCst) == 0 {
-                return measured;
+            if self.in_flight.load(Ordering::SeqCst) > 0 {
+                freed.await;
             }
-            freed.await;
         }
     }
 }
@@ -907,6 +910,8 @@ mod tests {
         let attempt = || {
             let pool = pool.clone();
             async move {
+                // Attempts overlap, as real connects do.
+                tokio::task::yield_now().await;
                 let took =
                     pool.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
                 let outcome = if took.is_ok() {
