@@ -177,7 +177,7 @@ fn host_key(host: &str) -> HostKey {
 /// The table's order: by role, then hosts in the order the user named them
 /// (the planned order), the others by [`host_key`], then the mail ports in
 /// their usual order, IPv4 before IPv6.
-fn table_order<'a>(report: &'a Report) -> Vec<&'a ProbeResult> {
+fn table_order(report: &Report) -> Vec<&ProbeResult> {
     let named: Vec<&str> = report
         .options
         .targets
