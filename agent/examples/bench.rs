@@ -8,6 +8,13 @@
 //! probes run concurrently) and the agent's peak RSS (VmHWM). The fakes run
 //! in a child process (this binary with `--serve-fakes`), so the RSS figure
 //! is the agent's alone.
+//!
+//! Then the same number of probes through the release `mailport` binary
+//! (`cargo build --release -p mailport` first), under `/usr/bin/time -v`
+//! for its maximum RSS: what a user's process costs, runtime, TLS roots and
+//! all. The binary connects to real addresses, so its fakes listen on eight
+//! loopback addresses (IPv4 only: `::1` cannot stand for four IPv6 hosts)
+//! on five free ports, half of them silent.
 
 #[path = "../tests/fakes/mod.rs"]
 mod fakes;
@@ -25,6 +32,8 @@ use std::time::{Duration, Instant};
 const TARGETS: usize = 4;
 const GREETING_MS: u32 = 1000;
 const ROUNDS: usize = 5;
+/// Targets of the binary's run: 8 × 5 ports = the library run's 40 probes.
+const BIN_TARGETS: usize = 8;
 
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -49,6 +58,9 @@ async fn serve_fakes() -> anyhow::Result<()> {
             // A logical address only: the dialer sends it to a fake on ::1.
             zone.addr(&name, &format!("2001:db8::{}", i + 2));
         }
+    }
+    for i in 0..BIN_TARGETS {
+        zone.addr(&bin_target(i), &bin_address(i));
     }
     let dns = fakes::dns::serve(zone).await;
     let mut out = std::io::stdout().lock();
@@ -75,6 +87,29 @@ async fn serve_fakes() -> anyhow::Result<()> {
         writeln!(out, "{fam} smtp {}", smtp.addr)?;
         writeln!(out, "{fam} tls {}", tls.addr)?;
     }
+    // The binary's fakes: real listeners on every (address, port).
+    // Five distinct free ports (each held until all are chosen).
+    let held = (0..MAIL_PORTS.len())
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let ports = held
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<std::io::Result<Vec<u16>>>()?;
+    drop(held);
+    for i in 0..BIN_TARGETS {
+        for (j, port) in ports.iter().enumerate() {
+            let bind = format!("{}:{port}", bin_address(i));
+            let behaviour = if (i + j) % 2 == 0 {
+                Behaviour::Silent
+            } else {
+                Behaviour::smtp_tls("fake.bench.test ESMTP", &cert)
+            };
+            fakes::start_on(&bind, behaviour).await?;
+        }
+    }
+    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+    writeln!(out, "binports {}", list.join(","))?;
     writeln!(out, "ready")?;
     out.flush()?;
     drop(out);
@@ -84,6 +119,14 @@ async fn serve_fakes() -> anyhow::Result<()> {
     })
     .await?;
     Ok(())
+}
+
+fn bin_target(i: usize) -> String {
+    format!("b{i}.bench.test")
+}
+
+fn bin_address(i: usize) -> String {
+    format!("127.0.1.{}", i + 2)
 }
 
 fn hex(b: &[u8]) -> String {
@@ -121,12 +164,14 @@ async fn bench() -> anyhow::Result<()> {
     let mut dns: Option<SocketAddr> = None;
     let mut cert = Vec::new();
     let mut fakes: Vec<(String, String, SocketAddr)> = Vec::new();
+    let mut bin_ports = String::new();
     for line in std::io::BufReader::new(stdout).lines() {
         let line = line?;
         let parts: Vec<&str> = line.split_whitespace().collect();
         match parts.as_slice() {
             ["dns", a] => dns = Some(a.parse()?),
             ["cert", h] => cert = unhex(h),
+            ["binports", p] => bin_ports = p.to_string(),
             [fam, kind, a] => fakes.push((fam.to_string(), kind.to_string(), a.parse()?)),
             ["ready"] => break,
             _ => anyhow::bail!("unexpected line from the fakes: {line}"),
@@ -236,7 +281,99 @@ async fn bench() -> anyhow::Result<()> {
         vm_kib("VmHWM:") as f64 / 1024.0,
         rss_before as f64 / 1024.0
     );
+    bench_binary(dns, &bin_ports);
     drop(child.stdin.take());
     let _ = child.wait();
     Ok(())
+}
+
+/// The release binary on the same number of probes, under `/usr/bin/time
+/// -v`: its wall time and maximum RSS, or why they could not be measured.
+fn bench_binary(dns: SocketAddr, ports: &str) {
+    match run_binary(dns, ports) {
+        Ok(line) => println!("{line}"),
+        Err(why) => println!("mailport binary: not measured: {why}"),
+    }
+}
+
+fn run_binary(dns: SocketAddr, ports: &str) -> anyhow::Result<String> {
+    let exe = std::env::current_exe()?;
+    // target/release/examples/bench → target/release/mailport
+    let bin = exe
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|dir| dir.join("mailport"))
+        .filter(|p| p.exists())
+        .ok_or_else(|| {
+            anyhow::anyhow!("no mailport next to this example (cargo build --release -p mailport)")
+        })?;
+    let time = std::path::Path::new("/usr/bin/time");
+    anyhow::ensure!(
+        time.exists(),
+        "/usr/bin/time is missing (apt-get install time)"
+    );
+    let dns = dns.to_string();
+    let greeting = GREETING_MS.to_string();
+    let mut args: Vec<String> = [
+        "check",
+        "--no-netinfo",
+        "--allow-private",
+        "-4",
+        "--json",
+        "--ports",
+        ports,
+        "--dns",
+        &dns,
+        "--connect-timeout",
+        "1000",
+        "--greeting-timeout",
+        &greeting,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for i in 0..BIN_TARGETS {
+        args.extend(["--host".to_string(), bin_target(i)]);
+    }
+    let started = Instant::now();
+    let out = Command::new(time)
+        .arg("-v")
+        .arg(&bin)
+        .args(&args)
+        .stdin(Stdio::null())
+        .output()?;
+    let wall = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let max_kib: u64 = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no maximum RSS from /usr/bin/time: {stderr}"))?;
+    let report: mailport_shared::Report = serde_json::from_slice(&out.stdout)
+        .map_err(|e| anyhow::anyhow!("no JSON report ({e}): {stderr}"))?;
+    let silent = report
+        .probes
+        .iter()
+        .filter(|p| p.outcome == Outcome::Silent)
+        .count();
+    let banners = report
+        .probes
+        .iter()
+        .filter(|p| matches!(p.outcome, Outcome::Banner(_)))
+        .count();
+    anyhow::ensure!(
+        silent + banners == report.probes.len(),
+        "unexpected outcomes: {:#?}",
+        report.probes
+    );
+    Ok(format!(
+        "mailport binary (release), {} probes ({silent} silent, {banners} SMTP greetings) over IPv4: wall {:.0} ms = {:.3} × greeting timeout; max RSS {:.1} MiB",
+        report.probes.len(),
+        wall.as_secs_f64() * 1000.0,
+        wall.as_secs_f64() / f64::from(GREETING_MS) * 1000.0,
+        max_kib as f64 / 1024.0
+    ))
 }

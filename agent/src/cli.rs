@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use mailport_shared::options::Families;
 use mailport_shared::reflector::ReflectorSpec;
+use mailport_shared::report::Port25;
 use mailport_shared::validate;
 use mailport_shared::{CheckEvent, CheckOptions, Report, Role, Target};
 use std::io::{IsTerminal, Write};
@@ -20,16 +21,31 @@ use std::process::ExitCode;
 
 /// Exit code: outgoing port 25 works on at least one family.
 pub const EXIT_OPEN: u8 = 0;
-/// Exit code: port 25 is blocked, intercepted, or could not be confirmed.
-pub const EXIT_NOT_OPEN: u8 = 1;
+/// Exit code: port 25 is blocked, intercepted or restricted, and open on no
+/// family.
+pub const EXIT_BLOCKED: u8 = 1;
 /// Exit code: bad usage or a setup error; no verdict.
 pub const EXIT_SETUP: u8 = 2;
+/// Exit code: port 25 could not be judged: a script must not read an
+/// offline machine or a dead resolver as a block.
+pub const EXIT_UNJUDGED: u8 = 3;
 
 const EXIT_CODES: &str = "\
 Exit codes (mailport check):
   0  outgoing port 25 is open on at least one address family
-  1  port 25 is blocked, intercepted, or could not be confirmed
-  2  usage or setup error (bad option, unreadable CA file...)";
+  1  port 25 is blocked, intercepted or restricted (and open on no family)
+  2  usage or setup error (bad option, unreadable CA file, nothing to probe...)
+  3  port 25 could not be judged: not tested, or nothing reachable to judge
+     (DNS failed, no route, a single host down, no connection could be opened)";
+
+/// The exit code of a finished check.
+pub fn exit_code(report: &Report) -> u8 {
+    match report.port25() {
+        Port25::Open => EXIT_OPEN,
+        Port25::Blocked => EXIT_BLOCKED,
+        Port25::Unjudged => EXIT_UNJUDGED,
+    }
+}
 
 /// mailport: which mail ports can this network reach, and what to do about it.
 #[derive(Debug, Parser)]
@@ -64,7 +80,9 @@ pub struct CheckArgs {
     /// A recipient MX host to probe on port 25 (repeatable).
     #[arg(long, value_name = "HOST", value_parser = parse_host)]
     pub mx: Vec<String>,
-    /// A submission server to probe on 465/587 (repeatable).
+    /// A submission server or relay (repeatable). Probed on every port asked
+    /// for; a refusal from it counts against the network only on 465 and 587,
+    /// where such servers are known to listen.
     #[arg(long, value_name = "HOST", value_parser = parse_host)]
     pub submission: Vec<String>,
     /// Any host to probe on every port (repeatable).
@@ -296,15 +314,31 @@ fn usage_error(e: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            let rendered = e.render().to_string();
-            let line = rendered
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: invalid arguments");
-            let line = line.strip_prefix("error: ").unwrap_or(line);
-            eprintln!("mailport: {line} (see --help)");
+            eprintln!(
+                "mailport: {} (see --help)",
+                one_line(&e.render().to_string())
+            );
             ExitCode::from(EXIT_SETUP)
         }
+    }
+}
+
+/// clap's error in one line: its first paragraph, which names the problem
+/// (the missing argument is on the line after "were not provided:"),
+/// without the usage and tips that follow the first blank line.
+fn one_line(rendered: &str) -> String {
+    let text = rendered
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    if text.is_empty() {
+        "invalid arguments".to_string()
+    } else {
+        text.to_string()
     }
 }
 
@@ -329,17 +363,13 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     });
     let report = match result {
         Ok(r) => r,
-        Err(RunError::Input(e)) => {
+        Err(e @ (RunError::Input(_) | RunError::NothingToProbe(_))) => {
             eprintln!("mailport: {e}");
             return Ok(ExitCode::from(EXIT_SETUP));
         }
     };
     print_report(&report, args.json)?;
-    Ok(ExitCode::from(if report.port25_open() {
-        EXIT_OPEN
-    } else {
-        EXIT_NOT_OPEN
-    }))
+    Ok(ExitCode::from(exit_code(&report)))
 }
 
 fn print_report(report: &Report, json: bool) -> anyhow::Result<()> {
@@ -349,12 +379,18 @@ fn print_report(report: &Report, json: bool) -> anyhow::Result<()> {
         writeln!(out)?;
     } else {
         let style = term::Style {
-            colour: std::io::stdout().is_terminal(),
+            colour: std::io::stdout().is_terminal() && !no_color(std::env::var_os("NO_COLOR")),
         };
         out.write_all(term::render(report, style).as_bytes())?;
     }
     out.flush()?;
     Ok(())
+}
+
+/// Whether the `NO_COLOR` convention (<https://no-color.org>) asks for no
+/// colour: set to anything but the empty string.
+fn no_color(value: Option<std::ffi::OsString>) -> bool {
+    value.is_some_and(|v| !v.is_empty())
 }
 
 /// Drains the events; on a terminal, shows "probing 12/40…" on stderr.
@@ -380,5 +416,55 @@ async fn show_progress(mut rx: tokio::sync::mpsc::Receiver<CheckEvent>, show: bo
     if show {
         let _ = write!(err, "\r\x1b[K");
         let _ = err.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn usage(args: &[&str]) -> String {
+        let err = Cli::try_parse_from(args).expect_err("a usage error");
+        one_line(&err.render().to_string())
+    }
+
+    #[test]
+    fn usage_errors_keep_what_names_the_problem() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["mailport", "check", "--reflector", "r.example"],
+                "the following required arguments were not provided: --reflector-key <KEY>",
+            ),
+            (
+                &["mailport", "check", "--bogus"],
+                "unexpected argument '--bogus' found",
+            ),
+            (
+                &["mailport", "check", "-4", "-6"],
+                "the argument '-4' cannot be used with '-6'",
+            ),
+        ];
+        for (args, want) in cases {
+            assert_eq!(usage(args), *want, "{args:?}");
+        }
+        assert_eq!(one_line(""), "invalid arguments");
+    }
+
+    #[test]
+    fn no_color_is_any_non_empty_value() {
+        assert!(!no_color(None));
+        assert!(!no_color(Some("".into())));
+        assert!(no_color(Some("1".into())));
+        assert!(no_color(Some("0".into())));
+    }
+
+    #[test]
+    fn help_says_what_is_probed() {
+        let mut cmd = Cli::command();
+        let check = cmd.find_subcommand_mut("check").expect("check");
+        let help = check.render_long_help().to_string();
+        assert!(help.contains("Probed on every port asked"), "{help}");
+        assert!(!help.contains("probe on 465/587"), "{help}");
     }
 }

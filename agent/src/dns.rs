@@ -4,20 +4,37 @@
 //! The nameservers are configurable (`--dns IP:PORT`, UDP and TCP) so tests
 //! and simulations point at their own fake DNS; otherwise the system
 //! configuration is used. Each failure keeps its kind ([`DnsFailure`]):
-//! "does not exist", "no address of this family" and "the resolver did not
-//! answer" lead the user to different places.
+//! "does not exist", "no address of this family", "the resolver did not
+//! answer" and "the resolver refused" lead the user to different places.
+//!
+//! hickory sends UDP queries from unconnected sockets, which never hear the
+//! ICMP "port unreachable" of a resolver that is down: every lookup would
+//! wait out its whole timeout and be reported as one. [`ConnectedUdp`] hands
+//! hickory connected sockets instead, so a refusal surfaces at once as
+//! `ConnectionRefused`, as it does for c-ares and the system's own tools.
 
 use hickory_resolver::config::{
     NameServerConfig, NameServerConfigGroup, ResolverConfig, ResolverOpts,
 };
-use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::name_server::GenericConnector;
+use hickory_resolver::proto::runtime::iocompat::AsyncIoTokioAsStd;
+use hickory_resolver::proto::runtime::{
+    RuntimeProvider, TokioHandle, TokioRuntimeProvider, TokioTime,
+};
+use hickory_resolver::proto::udp::DnsUdpSocket;
 use hickory_resolver::proto::xfer::Protocol;
 use hickory_resolver::proto::ProtoErrorKind;
-use hickory_resolver::{ResolveError, TokioResolver};
+use hickory_resolver::{ResolveError, Resolver};
 use mailport_shared::outcome::DnsFailure;
 use mailport_shared::Family;
+use std::future::Future;
+use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
+use tokio::io::Interest;
 
 /// The longest one lookup may take, whatever the resolver's retries.
 pub const LOOKUP_CAP: Duration = Duration::from_secs(6);
@@ -28,7 +45,9 @@ pub const MAX_MX_HOSTS: usize = 4;
 /// A resolver for one check.
 #[derive(Clone)]
 pub struct Dns {
-    resolver: Result<TokioResolver, String>,
+    resolver: Result<Resolver<GenericConnector<ConnectedUdp>>, String>,
+    /// The nameservers asked, as the user would name them in a message.
+    servers: Vec<SocketAddr>,
 }
 
 /// What the MX lookup of a domain found.
@@ -50,8 +69,9 @@ impl Dns {
         opts.timeout = Duration::from_secs(2);
         opts.attempts = 2;
         opts.cache_size = 64;
+        let provider = || GenericConnector::new(ConnectedUdp::default());
         let resolver = if nameservers.is_empty() {
-            TokioResolver::builder_tokio()
+            Resolver::builder(provider())
                 .map(|b| b.with_options(opts).build())
                 .map_err(|e| format!("cannot read the system DNS configuration: {e}"))
         } else {
@@ -62,16 +82,22 @@ impl Dns {
             }
             let config =
                 ResolverConfig::from_parts(None, vec![], NameServerConfigGroup::from(group));
-            Ok(
-                TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
-                    .with_options(opts)
-                    .build(),
-            )
+            Ok(Resolver::builder_with_config(config, provider())
+                .with_options(opts)
+                .build())
         };
-        Dns { resolver }
+        let mut servers: Vec<SocketAddr> = Vec::new();
+        if let Ok(r) = &resolver {
+            for ns in r.config().name_servers() {
+                if !servers.contains(&ns.socket_addr) {
+                    servers.push(ns.socket_addr);
+                }
+            }
+        }
+        Dns { resolver, servers }
     }
 
-    fn resolver(&self) -> Result<&TokioResolver, DnsFailure> {
+    fn resolver(&self) -> Result<&Resolver<GenericConnector<ConnectedUdp>>, DnsFailure> {
         self.resolver
             .as_ref()
             .map_err(|e| DnsFailure::Other { detail: e.clone() })
@@ -92,7 +118,7 @@ impl Dns {
         match found {
             Ok(addrs) if addrs.is_empty() => Err(DnsFailure::NoAddress),
             Ok(addrs) => Ok(addrs),
-            Err(e) => Err(failure(&e)),
+            Err(e) => Err(failure(&e, &self.servers)),
         }
     }
 
@@ -128,7 +154,7 @@ impl Dns {
                 Ok(MxAnswer::Hosts(hosts))
             }
             Err(e) if e.is_no_records_found() && !e.is_nx_domain() => Ok(MxAnswer::NoMx),
-            Err(e) => Err(failure(&e)),
+            Err(e) => Err(failure(&e, &self.servers)),
         }
     }
 }
@@ -148,20 +174,202 @@ async fn capped<T>(fut: impl std::future::Future<Output = T>) -> Result<T, DnsFa
         .map_err(|_| DnsFailure::Timeout)
 }
 
-/// Keeps the kind of a resolver error.
-fn failure(e: &ResolveError) -> DnsFailure {
+/// Keeps the kind of a resolver error. `servers` are the nameservers that
+/// were asked, named in the message when one refused or cannot be reached.
+fn failure(e: &ResolveError, servers: &[SocketAddr]) -> DnsFailure {
     if e.is_nx_domain() {
         return DnsFailure::NxDomain;
     }
     if e.is_no_records_found() {
         return DnsFailure::NoAddress;
     }
-    if let Some(proto) = e.proto() {
-        if matches!(proto.kind(), ProtoErrorKind::Timeout) {
-            return DnsFailure::Timeout;
+    match e.proto().map(|p| p.kind()) {
+        Some(ProtoErrorKind::Timeout) => DnsFailure::Timeout,
+        Some(ProtoErrorKind::Io(io)) => match unreachable_server(io, servers) {
+            Some(detail) => DnsFailure::Other { detail },
+            None => DnsFailure::Other {
+                detail: e.to_string(),
+            },
+        },
+        _ => DnsFailure::Other {
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// What a socket error from the nameservers says about them, in words:
+/// a refusal (nothing listens on the server's port) or no way to reach it.
+/// `None` for other errors, whose own words are kept.
+fn unreachable_server(io: &io::Error, servers: &[SocketAddr]) -> Option<String> {
+    let list = servers
+        .iter()
+        .map(SocketAddr::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let what = match io.kind() {
+        io::ErrorKind::ConnectionRefused => "refused the query (nothing listens there)".to_string(),
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+            format!("cannot be reached ({io})")
+        }
+        _ => return None,
+    };
+    Some(match servers {
+        [_] => format!("DNS server {list} {what}"),
+        // hickory reports the most telling error of all the servers: one
+        // of them said this, the others did not answer either.
+        _ => format!("no DNS server answered ({list}); one {what}"),
+    })
+}
+
+/// hickory's Tokio runtime, except that its UDP sockets are connected to
+/// the nameserver (see the module documentation).
+#[derive(Clone, Default)]
+pub struct ConnectedUdp(TokioRuntimeProvider);
+
+impl RuntimeProvider for ConnectedUdp {
+    type Handle = TokioHandle;
+    type Timer = TokioTime;
+    type Udp = ConnectedUdpSocket;
+    type Tcp = AsyncIoTokioAsStd<tokio::net::TcpStream>;
+
+    fn create_handle(&self) -> Self::Handle {
+        self.0.create_handle()
+    }
+
+    fn connect_tcp(
+        &self,
+        server_addr: SocketAddr,
+        bind_addr: Option<SocketAddr>,
+        timeout: Option<Duration>,
+    ) -> Pin<Box<dyn Send + Future<Output = io::Result<Self::Tcp>>>> {
+        self.0.connect_tcp(server_addr, bind_addr, timeout)
+    }
+
+    fn bind_udp(
+        &self,
+        local_addr: SocketAddr,
+        server_addr: SocketAddr,
+    ) -> Pin<Box<dyn Send + Future<Output = io::Result<Self::Udp>>>> {
+        Box::pin(async move {
+            let socket = tokio::net::UdpSocket::bind(local_addr).await?;
+            socket.connect(server_addr).await?;
+            Ok(ConnectedUdpSocket {
+                socket: Arc::new(socket),
+                peer: server_addr,
+                waiting: Mutex::new(None),
+            })
+        })
+    }
+}
+
+type ReadyFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+/// A UDP socket connected to one nameserver.
+///
+/// It sends with `send` rather than `send_to` (BSDs refuse `sendto` on a
+/// connected socket) and only ever hears that server, so every datagram is
+/// reported as from it. The kernel flags an ICMP refusal as a socket error,
+/// which wakes epoll with `EPOLLERR` but not as readable: receiving
+/// therefore waits for readable *or* error, and checks `SO_ERROR` first.
+pub struct ConnectedUdpSocket {
+    socket: Arc<tokio::net::UdpSocket>,
+    peer: SocketAddr,
+    /// The pending wait for the socket to become readable or fail.
+    waiting: Mutex<Option<ReadyFuture>>,
+}
+
+impl DnsUdpSocket for ConnectedUdpSocket {
+    type Time = TokioTime;
+
+    fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>> {
+        loop {
+            if let Some(e) = self.socket.take_error()? {
+                return Poll::Ready(Err(e));
+            }
+            match self.socket.try_recv(buf) {
+                Ok(n) => return Poll::Ready(Ok((n, self.peer))),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            let mut waiting = self
+                .waiting
+                .lock()
+                .map_err(|_| io::Error::other("a DNS socket lock was poisoned"))?;
+            let wait = waiting.get_or_insert_with(|| {
+                let socket = Arc::clone(&self.socket);
+                Box::pin(async move {
+                    let ready = socket.ready(Interest::READABLE | Interest::ERROR).await?;
+                    if ready.is_error() {
+                        // Clears the error readiness once SO_ERROR has been
+                        // read, so a spurious one cannot spin this loop.
+                        let _ = socket.try_io(Interest::ERROR, || {
+                            Err::<(), _>(io::ErrorKind::WouldBlock.into())
+                        });
+                    }
+                    Ok(())
+                })
+            });
+            let woke = ready!(wait.as_mut().poll(cx));
+            *waiting = None;
+            woke?;
         }
     }
-    DnsFailure::Other {
-        detail: e.to_string(),
+
+    fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        _target: SocketAddr,
+    ) -> Poll<io::Result<usize>> {
+        self.socket.poll_send(cx, buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Linux errno numbers and messages.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn nameserver_errors_in_words() {
+        let one: Vec<SocketAddr> = vec!["127.0.0.1:9".parse().unwrap()];
+        let two: Vec<SocketAddr> =
+            vec!["127.0.0.1:9".parse().unwrap(), "[::1]:53".parse().unwrap()];
+        let err = |code| io::Error::from_raw_os_error(code);
+        let cases: &[(i32, &[SocketAddr], Option<&str>)] = &[
+            (
+                111,
+                &one,
+                Some("DNS server 127.0.0.1:9 refused the query (nothing listens there)"),
+            ),
+            (
+                113,
+                &one,
+                Some("DNS server 127.0.0.1:9 cannot be reached (No route to host (os error 113))"),
+            ),
+            (
+                101,
+                &one,
+                Some("DNS server 127.0.0.1:9 cannot be reached (Network is unreachable (os error 101))"),
+            ),
+            (
+                111,
+                &two,
+                Some("no DNS server answered (127.0.0.1:9, [::1]:53); one refused the query (nothing listens there)"),
+            ),
+            (24, &one, None),
+        ];
+        for (code, servers, want) in cases {
+            assert_eq!(
+                unreachable_server(&err(*code), servers).as_deref(),
+                *want,
+                "errno {code}"
+            );
+        }
     }
 }

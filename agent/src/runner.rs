@@ -25,9 +25,10 @@ use mailport_shared::{
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{mpsc, OnceCell, Semaphore};
+use tokio::sync::{mpsc, Notify, OnceCell, Semaphore};
 use tokio::time::Instant;
 
 /// Probes running at once unless configured otherwise: enough for a full
@@ -42,6 +43,9 @@ pub enum RunError {
     /// The options are invalid; the message is for the user as is.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The options are valid, but leave nothing to probe.
+    #[error(transparent)]
+    NothingToProbe(#[from] NothingToProbe),
 }
 
 impl RunError {
@@ -49,8 +53,148 @@ impl RunError {
     pub fn code(&self) -> &'static str {
         match self {
             RunError::Input(_) => "invalid_options",
+            RunError::NothingToProbe(_) => "nothing_to_probe",
         }
     }
+}
+
+/// Options that plan no probe at all: an empty table and "port 25 was not
+/// tested" would read like a result, so the check refuses to run and says
+/// why, target by target.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("nothing to probe: {}", join_reasons(.reasons))]
+pub struct NothingToProbe {
+    /// Why each target adds no probe, without repeats.
+    pub reasons: Vec<Unplanned>,
+}
+
+fn join_reasons(reasons: &[Unplanned]) -> String {
+    reasons
+        .iter()
+        .map(Unplanned::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Why one target adds no probe to a check.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unplanned {
+    /// Recipient MX hosts are probed on 25 only ("587 to an MX" is never
+    /// measured), and 25 is not among the ports.
+    #[error("MX hosts are probed on port 25 only, and port 25 is not among the ports asked for")]
+    MxWithout25,
+    /// The target carries its own ports, none of them among the check's.
+    #[error(
+        "{host} is probed on its own ports only, and none of them is among the ports asked for"
+    )]
+    OwnPorts {
+        /// The target.
+        host: String,
+    },
+    /// An IP literal of a family the check leaves out.
+    #[error("{host} is an {family} address, and only {} is probed", other_family(*.family))]
+    OtherFamily {
+        /// The address as given.
+        host: String,
+        /// Its family.
+        family: Family,
+    },
+    /// The domain publishes a null MX (it takes no mail) and has no
+    /// submission host of the usual names.
+    #[error("{domain} has a null MX: it publishes no mail host to probe")]
+    NoDomainHost {
+        /// The domain.
+        domain: String,
+    },
+}
+
+fn other_family(family: Family) -> Family {
+    match family {
+        Family::Ipv4 => Family::Ipv6,
+        Family::Ipv6 => Family::Ipv4,
+    }
+}
+
+/// The probes some targets give on `ports` and `families`, and why the
+/// targets that give none were left out.
+fn plan_targets(
+    targets: &[Target],
+    ports: &[u16],
+    families: &[Family],
+) -> (Vec<ProbeSpec>, Vec<Unplanned>) {
+    let mut specs = Vec::new();
+    let mut unplanned = Vec::new();
+    for t in targets {
+        let all = plan(std::slice::from_ref(t), ports, families);
+        let fitting: Vec<ProbeSpec> = all.iter().filter(|s| family_fits(s)).cloned().collect();
+        if fitting.is_empty() {
+            let why = match (&t.ports, validate::host(&t.host)) {
+                (Some(_), _) if all.is_empty() => Unplanned::OwnPorts {
+                    host: t.host.clone(),
+                },
+                (None, _) if all.is_empty() => Unplanned::MxWithout25,
+                (_, Ok(Host::Ip(ip))) => Unplanned::OtherFamily {
+                    host: t.host.clone(),
+                    family: Family::of(&ip),
+                },
+                // Unreachable: a name fits every family, and validated
+                // options have ports; said plainly all the same.
+                _ => Unplanned::OwnPorts {
+                    host: t.host.clone(),
+                },
+            };
+            push_new(&mut unplanned, [why]);
+        }
+        push_new(&mut specs, fitting);
+    }
+    (specs, unplanned)
+}
+
+/// Appends the items not already in `v`, in order.
+fn push_new<T: PartialEq>(v: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
+    for item in items {
+        if !v.contains(&item) {
+            v.push(item);
+        }
+    }
+}
+
+/// An IP literal has one family: probing it over the other one would only
+/// fill the grid with "no address" rows.
+fn family_fits(spec: &ProbeSpec) -> bool {
+    match validate::host(&spec.host) {
+        Ok(Host::Ip(ip)) => Family::of(&ip) == spec.family,
+        _ => true,
+    }
+}
+
+/// The reflector to prove, as a target with the reflector role (every
+/// port, expected to answer); none when the check has no reflector.
+fn reflector_target(options: &CheckOptions) -> Vec<Target> {
+    options
+        .reflector
+        .iter()
+        .map(|r| Target::new(&r.host, Role::Reflector))
+        .collect()
+}
+
+/// Whether validated `options` plan at least one probe, as far as can be
+/// told before DNS: a `domain` always adds its own hosts, so only options
+/// without one can be refused here. The HTTP API calls this to answer 422
+/// before starting a check; [`run`] calls it too.
+pub fn check_plan(options: &CheckOptions) -> Result<(), NothingToProbe> {
+    if options.domain.is_some() {
+        return Ok(());
+    }
+    let families = options.families.list();
+    let (specs, mut reasons) =
+        plan_targets(&options.effective_targets(), &options.ports, &families);
+    let (proofs, why_not) = plan_targets(&reflector_target(options), &options.ports, &families);
+    if !specs.is_empty() || !proofs.is_empty() {
+        return Ok(());
+    }
+    push_new(&mut reasons, why_not);
+    Err(NothingToProbe { reasons })
 }
 
 /// Why an [`Env`] could not be built.
@@ -222,6 +366,14 @@ struct Resolution {
 }
 
 type ResolutionCell = Arc<OnceCell<Resolution>>;
+/// One resolution per (host, family), shared by the probes of that host.
+type Cells = HashMap<(String, Family), ResolutionCell>;
+
+fn add_cells(cells: &mut Cells, specs: &[ProbeSpec]) {
+    for spec in specs {
+        cells.entry((spec.host.clone(), spec.family)).or_default();
+    }
+}
 
 /// Runs one check: validates options, resolves, probes concurrently, sends
 /// [`CheckEvent`]s on `events` as they happen (`Started`, one `Probe` per
@@ -251,17 +403,11 @@ pub async fn run(
         Ok((o, key))
     });
     let (options, reflector_key) = match checked {
-        Ok(ok) => ok,
-        Err(e) => {
-            let err = RunError::Input(e);
-            let _ = events
-                .send(CheckEvent::Failed {
-                    code: err.code().to_string(),
-                    message: err.to_string(),
-                })
-                .await;
-            return Err(err);
-        }
+        Ok((o, key)) => match check_plan(&o) {
+            Ok(()) => (o, key),
+            Err(e) => return Err(failed(e.into(), &events).await),
+        },
+        Err(e) => return Err(failed(e.into(), &events).await),
     };
     // The network facts are learned while the probes run, within their own
     // budget; they never delay the probes nor hide them when they fail.
@@ -278,6 +424,10 @@ pub async fn run(
     };
     let (probes, network) =
         tokio::join!(probe_all(&options, reflector_key, env, &events), learning);
+    let probes = match probes {
+        Ok(p) => p,
+        Err(e) => return Err(failed(e.into(), &events).await),
+    };
 
     let ctx = Context::from_network(network.clone());
     let conclusion = Conclusion::from_probes(&probes, &ctx);
@@ -306,6 +456,17 @@ pub async fn run(
     Ok(report)
 }
 
+/// Sends the `Failed` event of `err` and hands it back.
+async fn failed(err: RunError, events: &mpsc::Sender<CheckEvent>) -> RunError {
+    let _ = events
+        .send(CheckEvent::Failed {
+            code: err.code().to_string(),
+            message: err.to_string(),
+        })
+        .await;
+    err
+}
+
 /// Plans, resolves and runs every probe, the reflector's proofs included
 /// (when `options.reflector` is set, proved with `reflector_key`), sending
 /// `Started` and one `Probe` event per probe as they finish; returns the
@@ -315,47 +476,55 @@ async fn probe_all(
     reflector_key: Option<ed25519_dalek::VerifyingKey>,
     env: &Env,
     events: &mpsc::Sender<CheckEvent>,
-) -> Vec<ProbeResult> {
+) -> Result<Vec<ProbeResult>, NothingToProbe> {
     let dns = Dns::new(&env.nameservers);
     let families = options.families.list();
-    let mut targets = options.effective_targets();
+    // The reflector is planned like a target, but proved rather than
+    // merely probed (validated options with a reflector carry its key).
+    let reflector = match reflector_key {
+        Some(_) => reflector_target(options),
+        None => Vec::new(),
+    };
+    let (proving, reflector_unplanned) = plan_targets(&reflector, &options.ports, &families);
+    let (mut planned, mut unplanned) =
+        plan_targets(&options.effective_targets(), &options.ports, &families);
+
+    let mut cells: Cells = HashMap::new();
+    add_cells(&mut cells, &planned);
+    add_cells(&mut cells, &proving);
     if let Some(domain) = &options.domain {
-        targets.extend(domain_targets(&dns, domain, &families).await);
+        // The hosts already known resolve while the domain's MX set is
+        // looked up, and so does the domain itself (its own address is the
+        // mail host when it has no MX): on a slow or dead resolver the user
+        // waits for one lookup time, not two in a row.
+        for &family in &families {
+            cells.entry((domain.clone(), family)).or_default();
+        }
+        let known = futures::future::join_all(cells.iter().map(|((host, family), cell)| {
+            cell.get_or_init(|| resolve(&dns, host, *family, env.allow_private))
+        }));
+        let (own, _) = tokio::join!(domain_targets(&dns, domain, &families), known);
+        let (specs, why_not) = plan_targets(&own, &options.ports, &families);
+        if own.is_empty() {
+            unplanned.push(Unplanned::NoDomainHost {
+                domain: domain.clone(),
+            });
+        }
+        push_new(&mut unplanned, why_not);
+        add_cells(&mut cells, &specs);
+        push_new(&mut planned, specs);
     }
-    // An IP literal has one family: probing it over the other one would only
-    // fill the grid with "no address" rows.
-    let family_fits = |spec: &ProbeSpec| match validate::host(&spec.host) {
-        Ok(Host::Ip(ip)) => Family::of(&ip) == spec.family,
-        _ => true,
-    };
-    // The reflector is planned like a target with the reflector role (every
-    // port, expected to answer), but proved rather than merely probed.
-    let proving: Vec<ProbeSpec> = match (&options.reflector, reflector_key) {
-        (Some(r), Some(_)) => plan(
-            &[Target::new(&r.host, Role::Reflector)],
-            &options.ports,
-            &families,
-        )
-        .into_iter()
-        .filter(family_fits)
-        .collect(),
-        _ => Vec::new(),
-    };
-    let planned: Vec<ProbeSpec> = plan(&targets, &options.ports, &families)
-        .into_iter()
-        .filter(family_fits)
-        .filter(|spec| !proving.contains(spec))
-        .collect();
+    planned.retain(|spec| !proving.contains(spec));
+    if planned.is_empty() && proving.is_empty() {
+        push_new(&mut unplanned, reflector_unplanned);
+        return Err(NothingToProbe { reasons: unplanned });
+    }
     let _ = events
         .send(CheckEvent::Started {
             planned: planned.iter().chain(&proving).cloned().collect(),
         })
         .await;
 
-    let mut cells: HashMap<(String, Family), ResolutionCell> = HashMap::new();
-    for spec in planned.iter().chain(&proving) {
-        cells.entry((spec.host.clone(), spec.family)).or_default();
-    }
     let cell_of = |spec: &ProbeSpec| {
         cells
             .get(&(spec.host.clone(), spec.family))
@@ -375,9 +544,12 @@ async fn probe_all(
         ehlo_name: env.ehlo_name.clone().unwrap_or_default(),
     });
     let semaphore = Semaphore::new(env.concurrency);
+    let sockets = Sockets::default();
     let probes = planned.into_iter().map(|spec| {
         let cell = cell_of(&spec);
-        Either::Left(run_probe(spec, cell, &dns, env, &config, &semaphore))
+        Either::Left(run_probe(
+            spec, cell, &dns, env, &config, &semaphore, &sockets,
+        ))
     });
     let proofs = prove_config.iter().flat_map(|cfg| {
         proving.iter().map(|spec| {
@@ -397,7 +569,7 @@ async fn probe_all(
     }
     drop(running);
     trust_reflector_ports(&mut probes);
-    probes
+    Ok(probes)
 }
 
 /// A genuine reflector signs the list of ports it listens on. On any other
@@ -547,6 +719,7 @@ async fn run_probe(
     env: &Env,
     config: &ProbeConfig,
     semaphore: &Semaphore,
+    sockets: &Sockets,
 ) -> ProbeResult {
     let started = Instant::now();
     let resolution = cell
@@ -560,7 +733,9 @@ async fn run_probe(
     // The permit bounds sockets, not DNS: a closed semaphore cannot happen
     // here (it is never closed), but a probe without one still runs.
     let _permit = semaphore.acquire().await.ok();
-    let measured = probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config).await;
+    let measured = sockets
+        .measure(|| probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config))
+        .await;
     ProbeResult {
         spec,
         address: Some(address),
@@ -571,6 +746,51 @@ async fn run_probe(
             greeting_ms: measured.greeting_ms,
             total_ms: elapsed_ms(started),
         },
+    }
+}
+
+/// The probes holding a socket. A probe this machine could not open a
+/// socket for (out of file descriptors under a low `ulimit -n`, out of
+/// buffers) waits for one of them to finish and tries again: the check gets
+/// slower rather than reporting a shortage of this machine as a result.
+#[derive(Default)]
+struct Sockets {
+    in_flight: AtomicUsize,
+    /// Notified when a probe that held a socket finishes.
+    freed: Notify,
+}
+
+impl Sockets {
+    /// Runs `attempt` until it is not an [`Outcome::LocalError`], or until
+    /// it fails with no other probe holding a socket whose end could make
+    /// room.
+    async fn measure<F, Fut>(&self, mut attempt: F) -> probe::Measured
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = probe::Measured>,
+    {
+        loop {
+            self.in_flight.fetch_add(1, Ordering::SeqCst);
+            let measured = attempt().await;
+            let others = self.in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
+            let short = matches!(measured.outcome, Outcome::LocalError { .. });
+            // Waiters are woken when a socket was freed, or when nobody
+            // holds one any more (they try once more, and give up if they
+            // find nobody again). Not on every failure: they would wake
+            // each other in a loop.
+            if !short || others == 0 {
+                self.freed.notify_waiters();
+                return measured;
+            }
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            // Registered before looking again, so a probe finishing in
+            // between is not missed.
+            freed.as_mut().enable();
+            if self.in_flight.load(Ordering::SeqCst) > 0 {
+                freed.await;
+            }
+        }
     }
 }
 
@@ -594,6 +814,141 @@ mod tests {
         let (tx, _rx) = mpsc::channel(1);
         let fut = run(CheckOptions::default(), &env, tx);
         assert_send(&fut);
+    }
+
+    #[test]
+    fn options_that_plan_nothing_say_why() {
+        use mailport_shared::options::Families;
+        let v4 = Families {
+            ipv4: true,
+            ipv6: false,
+        };
+        let v6 = Families {
+            ipv4: false,
+            ipv6: true,
+        };
+        let mx = |h: &str| Target::new(h, Role::RecipientMx);
+        let opts = |targets: Vec<Target>, ports: &[u16], families: Families| CheckOptions {
+            targets,
+            ports: ports.to_vec(),
+            families,
+            ..CheckOptions::default()
+        };
+        let cases: Vec<(CheckOptions, Option<&str>)> = vec![
+            (
+                opts(vec![mx("127.0.3.2"), mx("mx.example")], &[587], v4),
+                Some("nothing to probe: MX hosts are probed on port 25 only, and port 25 is not among the ports asked for"),
+            ),
+            (
+                opts(vec![mx("127.0.3.2")], &[25], v6),
+                Some("nothing to probe: 127.0.3.2 is an IPv4 address, and only IPv6 is probed"),
+            ),
+            (
+                opts(
+                    vec![mx("mx.example"), Target::new("2001:db8::1", Role::Custom)],
+                    &[587],
+                    v4,
+                ),
+                Some("nothing to probe: MX hosts are probed on port 25 only, and port 25 is not among the ports asked for; 2001:db8::1 is an IPv6 address, and only IPv4 is probed"),
+            ),
+            (
+                opts(
+                    vec![Target::with_ports("relay.example", Role::Submission, &[465])],
+                    &[25, 587],
+                    v4,
+                ),
+                Some("nothing to probe: relay.example is probed on its own ports only, and none of them is among the ports asked for"),
+            ),
+            (
+                CheckOptions {
+                    reflector: Some(mailport_shared::reflector::ReflectorSpec {
+                        host: "192.0.2.7".into(),
+                        public_key: "cd".repeat(32),
+                    }),
+                    ..opts(vec![mx("mx.example")], &[587], v6)
+                },
+                Some("nothing to probe: MX hosts are probed on port 25 only, and port 25 is not among the ports asked for; 192.0.2.7 is an IPv4 address, and only IPv6 is probed"),
+            ),
+            // Something to probe.
+            (opts(vec![mx("127.0.3.2"), mx("mx.example")], &[25, 587], v4), None),
+            (opts(vec![mx("127.0.3.2"), mx("mx.example")], &[25], v6), None),
+            (opts(vec![], &[587], v6), None),
+            (
+                CheckOptions {
+                    reflector: Some(mailport_shared::reflector::ReflectorSpec {
+                        host: "192.0.2.7".into(),
+                        public_key: "cd".repeat(32),
+                    }),
+                    ..opts(vec![mx("mx.example")], &[587], v4)
+                },
+                None,
+            ),
+            // A domain adds its own hosts on every port: known after DNS.
+            (
+                CheckOptions {
+                    domain: Some("example.org".into()),
+                    ..opts(vec![mx("mx.example")], &[587], v4)
+                },
+                None,
+            ),
+        ];
+        for (o, want) in cases {
+            let got = check_plan(&o).err().map(|e| e.to_string());
+            assert_eq!(got.as_deref(), want, "{:?}", o.targets);
+            if want.is_some() {
+                let err = RunError::from(check_plan(&o).expect_err("empty"));
+                assert_eq!(err.code(), "nothing_to_probe");
+            }
+        }
+    }
+
+    /// `free` sockets shared by `probes` probes that each hold one for a
+    /// while: what comes out of [`Sockets::measure`].
+    async fn share_sockets(free: usize, probes: usize) -> Vec<Outcome> {
+        let pool = std::sync::Arc::new(AtomicUsize::new(free));
+        let sockets = Sockets::default();
+        let attempt = || {
+            let pool = pool.clone();
+            async move {
+                // Attempts overlap, as real connects do.
+                tokio::task::yield_now().await;
+                let took =
+                    pool.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+                let outcome = if took.is_ok() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    pool.fetch_add(1, Ordering::SeqCst);
+                    Outcome::Refused
+                } else {
+                    Outcome::LocalError {
+                        detail: "Too many open files (os error 24)".into(),
+                    }
+                };
+                probe::Measured {
+                    outcome,
+                    connect_ms: None,
+                    greeting_ms: None,
+                }
+            }
+        };
+        let runs = (0..probes).map(|_| sockets.measure(attempt));
+        let measured =
+            tokio::time::timeout(Duration::from_secs(5), futures::future::join_all(runs))
+                .await
+                .expect("no probe may wait forever");
+        measured.into_iter().map(|m| m.outcome).collect()
+    }
+
+    #[tokio::test]
+    async fn probes_short_of_sockets_wait_for_one_rather_than_fail() {
+        // Two sockets for twelve probes: every probe gets its turn.
+        let got = share_sockets(2, 12).await;
+        assert!(got.iter().all(|o| *o == Outcome::Refused), "{got:?}");
+        // None at all: each says so at once instead of waiting.
+        let got = share_sockets(0, 3).await;
+        assert!(
+            got.iter().all(|o| matches!(o, Outcome::LocalError { .. })),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -1,15 +1,19 @@
 //! The human-readable report for the terminal.
 //!
-//! Plain text with optional ANSI colour (only when stdout is a terminal):
-//! a table of probes, the headline, one line per port verdict, then the
-//! numbered advice. Everything shown that came from the network was escaped
-//! when it was read, so a server cannot drive the user's terminal.
+//! Plain text with optional ANSI colour (only on a terminal, and not with
+//! `NO_COLOR`): a table of probes, the headline, one line per port verdict
+//! with its evidence, then the numbered advice. Everything shown that came
+//! from the network was escaped when it was read, so a server cannot drive
+//! the user's terminal.
 
-use mailport_shared::classify::Verdict;
+use mailport_shared::classify::{PortVerdict, Verdict};
+use mailport_shared::interception::Evidence;
 use mailport_shared::netinfo;
 use mailport_shared::outcome::{DnsFailure, EhloOutcome, TlsOutcome};
+use mailport_shared::validate::{self, Host};
 use mailport_shared::{Outcome, ProbeResult, Report, Role};
 use std::fmt::Write;
+use std::net::IpAddr;
 
 /// How to render.
 #[derive(Clone, Copy, Debug, Default)]
@@ -62,11 +66,25 @@ fn verdict_tone(v: &Verdict) -> Tone {
     }
 }
 
-/// A short note on what answered: the greeting and TLS, or the error detail.
+/// A short note on what answered: the greeting and TLS, or the error
+/// detail. A reflector's proof comes first: it is what that row is for, and
+/// the note is cut to the column's width.
 pub fn note(p: &ProbeResult) -> String {
     match &p.outcome {
         Outcome::Banner(ex) => {
-            let mut s = ex.greeting.first_line();
+            let mut s = String::new();
+            match ex.reflector.as_deref() {
+                Some(proof) if proof.genuine() => {
+                    s.push_str("signed ✓");
+                    if let Some(seen) = proof.seen_address {
+                        let _ = write!(s, " saw {seen}");
+                    }
+                    s.push_str("; ");
+                }
+                Some(_) => s.push_str("NO signature: another server answered; "),
+                None => {}
+            }
+            s.push_str(&ex.greeting.first_line());
             if let EhloOutcome::Rejected { reply } = &ex.ehlo {
                 let _ = write!(s, "; EHLO refused ({})", reply.code);
             }
@@ -91,14 +109,6 @@ pub fn note(p: &ProbeResult) -> String {
                 }
                 None if ex.starttls_offered() => s.push_str("; STARTTLS offered"),
                 None => {}
-            }
-            if let Some(proof) = &ex.reflector {
-                match proof.seen_address {
-                    Some(seen) if proof.genuine() => {
-                        let _ = write!(s, "; reflector signature valid (it saw {seen})");
-                    }
-                    _ => s.push_str("; NO valid reflector signature: another server answered"),
-                }
             }
             s
         }
@@ -131,6 +141,9 @@ fn role_short(role: Role) -> &'static str {
     }
 }
 
+/// The widest a probe's note is shown: a greeting can be 1000 bytes.
+const NOTE_WIDTH: usize = 80;
+
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
@@ -146,14 +159,40 @@ fn pad(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(n)))
 }
 
-/// Renders the whole report.
-pub fn render(report: &Report, style: Style) -> String {
-    let mut out = String::new();
+/// How a host sorts in the table: addresses by value (127.0.3.2 before
+/// 127.0.3.10), IPv4 before IPv6, then names alphabetically.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum HostKey {
+    Address(IpAddr),
+    Name(String),
+}
+
+fn host_key(host: &str) -> HostKey {
+    match validate::host(host) {
+        Ok(Host::Ip(ip)) => HostKey::Address(ip),
+        _ => HostKey::Name(host.to_ascii_lowercase()),
+    }
+}
+
+/// The table's order: by role, then hosts in the order the user named them
+/// (the planned order), the others by [`host_key`], then the mail ports in
+/// their usual order, IPv4 before IPv6.
+fn table_order(report: &Report) -> Vec<&ProbeResult> {
+    let named: Vec<&str> = report
+        .options
+        .targets
+        .iter()
+        .map(|t| t.host.as_str())
+        .collect();
     let mut probes: Vec<&ProbeResult> = report.probes.iter().collect();
-    let order = |p: &ProbeResult| {
+    probes.sort_by_cached_key(|p| {
         (
             p.spec.role,
-            p.spec.host.clone(),
+            named
+                .iter()
+                .position(|h| *h == p.spec.host)
+                .unwrap_or(usize::MAX),
+            host_key(&p.spec.host),
             mailport_shared::MAIL_PORTS
                 .iter()
                 .position(|x| *x == p.spec.port)
@@ -161,8 +200,72 @@ pub fn render(report: &Report, style: Style) -> String {
             p.spec.port,
             p.spec.family,
         )
+    });
+    probes
+}
+
+/// Width of the verdict line up to its "why", where evidence is indented.
+const WHY_COLUMN: usize = 29;
+
+/// One evidence line: strong findings (enough alone to suspect
+/// interception) marked `!`, weak ones `·` and dimmed. `families` names the
+/// families when the same finding stands for several.
+fn evidence_line(out: &mut String, style: Style, e: &Evidence, families: Option<&str>) {
+    let (marker, tone) = if e.kind.strong() {
+        ("!", Tone::Warn)
+    } else {
+        ("·", Tone::Dim)
     };
-    probes.sort_by_key(|p| order(p));
+    let text = match families {
+        Some(f) => format!("{marker} {f}: {}", e.detail),
+        None => format!("{marker} {}", e.detail),
+    };
+    let _ = writeln!(
+        out,
+        "  {}  {}",
+        " ".repeat(WHY_COLUMN),
+        style.paint(tone, &text)
+    );
+}
+
+fn same_finding(a: &Evidence, b: &Evidence) -> bool {
+    a.kind == b.kind && a.detail == b.detail
+}
+
+/// The verdict lines of one port (one per family), then the port's
+/// evidence: strong findings before weak ones, each finding once, naming
+/// the families it stands for when the port has several ("IPv4 and IPv6"
+/// rather than the same words twice).
+fn port_verdicts(out: &mut String, style: Style, group: &[&PortVerdict]) {
+    let mut findings: Vec<(&Evidence, Vec<String>)> = Vec::new();
+    for v in group {
+        let label = pad(v.verdict.label(), 18);
+        let _ = writeln!(
+            out,
+            "  {} {}  {}  {}",
+            pad(&v.port.to_string(), 4),
+            pad(&v.family.to_string(), 4),
+            style.paint(verdict_tone(&v.verdict), &label),
+            v.why
+        );
+        for e in &v.evidence {
+            match findings.iter_mut().find(|(f, _)| same_finding(f, e)) {
+                Some((_, families)) => families.push(v.family.to_string()),
+                None => findings.push((e, vec![v.family.to_string()])),
+            }
+        }
+    }
+    findings.sort_by_key(|(e, _)| !e.kind.strong());
+    for (e, families) in findings {
+        let label = (group.len() > 1).then(|| families.join(" and "));
+        evidence_line(out, style, e, label.as_deref());
+    }
+}
+
+/// Renders the whole report.
+pub fn render(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    let probes = table_order(report);
     let host_w = probes
         .iter()
         .map(|p| p.spec.host.chars().count())
@@ -177,7 +280,7 @@ pub fn render(report: &Report, style: Style) -> String {
             &format!(
                 "{}  {}  {}  {}  {}  {}  {}",
                 pad("HOST", host_w),
-                pad("AS", 10),
+                pad("ROLE", 10),
                 pad("PORT", 4),
                 pad("IP", 4),
                 pad("RESULT", 13),
@@ -201,30 +304,19 @@ pub fn render(report: &Report, style: Style) -> String {
             pad(family, 4),
             style.paint(outcome_tone(&p.outcome), &label),
             pad(&p.timings.total_ms.to_string(), 6),
-            style.paint(Tone::Dim, &truncate(&note(p), 70)),
+            style.paint(Tone::Dim, &truncate(&note(p), NOTE_WIDTH)),
         );
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", style.paint(Tone::Bold, &report.headline));
     let _ = writeln!(out);
-    for v in &report.verdicts {
-        let label = pad(v.verdict.label(), 18);
-        let _ = writeln!(
-            out,
-            "  {} {}  {}  {}",
-            pad(&v.port.to_string(), 4),
-            pad(&v.family.to_string(), 4),
-            style.paint(verdict_tone(&v.verdict), &label),
-            v.why
-        );
-        for e in &v.evidence {
-            let _ = writeln!(
-                out,
-                "  {}  {}",
-                " ".repeat(29),
-                style.paint(Tone::Warn, &format!("! {}", e.detail))
-            );
-        }
+    // Verdicts come grouped by port (classify orders them so).
+    let mut rest: &[PortVerdict] = &report.verdicts;
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|v| v.port == first.port).count();
+        let group: Vec<&PortVerdict> = rest[..n].iter().collect();
+        port_verdicts(&mut out, style, &group);
+        rest = &rest[n..];
     }
     if let Some(facts) = &report.network {
         let listed = !facts.pbl_listings().is_empty() || !facts.reputation_listings().is_empty();
@@ -319,7 +411,8 @@ mod tests {
         let text = render(&r, Style { colour: false });
         assert!(!text.contains('\x1b'));
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with("HOST"), "{text}");
+        assert!(lines[0].starts_with("HOST         ROLE  "), "{text}");
+        assert!(!lines[0].contains(" AS "), "{text}");
         assert!(lines[1].starts_with("mx1.example  MX"), "{text}");
         assert!(lines[1].contains("timed out"), "{text}");
         assert!(text.contains(&r.headline), "{text}");
@@ -353,5 +446,147 @@ mod tests {
         );
         let text = render(&report(vec![p]), Style { colour: true });
         assert!(text.contains("\x1b[32mSMTP greeting"), "{text}");
+    }
+
+    fn banner(line: &str) -> Outcome {
+        Outcome::Banner(SmtpExchange {
+            greeting: Reply {
+                code: 220,
+                lines: vec![line.into()],
+            },
+            ehlo: EhloOutcome::NotSent,
+            implicit_tls: false,
+            tls: None,
+            reflector: None,
+        })
+    }
+
+    fn on(family: Family, mut p: ProbeResult) -> ProbeResult {
+        p.spec.family = family;
+        p
+    }
+
+    fn hosts_in_table(text: &str) -> Vec<String> {
+        text.lines()
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn hosts_keep_the_order_they_were_named_in_then_sort_by_value() {
+        let probes = || {
+            vec![
+                probe("127.0.3.10", 25, Outcome::Refused),
+                probe("mx.b.example", 25, Outcome::Refused),
+                probe("127.0.3.2", 25, Outcome::Refused),
+                on(Family::Ipv6, probe("::10", 25, Outcome::Refused)),
+                on(Family::Ipv6, probe("::9", 25, Outcome::Refused)),
+                probe("mx.a.example", 25, Outcome::Refused),
+            ]
+        };
+        // Found, not named (defaults, --domain): addresses by value, IPv4
+        // first, then names.
+        let text = render(&report(probes()), Style::default());
+        assert_eq!(
+            hosts_in_table(&text),
+            [
+                "127.0.3.2",
+                "127.0.3.10",
+                "::9",
+                "::10",
+                "mx.a.example",
+                "mx.b.example"
+            ],
+            "{text}"
+        );
+        // Named by the user: in their order.
+        let mut r = report(probes());
+        r.options.targets = ["mx.b.example", "127.0.3.10", "127.0.3.2"]
+            .iter()
+            .map(|h| mailport_shared::Target::new(*h, Role::RecipientMx))
+            .collect();
+        let text = render(&r, Style::default());
+        assert_eq!(
+            hosts_in_table(&text),
+            [
+                "mx.b.example",
+                "127.0.3.10",
+                "127.0.3.2",
+                "::9",
+                "::10",
+                "mx.a.example"
+            ],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn evidence_once_per_port_strong_first() {
+        let masked = "****************************";
+        let r = report(vec![
+            probe("mx.example.org", 25, banner(masked)),
+            on(Family::Ipv6, probe("mx.example.org", 25, banner(masked))),
+            // Weak: a greeting name unrelated to the host, on IPv4 only.
+            probe("mx.other.net", 25, banner("relay.isp.example ESMTP")),
+        ]);
+        let text = render(&r, Style::default());
+        let masked_line = format!("! IPv4 and IPv6: the greeting is masked: \"220 {masked}\"");
+        let weak_line = "· IPv4: mx.other.net greeted as relay.isp.example, a name unrelated to it";
+        assert_eq!(text.matches("the greeting is masked").count(), 1, "{text}");
+        let strong_at = text.find(&masked_line).expect(&text);
+        let weak_at = text.find(weak_line).expect(&text);
+        assert!(strong_at < weak_at, "strong evidence first: {text}");
+        // Both after the two verdict lines of port 25.
+        let v6_line = text.find("  25   IPv6").expect(&text);
+        assert!(v6_line < strong_at, "{text}");
+
+        // One family: no family names.
+        let r = report(vec![probe("mx.example.org", 25, banner(masked))]);
+        let text = render(&r, Style::default());
+        assert!(
+            text.contains(&format!("! the greeting is masked: \"220 {masked}\"")),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn reflector_proofs_come_first_in_the_note() {
+        use mailport_shared::reflector::{ProofStatus, ReflectorProof};
+        let proof = |status, seen: Option<&str>| ReflectorProof {
+            status,
+            detail: "checked".into(),
+            seen_address: seen.map(|a| a.parse().unwrap()),
+            seen_port: None,
+            listening: vec![],
+            local_address: None,
+        };
+        let with = |p: ReflectorProof| {
+            let mut r = probe(
+                "reflector.example",
+                25,
+                banner("reflector.example ESMTP mailport-reflector; a long greeting that used to push the proof out of sight"),
+            );
+            if let Outcome::Banner(ex) = &mut r.outcome {
+                ex.reflector = Some(Box::new(p));
+            }
+            r.spec.role = Role::Reflector;
+            r
+        };
+        let genuine = with(proof(ProofStatus::Genuine, Some("192.0.2.10")));
+        assert!(
+            note(&genuine).starts_with("signed ✓ saw 192.0.2.10; 220 reflector.example"),
+            "{}",
+            note(&genuine)
+        );
+        let forged = with(proof(ProofStatus::Unverified, None));
+        assert!(
+            note(&forged).starts_with("NO signature: another server answered; 220 "),
+            "{}",
+            note(&forged)
+        );
+        let text = render(&report(vec![genuine]), Style::default());
+        assert!(text.contains("signed ✓ saw 192.0.2.10"), "{text}");
     }
 }

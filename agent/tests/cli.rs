@@ -74,6 +74,21 @@ async fn bad_input_is_one_line_and_exit_2() {
             "cannot use /nonexistent/ca.pem as a CA file",
         ),
         (&["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+        // clap's first line alone did not say which argument was missing.
+        (
+            &["check", "--reflector", "r.example"],
+            "the following required arguments were not provided: --reflector-key <KEY>",
+        ),
+        // Valid options that leave nothing to probe: refused before any
+        // lookup or connection, not an empty table.
+        (
+            &["check", "-6", "--mx", "127.0.3.2", "--allow-private"],
+            "mailport: nothing to probe: 127.0.3.2 is an IPv4 address, and only IPv6 is probed",
+        ),
+        (
+            &["check", "--ports", "587", "--mx", "127.0.3.2"],
+            "mailport: nothing to probe: MX hosts are probed on port 25 only, and port 25 is not among the ports asked for",
+        ),
     ];
     for (args, want) in cases {
         let out = mailport(args).await;
@@ -98,7 +113,14 @@ async fn help_documents_exit_codes() {
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("Exit codes"), "{help}");
-    assert!(help.contains("2  usage or setup error"), "{help}");
+    for code in [
+        "0  outgoing port 25 is open",
+        "1  port 25 is blocked, intercepted or restricted",
+        "2  usage or setup error",
+        "3  port 25 could not be judged",
+    ] {
+        assert!(help.contains(code), "{code}: {help}");
+    }
     assert!(help.contains("--greeting-timeout"), "{help}");
 }
 
@@ -121,8 +143,8 @@ async fn json_report_against_a_fake() {
         "--json",
     ])
     .await;
-    // Port 25 was not probed, so it is not confirmed open: 1.
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // Port 25 was not probed, so it could not be judged: 3.
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let report: Report = serde_json::from_slice(&out.stdout).expect("stdout is one Report");
     assert_eq!(report.probes.len(), 1);
     assert_eq!(report.probes[0].spec.port, fake.addr.port());
@@ -153,7 +175,7 @@ async fn human_output_without_a_terminal_has_no_colour() {
         "127.0.0.1:9",
     ])
     .await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains('\x1b'), "{text}");
     assert!(text.contains("SMTP greeting"), "{text}");
@@ -176,10 +198,84 @@ async fn private_targets_need_the_flag() {
         "127.0.0.1:9",
     ])
     .await;
-    assert_eq!(out.status.code(), Some(1));
+    // Nothing was probed, so nothing was judged.
+    assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("127.0.0.1 is not public (use --allow-private)"),
         "{text}"
     );
+}
+
+/// A check on port 25 of loopback hosts, IPv4 only, with a resolver that
+/// is never needed (IP literals).
+async fn check_port_25(mx: &[&str], extra: &[&str]) -> Output {
+    let mut args = vec!["check", "--allow-private", "--ports", "25", "-4"];
+    for host in mx {
+        args.extend(["--mx", host]);
+    }
+    args.extend(["--dns", "127.0.0.1:9", "--greeting-timeout", "2000"]);
+    args.extend(extra);
+    mailport(&args).await
+}
+
+#[tokio::test]
+async fn exit_0_when_port_25_is_open() {
+    let ip = fakes::own_loopback(2);
+    let Some(_fake) = fakes::start_on_port_25(
+        &ip,
+        Behaviour::smtp("mx.open.test ESMTP"),
+        "exit_0_when_port_25_is_open",
+    )
+    .await
+    else {
+        return;
+    };
+    let out = check_port_25(&[&ip], &[]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("220 mx.open.test ESMTP"), "{text}");
+    assert!(text.contains("Outgoing port 25 is open on IPv4."), "{text}");
+}
+
+#[tokio::test]
+async fn exit_1_when_port_25_is_refused_by_two_mail_servers() {
+    // Nothing listens on port 25 of these addresses: both MX hosts, which
+    // are known to listen there, refuse. That is a block.
+    let (a, b) = (fakes::own_loopback(3), fakes::own_loopback(4));
+    let out = check_port_25(&[&a, &b], &[]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("blocked (rejected)"), "{text}");
+}
+
+#[tokio::test]
+async fn exit_3_when_the_resolver_refuses_fast_and_said_so() {
+    let dns = fakes::closed_udp_port().await.to_string();
+    let started = std::time::Instant::now();
+    let out = mailport(&[
+        "check",
+        "--mx",
+        "mx.one.test",
+        "--mx",
+        "mx.two.test",
+        "--ports",
+        "25",
+        "-4",
+        "--dns",
+        &dns,
+    ])
+    .await;
+    let took = started.elapsed();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}{}", stderr(&out));
+    // It used to wait out the 6 s lookup cap and call it a timeout.
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}: {text}");
+    assert!(
+        text.contains(&format!(
+            "DNS server {dns} refused the query (nothing listens there)"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("timed out"), "{text}");
 }

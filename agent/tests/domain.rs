@@ -203,3 +203,62 @@ async fn names_resolving_to_private_addresses_are_refused() {
     assert_eq!(d.connects(), 0);
     assert_eq!(fake.accepted.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_refusing_resolver_fails_every_lookup_at_once_and_says_so() {
+    let dns = fakes::closed_udp_port().await;
+    let d = MapDialer::new();
+    let started = std::time::Instant::now();
+    let (r, _) = check(&env(&d, dns, true), "example.test").await;
+    // It used to wait out the lookup cap (6 s), twice with a domain.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!r.probes.is_empty());
+    let refused = DnsFailure::Other {
+        detail: format!("DNS server {dns} refused the query (nothing listens there)"),
+    };
+    for p in &r.probes {
+        assert_eq!(
+            p.outcome,
+            Outcome::DnsFailed {
+                reason: refused.clone()
+            },
+            "{p:?}"
+        );
+    }
+    assert_eq!(d.connects(), 0);
+    assert_eq!(r.port25(), mailport_shared::report::Port25::Unjudged);
+}
+
+#[tokio::test]
+async fn the_domain_and_the_known_hosts_resolve_while_the_mx_set_is_looked_up() {
+    // Every answer takes a second. The domain has no MX, so its own address
+    // is the mail host: looked up only after the MX answer, that cost two
+    // seconds before the first probe; at the same time, one.
+    let delay = Duration::from_millis(1000);
+    let dns = fakes::dns::serve_slow(zone(), delay).await;
+    let fake = fakes::start(Behaviour::smtp("nomx.test ESMTP")).await;
+    let d = MapDialer::new();
+    d.map("127.0.0.5", 25, fake.addr)
+        .map("127.0.0.5", 587, fakes::closed_port().await);
+    let (r, _) = check(&env(&d, dns, true), "nomx.test").await;
+    let own = r
+        .probes
+        .iter()
+        .find(|p| p.spec.host == "nomx.test" && p.spec.port == 25)
+        .expect("the domain itself");
+    assert!(
+        matches!(own.outcome, Outcome::Banner(_)),
+        "{:?}",
+        own.outcome
+    );
+    assert!(
+        r.duration_ms < 1700,
+        "{} ms: the lookups ran one after another",
+        r.duration_ms
+    );
+    assert!(r.duration_ms >= 1000, "{} ms", r.duration_ms);
+}

@@ -43,8 +43,10 @@ fn check_ports(reflector: &str, ports: &str, key: &str) -> Value {
         .args(["--reflector", reflector, "--reflector-key", key])
         .output()
         .expect("run mailport check");
+    // A verdict (port 25 open, blocked, or not judged: these checks do
+    // not probe 25), not a usage error.
     assert!(
-        matches!(out.status.code(), Some(0 | 1)),
+        matches!(out.status.code(), Some(0 | 1 | 3)),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -77,10 +77,37 @@ impl Report {
             .any(|v| v.port == 25 && v.verdict == classify::Verdict::Open)
     }
 
+    /// What the check says about outgoing port 25, the question of the
+    /// terminal's exit code: open on some family wins, then a block (or
+    /// interception, or only some destinations) on some family; anything
+    /// else could not be judged.
+    pub fn port25(&self) -> Port25 {
+        let p25 = || self.verdicts.iter().filter(|v| v.port == 25);
+        if p25().any(|v| v.verdict == classify::Verdict::Open) {
+            Port25::Open
+        } else if p25().any(|v| v.verdict.is_block()) {
+            Port25::Blocked
+        } else {
+            Port25::Unjudged
+        }
+    }
+
     /// How long the check took, for people: "840 ms", "3.0 s".
     pub fn duration_text(&self) -> String {
         duration_text(self.duration_ms)
     }
+}
+
+/// Outgoing port 25 in one word: see [`Report::port25`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Port25 {
+    /// Open on at least one address family.
+    Open,
+    /// Blocked, intercepted or restricted, and open on no family.
+    Blocked,
+    /// Not tested, or nothing could be judged (DNS failed, no route, a
+    /// single host down, this machine could not connect).
+    Unjudged,
 }
 
 fn duration_text(ms: u64) -> String {
@@ -93,6 +120,77 @@ fn duration_text(ms: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::Port25;
+    use crate::classify::{NotTestableReason, PortVerdict, Verdict};
+    use crate::Family;
+
+    #[test]
+    fn port25_in_one_word() {
+        let v = |port, family, verdict| PortVerdict {
+            port,
+            family,
+            verdict,
+            why: String::new(),
+            reached: vec![],
+            evidence: vec![],
+        };
+        let untested = Verdict::NotTestable {
+            reason: NotTestableReason::NoAddress,
+        };
+        let no_route = Verdict::NotTestable {
+            reason: NotTestableReason::NoRoute,
+        };
+        use Family::{Ipv4, Ipv6};
+        let cases: Vec<(Vec<PortVerdict>, Port25)> = vec![
+            (vec![v(25, Ipv4, Verdict::Open)], Port25::Open),
+            (
+                vec![
+                    v(25, Ipv4, Verdict::BlockedSilently),
+                    v(25, Ipv6, Verdict::Open),
+                ],
+                Port25::Open,
+            ),
+            (
+                vec![
+                    v(25, Ipv4, Verdict::BlockedActively),
+                    v(25, Ipv6, no_route.clone()),
+                ],
+                Port25::Blocked,
+            ),
+            (
+                vec![v(25, Ipv4, Verdict::InterceptedSuspected)],
+                Port25::Blocked,
+            ),
+            (vec![v(25, Ipv4, Verdict::Restricted)], Port25::Blocked),
+            (
+                vec![v(25, Ipv4, untested.clone()), v(25, Ipv6, no_route)],
+                Port25::Unjudged,
+            ),
+            // Port 25 not tested at all: other ports say nothing about it.
+            (vec![v(587, Ipv4, Verdict::Open)], Port25::Unjudged),
+            (
+                vec![v(587, Ipv4, Verdict::BlockedSilently)],
+                Port25::Unjudged,
+            ),
+            (vec![], Port25::Unjudged),
+        ];
+        for (verdicts, want) in cases {
+            let report = super::Report {
+                schema_version: crate::SCHEMA_VERSION,
+                tool_version: String::new(),
+                started_at_ms: 0,
+                duration_ms: 0,
+                options: Default::default(),
+                probes: vec![],
+                verdicts: verdicts.clone(),
+                headline: String::new(),
+                advice: vec![],
+                network: None,
+            };
+            assert_eq!(report.port25(), want, "{verdicts:?}");
+        }
+    }
+
     #[test]
     fn durations_read_for_people() {
         for (ms, want) in [

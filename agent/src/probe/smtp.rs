@@ -88,6 +88,11 @@ impl ReplyReader {
         loop {
             // Consume every complete line in the buffer.
             while let Some(end) = self.buf.iter().position(|b| *b == b'\n') {
+                // The cap holds for every line, however it arrived: a long
+                // line that came in one read is as hostile as a slow one.
+                if end + 1 > MAX_LINE {
+                    return Err(line_too_long());
+                }
                 let raw: Vec<u8> = self.buf.drain(..=end).collect();
                 let line = trim_eol(&raw);
                 let (c, last, text) = parse_line(line)?;
@@ -104,9 +109,7 @@ impl ReplyReader {
             }
             check_partial(&self.buf)?;
             if self.buf.len() > MAX_LINE {
-                return Err(ReadError::NotSmtp {
-                    why: "a line is longer than 1000 bytes",
-                });
+                return Err(line_too_long());
             }
             if self.total >= MAX_TOTAL {
                 return Err(ReadError::NotSmtp {
@@ -131,6 +134,12 @@ impl ReplyReader {
             }
             self.buf.extend_from_slice(&chunk[..n]);
         }
+    }
+}
+
+fn line_too_long() -> ReadError {
+    ReadError::NotSmtp {
+        why: "a line is longer than 1000 bytes",
     }
 }
 
@@ -319,6 +328,29 @@ mod tests {
         let mut long = b"220 ".to_vec();
         long.extend(std::iter::repeat_n(b'a', 5000));
         let (r, _) = read_all(&long).await;
+        assert!(matches!(r, Err(ReadError::NotSmtp { .. })), "{r:?}");
+
+        // Whole lines over the cap are refused too, even when each arrives
+        // complete in one read (the reader's chunk is 2 KiB): the cap is
+        // 1000 bytes with CRLF.
+        for (len, ok) in [(998, true), (999, false), (1500, false)] {
+            let mut line = b"220 ".to_vec();
+            line.extend(std::iter::repeat_n(b'a', len - 4));
+            line.extend_from_slice(b"\r\n");
+            assert_eq!(line.len(), len + 2);
+            let (r, _) = read_all(&line).await;
+            match r {
+                Ok(reply) if ok => assert_eq!(reply.lines[0].len(), len - 4),
+                Err(ReadError::NotSmtp { why }) if !ok => {
+                    assert_eq!(why, "a line is longer than 1000 bytes")
+                }
+                other => panic!("{len}-byte line: {other:?}"),
+            }
+        }
+        let mut second = b"220-short\r\n220 ".to_vec();
+        second.extend(std::iter::repeat_n(b'b', 1500));
+        second.extend_from_slice(b"\r\n");
+        let (r, _) = read_all(&second).await;
         assert!(matches!(r, Err(ReadError::NotSmtp { .. })), "{r:?}");
 
         let many: Vec<u8> = b"220-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n".repeat(1000);

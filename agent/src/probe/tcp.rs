@@ -11,7 +11,8 @@ use std::io::{self, ErrorKind};
 /// - `ECONNREFUSED` → [`Outcome::Refused`] (a RST).
 /// - `ETIMEDOUT` → [`Outcome::Filtered`] (the kernel gave up on the SYN).
 /// - `EHOSTUNREACH`, `EACCES`, `EPERM` (ICMP administratively prohibited, or a
-///   local firewall rule) → [`Outcome::Unreachable`].
+///   local firewall rule) → [`Outcome::Unreachable`], its detail saying in
+///   words what the OS error means ([`unreachable_detail`]).
 /// - `ENETUNREACH`, `EADDRNOTAVAIL` (no route, no source address of the
 ///   family) → [`Outcome::NoRoute`].
 /// - `ECONNRESET` → [`Outcome::Reset`].
@@ -34,17 +35,34 @@ pub fn classify_connect_error(err: &io::Error) -> Outcome {
     match err.kind() {
         ErrorKind::ConnectionRefused => Outcome::Refused,
         ErrorKind::TimedOut => Outcome::Filtered,
-        ErrorKind::HostUnreachable | ErrorKind::PermissionDenied => {
-            Outcome::Unreachable { detail: detail() }
-        }
+        ErrorKind::HostUnreachable | ErrorKind::PermissionDenied => Outcome::Unreachable {
+            detail: unreachable_detail(err),
+        },
         ErrorKind::NetworkUnreachable | ErrorKind::AddrNotAvailable => {
             Outcome::NoRoute { detail: detail() }
         }
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => Outcome::Reset,
-        // EPERM (ErrorKind::Other on Linux) and anything unexpected: the
-        // connection was stopped on the way, and the OS words say how.
+        // Anything unexpected: the connection was stopped on the way, and
+        // the OS words say how.
         _ => Outcome::Unreachable { detail: detail() },
     }
+}
+
+/// An ICMP rejection in words, then the OS error. The OS words alone read
+/// like a local problem ("Permission denied" is how Linux reports an ICMPv6
+/// "administratively prohibited"; "No route to host" an ICMP host
+/// unreachable, which is also what Linux makes of an IPv4 "prohibited").
+/// `EPERM` is the one that is local: a firewall rule on this machine.
+fn unreachable_detail(err: &io::Error) -> String {
+    const EPERM: i32 = 1;
+    let words = match err.kind() {
+        ErrorKind::PermissionDenied if err.raw_os_error() == Some(EPERM) => {
+            "blocked by a firewall on this machine"
+        }
+        ErrorKind::PermissionDenied => "rejected by a router (ICMP administratively prohibited)",
+        _ => "rejected by a router (ICMP host unreachable)",
+    };
+    format!("{words}: {err}")
 }
 
 #[cfg(test)]
@@ -68,6 +86,36 @@ mod tests {
         for (errno, label) in cases {
             let e = io::Error::from_raw_os_error(*errno);
             assert_eq!(classify_connect_error(&e).label(), *label, "errno {errno}");
+        }
+    }
+
+    /// Linux errno numbers and messages.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn rejections_in_words() {
+        let cases: &[(i32, &str)] = &[
+            (
+                113,
+                "rejected by a router (ICMP host unreachable): No route to host (os error 113)",
+            ),
+            (
+                13,
+                "rejected by a router (ICMP administratively prohibited): Permission denied (os error 13)",
+            ),
+            (
+                1,
+                "blocked by a firewall on this machine: Operation not permitted (os error 1)",
+            ),
+        ];
+        for (errno, want) in cases {
+            let e = io::Error::from_raw_os_error(*errno);
+            assert_eq!(
+                classify_connect_error(&e),
+                Outcome::Unreachable {
+                    detail: want.to_string()
+                },
+                "errno {errno}"
+            );
         }
     }
 }

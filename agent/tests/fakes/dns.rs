@@ -56,21 +56,7 @@ impl Zone {
 
 /// Serves `zone` on `127.0.0.1:<ephemeral>` and returns the address.
 pub async fn serve(zone: Zone) -> SocketAddr {
-    let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind dns"));
-    let addr = socket.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let mut buf = vec![0u8; 4096];
-        while let Ok((n, from)) = socket.recv_from(&mut buf).await {
-            let Ok(query) = Message::from_vec(&buf[..n]) else {
-                continue;
-            };
-            let answer = respond(&zone, &query);
-            if let Ok(bytes) = answer.to_vec() {
-                let _ = socket.send_to(&bytes, from).await;
-            }
-        }
-    });
-    addr
+    serve_slow(zone, std::time::Duration::ZERO).await
 }
 
 fn respond(zone: &Zone, query: &Message) -> Message {
@@ -110,4 +96,28 @@ fn respond(zone: &Zone, query: &Message) -> Message {
         }
     }
     m
+}
+
+/// Like [`serve`], but every answer leaves `delay` after its query: a slow
+/// resolver, to show which lookups run at the same time.
+pub async fn serve_slow(zone: Zone, delay: std::time::Duration) -> SocketAddr {
+    let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind dns"));
+    let addr = socket.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+            let Ok(query) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let answer = respond(&zone, &query);
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                if let Ok(bytes) = answer.to_vec() {
+                    let _ = socket.send_to(&bytes, from).await;
+                }
+            });
+        }
+    });
+    addr
 }

@@ -149,6 +149,42 @@ pub async fn start_on(bind: &str, behaviour: Behaviour) -> io::Result<Fake> {
     Ok(fake)
 }
 
+/// Starts a fake on `ip:25`, the port scripts and the exit code judge.
+/// Binding it needs root (or a low `ip_unprivileged_port_start`): without
+/// that the caller is told to skip, except in CI, where it fails.
+pub async fn start_on_port_25(ip: &str, behaviour: Behaviour, test: &str) -> Option<Fake> {
+    match start_on(&format!("{ip}:25"), behaviour).await {
+        Ok(fake) => Some(fake),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            skip_or_fail(test, "binding port 25 needs root here");
+            None
+        }
+        Err(e) => panic!("{test}: cannot bind {ip}:25: {e}"),
+    }
+}
+
+/// Whether this run must not skip anything (`CI` set, as in `.ci/run`).
+pub fn required() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Says on stderr, past the harness's capture, that `test` is skipped and
+/// why; in CI a skip is a failure.
+pub fn skip_or_fail(test: &str, why: &str) {
+    assert!(!required(), "{test}: {why}, and CI is set: it must run");
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// A loopback address of its own for one test, `127.<a>.<b>.<last>`, so
+/// tests running at once (and in parallel processes) never share a port.
+pub fn own_loopback(last: u8) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let pid = std::process::id() as usize;
+    format!("127.{}.{}.{last}", 100 + pid % 100, n % 250)
+}
+
 /// Starts a fake on IPv4 loopback.
 pub async fn start(behaviour: Behaviour) -> Fake {
     start_on("127.0.0.1:0", behaviour)
@@ -161,6 +197,16 @@ pub async fn closed_port() -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = l.local_addr().expect("addr");
     drop(l);
+    addr
+}
+
+/// A loopback UDP port on which nothing listens: a DNS server that is down.
+pub async fn closed_udp_port() -> SocketAddr {
+    let s = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = s.local_addr().expect("addr");
+    drop(s);
     addr
 }
 
@@ -305,6 +351,8 @@ enum Route {
     To(SocketAddr),
     /// The SYN is "dropped": the connect never completes.
     Blackhole,
+    /// `connect()` fails at once with this OS error (errno).
+    Fail(i32),
 }
 
 impl MapDialer {
@@ -332,6 +380,17 @@ impl MapDialer {
         self
     }
 
+    /// Connecting to `ip:port` fails with the OS error `errno`, as when
+    /// this machine runs out of file descriptors (24, EMFILE).
+    pub fn fail(&self, ip: &str, port: u16, errno: i32) -> &Self {
+        let ip: IpAddr = ip.parse().expect("test ip");
+        self.routes
+            .lock()
+            .expect("lock")
+            .insert(SocketAddr::new(ip, port), Route::Fail(errno));
+        self
+    }
+
     pub fn connects(&self) -> usize {
         self.connects.load(Ordering::SeqCst)
     }
@@ -345,6 +404,7 @@ impl Dialer for MapDialer {
             match route {
                 Some(Route::To(to)) => TcpStream::connect(to).await,
                 Some(Route::Blackhole) => std::future::pending().await,
+                Some(Route::Fail(errno)) => Err(io::Error::from_raw_os_error(errno)),
                 None => Err(io::Error::new(
                     io::ErrorKind::PermissionDenied,
                     format!("{addr} is not mapped in this test"),
@@ -377,4 +437,14 @@ pub fn env_builder(dialer: &MapDialer, cert: Option<&TestCert>) -> EnvBuilder {
 /// Whether `::1` can be bound here.
 pub async fn ipv6_loopback() -> bool {
     TcpListener::bind("[::1]:0").await.is_ok()
+}
+
+/// Whether `::1` can be bound here; if not, `test` is skipped visibly (a
+/// failure in CI, whose machines have IPv6 loopback).
+pub async fn ipv6_loopback_or_skip(test: &str) -> bool {
+    let ok = ipv6_loopback().await;
+    if !ok {
+        skip_or_fail(test, "::1 is not configured here");
+    }
+    ok
 }
