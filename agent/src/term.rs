@@ -205,13 +205,13 @@ fn table_order(report: &Report) -> Vec<&ProbeResult> {
 }
 
 /// Width of the verdict line up to its "why", where evidence is indented.
-const WHY_COLUMN: usize = 29;
+const WHY_COLUMN: usize = 31;
 
 /// One evidence line: strong findings (enough alone to suspect
 /// interception) marked `!`, weak ones `·` and dimmed. `families` names the
 /// families when the same finding stands for several.
 fn evidence_line(out: &mut String, style: Style, e: &Evidence, families: Option<&str>) {
-    let (marker, tone) = if e.kind.strong() {
+    let (marker, tone) = if e.strong {
         ("!", Tone::Warn)
     } else {
         ("·", Tone::Dim)
@@ -239,7 +239,7 @@ fn same_finding(a: &Evidence, b: &Evidence) -> bool {
 fn port_verdicts(out: &mut String, style: Style, group: &[&PortVerdict]) {
     let mut findings: Vec<(&Evidence, Vec<String>)> = Vec::new();
     for v in group {
-        let label = pad(v.verdict.label(), 18);
+        let label = pad(v.label(), 20);
         let _ = writeln!(
             out,
             "  {} {}  {}  {}",
@@ -255,7 +255,7 @@ fn port_verdicts(out: &mut String, style: Style, group: &[&PortVerdict]) {
             }
         }
     }
-    findings.sort_by_key(|(e, _)| !e.kind.strong());
+    findings.sort_by_key(|(e, _)| (!e.proof, !e.strong));
     for (e, families) in findings {
         let label = (group.len() > 1).then(|| families.join(" and "));
         evidence_line(out, style, e, label.as_deref());

@@ -233,7 +233,11 @@ fn dns_cause(group: &[&ProbeResult], family: Family) -> String {
         "every target is a private or local address, which is not probed without --allow-private"
             .into()
     } else if all(|r| matches!(r, DnsFailure::Other { .. })) {
-        "DNS lookups failed".into()
+        // The resolver's own words say what to fix ("refused the query").
+        match failures.first() {
+            Some(DnsFailure::Other { detail }) => format!("DNS lookups failed ({detail})"),
+            _ => "DNS lookups failed".into(),
+        }
     } else {
         format!("no target has an {family} address")
     }

@@ -20,7 +20,8 @@ pub enum Outcome {
     /// An ICMP error came back (host/net unreachable, administratively
     /// prohibited), as far as the OS reports it.
     Unreachable {
-        /// The OS error, e.g. "No route to host (os error 113)".
+        /// What stopped it in words, then the OS error, e.g. "rejected by a
+        /// router (ICMP host unreachable): No route to host (os error 113)".
         detail: String,
     },
     /// This machine has no route for the family (e.g. no IPv6 at all). Not a
@@ -130,7 +131,7 @@ impl Outcome {
             Outcome::Banner(ex) => format!("The server answered: {}", ex.greeting.first_line()),
             Outcome::Refused => "The connection was refused (a TCP reset): either nothing listens there or a firewall rejects it.".into(),
             Outcome::Filtered => "The connection timed out: the packets were silently dropped on the way.".into(),
-            Outcome::Unreachable { detail } => format!("An ICMP error came back ({detail}): a router or firewall rejected the connection."),
+            Outcome::Unreachable { detail } => format!("The connection was stopped on the way: {detail}."),
             Outcome::NoRoute { detail } => format!("This machine has no route for this address family ({detail}). That is not a block."),
             Outcome::Silent => "Connected, but no SMTP greeting came: a tarpit, or a proxy in the way.".into(),
             Outcome::ClosedEarly => "Connected, then the other side closed the connection before greeting.".into(),
