@@ -146,6 +146,27 @@ async fn health_answers_without_origin_and_reveals_nothing_sensitive() {
 }
 
 #[tokio::test]
+async fn an_allowed_origin_is_echoed_in_its_normal_form() {
+    let (a, _) = agent().await;
+    for sent in [
+        "HTTPS://MAILPORT.GITHUB.IO",
+        "https://mailport.github.io:443",
+        "https://MailPort.GitHub.io",
+    ] {
+        let r = Req::get("/v1/health").origin(sent).send(a.port).await;
+        assert_eq!(r.status, 200, "{sent}");
+        assert_eq!(r.header("access-control-allow-origin"), Some(PUBLIC), "{sent}");
+    }
+    let r = Req::new("OPTIONS", "/v1/checks")
+        .origin("HTTP://DEV.EXAMPLE:8080")
+        .header("Access-Control-Request-Method", "POST")
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-origin"), Some(DEV_ORIGIN));
+}
+
+#[tokio::test]
 async fn hostile_origin_is_refused_before_anything_runs() {
     let (a, s) = agent().await;
     for origin in [
@@ -184,6 +205,9 @@ async fn rebinding_host_is_refused_everywhere() {
         "127.0.0.1".to_string(),
         format!("127.1:{port}"),
         format!("localhost.:{port}"),
+        // The right port, but not as any browser writes it.
+        format!("127.0.0.1:0{port}"),
+        format!("localhost:00{port}"),
     ] {
         for req in [
             Req::get("/v1/health"),
@@ -286,29 +310,39 @@ async fn actions_need_the_token() {
 }
 
 #[tokio::test]
-async fn actions_without_origin_need_same_origin_fetch_metadata_or_the_flag() {
+async fn a_request_without_origin_is_a_script_and_acts_only_with_the_flag() {
     let (a, s) = agent().await;
-    // curl with the token: refused unless same-origin or --allow-no-origin.
-    let r = Req::new("POST", "/v1/checks")
-        .token()
-        .json(OPTIONS)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 403);
-    assert_eq!(r.code(), "origin_required");
-    let r = Req::get("/v1/checks/x")
-        .token()
-        .header("Sec-Fetch-Site", "cross-site")
-        .send(a.port)
-        .await;
-    assert_eq!(r.code(), "origin_required");
-    // The agent's own page, same-origin GET (browsers send no Origin then).
+    // curl with the token: refused without --allow-no-origin, whatever Fetch
+    // Metadata it claims (browsers send an Origin on every POST).
+    for req in [
+        Req::new("POST", "/v1/checks").token().json(OPTIONS),
+        Req::new("POST", "/v1/checks")
+            .token()
+            .header("Sec-Fetch-Site", "same-origin")
+            .json(OPTIONS),
+        Req::get("/v1/checks/x").token(),
+        Req::get("/v1/checks/x")
+            .token()
+            .header("Sec-Fetch-Site", "cross-site"),
+    ] {
+        let what = format!("{} {} {:?}", req.method, req.path, req.headers);
+        let r = req.send(a.port).await;
+        assert_eq!(r.status, 403, "{what}");
+        assert_eq!(r.code(), "origin_required", "{what}");
+    }
+    // The agent's own page reading its check: a same-origin GET, for which
+    // browsers send no Origin. Still behind the token.
     let r = Req::get("/v1/checks/x")
         .token()
         .header("Sec-Fetch-Site", "same-origin")
         .send(a.port)
         .await;
     assert_eq!(r.status, 404);
+    let r = Req::get("/v1/checks/x")
+        .header("Sec-Fetch-Site", "same-origin")
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 401);
     assert_eq!(s.runs.load(Ordering::SeqCst), 0);
 
     let scripting = start_agent(
@@ -333,35 +367,48 @@ async fn actions_without_origin_need_same_origin_fetch_metadata_or_the_flag() {
 }
 
 #[tokio::test]
-async fn pairing_is_same_origin_only() {
+async fn pairing_is_a_post_from_the_agents_own_origin_only() {
     let (a, _) = agent().await;
     let own = format!("http://127.0.0.1:{}", a.port);
-    let r = Req::get("/v1/pair")
+    // What the agent's own page sends: a POST carries its Origin.
+    let r = Req::new("POST", "/v1/pair")
+        .origin(&own)
         .header("Sec-Fetch-Site", "same-origin")
         .send(a.port)
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["token"], TOKEN);
-    let r = Req::get("/v1/pair").origin(&own).send(a.port).await;
+    r.assert_security_headers();
+    // The page opened as localhost pairs with its own origin.
+    let r = Req::new("POST", "/v1/pair")
+        .header("Host", format!("localhost:{}", a.port))
+        .origin(&format!("http://localhost:{}", a.port))
+        .send(a.port)
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.json()["token"], TOKEN);
 
     let refused = [
-        Req::get("/v1/pair"),
-        Req::get("/v1/pair").origin(PUBLIC),
-        Req::get("/v1/pair").origin(DEV_ORIGIN),
-        Req::get("/v1/pair").origin(&format!("http://localhost:{}", a.port)),
-        Req::get("/v1/pair")
+        // Any local program could send this: no Origin, no token.
+        Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-origin"),
+        Req::new("POST", "/v1/pair"),
+        Req::new("POST", "/v1/pair").origin(PUBLIC),
+        Req::new("POST", "/v1/pair").origin(DEV_ORIGIN),
+        Req::new("POST", "/v1/pair").origin(&format!("http://localhost:{}", a.port)),
+        Req::new("POST", "/v1/pair")
             .origin(&own)
             .header("Sec-Fetch-Site", "cross-site"),
-        Req::get("/v1/pair").header("Sec-Fetch-Site", "same-site"),
+        Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-site"),
+        // The old GET is gone, even from the page's own origin.
+        Req::get("/v1/pair").header("Sec-Fetch-Site", "same-origin"),
+        Req::get("/v1/pair").origin(&own),
     ];
     for req in refused {
+        let what = format!("{} {:?}", req.method, req.headers);
         let r = req.send(a.port).await;
-        assert!(r.status == 403, "{}", r.status);
-        assert!(!String::from_utf8_lossy(&r.body).contains(TOKEN));
+        assert!(r.status == 403 || r.status == 405, "{what}: {}", r.status);
+        assert!(!String::from_utf8_lossy(&r.body).contains(TOKEN), "{what}");
     }
-    let r = Req::get("/v1/pair")
+    let r = Req::new("POST", "/v1/pair")
         .origin("https://evil.example")
         .send(a.port)
         .await;

@@ -136,9 +136,11 @@ pub async fn health(base: &str, cross_origin: bool) -> Result<Health, ApiFailure
     json(resp).await
 }
 
-/// `GET /v1/pair`: the token, for a page served by the agent itself.
+/// `POST /v1/pair`: the token, for a page served by the agent itself. A
+/// POST, because browsers send an `Origin` on every POST (a same-origin GET
+/// carries none), and the agent hands the token only to its own origin.
 pub async fn pair(base: &str) -> Result<String, ApiFailure> {
-    let resp = request(&format!("{base}/v1/pair"), "GET", None, None, false, None).await?;
+    let resp = request(&format!("{base}/v1/pair"), "POST", None, None, false, None).await?;
     Ok(json::<Pairing>(resp).await?.token)
 }
 

@@ -38,7 +38,7 @@ pub struct AppState {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/health", get(health))
-        .route("/v1/pair", get(pair))
+        .route("/v1/pair", post(pair))
         .route("/v1/checks", post(create_check))
         .route("/v1/checks/{id}", get(get_check))
         .route("/v1/checks/{id}/events", get(events))
