@@ -14,6 +14,7 @@ use mailport_shared::{
 use raw_http::*;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
 
 const PUBLIC: &str = mailport_shared::api::PUBLIC_PAGE_ORIGIN;
@@ -733,6 +734,98 @@ async fn an_abandoned_check_is_cancelled() {
 }
 
 #[tokio::test]
+async fn a_check_nobody_follows_is_cancelled_after_the_grace_period() {
+    let (s, gate) = Scripted::gated();
+    let grace = Duration::from_millis(300);
+    let a = start_agent(
+        s.clone(),
+        AgentOptions {
+            limits: Limits {
+                follow_grace: grace,
+                ..Limits::default()
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    let started = Instant::now();
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    // Within the grace period the check holds the slot...
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    assert_eq!(r.code(), "busy");
+    // ...and without a follower it is cancelled once the period is over.
+    let port = a.port;
+    let report_path = format!("/v1/checks/{id}");
+    eventually("the unfollowed check to be cancelled", async || {
+        Req::get(&report_path).page_action().send(port).await.code() == "cancelled"
+    })
+    .await;
+    assert!(started.elapsed() >= grace, "{:?}", started.elapsed());
+    let r = Req::get(&report_path).page_action().send(port).await;
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nobody followed"),
+        "{}",
+        r.json()
+    );
+    eventually("the engine's future to be dropped", async || {
+        s.dropped_early.load(Ordering::SeqCst)
+    })
+    .await;
+    gate.add_permits(1);
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(port)
+        .await;
+    assert_eq!(r.status, 201, "the slot is free again");
+}
+
+#[tokio::test]
+async fn a_followed_check_outlives_the_grace_period() {
+    let (s, gate) = Scripted::gated();
+    let a = start_agent(
+        s.clone(),
+        AgentOptions {
+            limits: Limits {
+                follow_grace: Duration::from_millis(100),
+                ..Limits::default()
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    gate.add_permits(1);
+    let rest: Vec<String> = es.collect().await.into_iter().map(|e| e.event).collect();
+    assert_eq!(rest, ["probe", "probe", "concluded", "done"]);
+    assert!(!s.dropped_early.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
 async fn a_check_followed_by_two_pages_survives_one_leaving() {
     let (s, gate) = Scripted::gated();
     let a = start_agent(s.clone(), AgentOptions::default()).await;
@@ -748,7 +841,7 @@ async fn a_check_followed_by_two_pages_survives_one_leaving() {
     assert!(first.next().await.is_some());
     assert!(second.next().await.is_some());
     drop(first);
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
     gate.add_permits(1);
     let rest: Vec<String> = second
         .collect()

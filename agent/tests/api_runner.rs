@@ -74,14 +74,42 @@ async fn closed_port() -> SocketAddr {
     l.local_addr().expect("address")
 }
 
-async fn engine_agent(dialer: Arc<MapDialer>, allow_private: bool) -> Agent {
+async fn engine_agent(dialer: Arc<MapDialer>, allow_private: bool, options: AgentOptions) -> Agent {
     let env = Env::builder()
         .dialer(dialer)
         .allow_private(allow_private)
         .build()
         .expect("env");
-    start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await
+    start_agent(Arc::new(EngineChecker::new(env)), options).await
 }
+
+/// A server that accepts and never greets (a probe waits for its greeting),
+/// and reports each connection the agent closes.
+async fn silent_server() -> (SocketAddr, tokio::sync::mpsc::Receiver<()>) {
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_addr = silent.local_addr().expect("address");
+    let (closed_tx, closed_rx) = tokio::sync::mpsc::channel::<()>(1);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = silent.accept().await {
+            let closed_tx = closed_tx.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 64];
+                // Returns when the agent closes its end.
+                while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let _ = closed_tx.send(()).await;
+            });
+        }
+    });
+    (silent_addr, closed_rx)
+}
+
+/// One check of 192.0.2.26:25 that waits a minute for a greeting.
+const SILENT_CHECK: &str = r#"{"targets":[{"host":"192.0.2.26","role":"custom"}],"ports":[25],
+    "families":{"ipv4":true,"ipv6":false},"greeting_timeout_ms":60000,"tls":false}"#;
 
 #[tokio::test]
 async fn a_real_check_against_fakes_streams_every_probe_then_the_verdict() {
@@ -94,7 +122,7 @@ async fn a_real_check_against_fakes_streams_every_probe_then_the_verdict() {
         attempts: AtomicUsize::new(0),
     });
     // Documentation addresses are not public: this test needs --allow-private.
-    let a = engine_agent(Arc::clone(&dialer), true).await;
+    let a = engine_agent(Arc::clone(&dialer), true, AgentOptions::default()).await;
     let body = format!(
         r#"{{"targets":[{{"host":"{host}","role":"custom"}}],"ports":[25,587,2525],
             "families":{{"ipv4":true,"ipv6":false}},"connect_timeout_ms":300,
@@ -159,7 +187,7 @@ async fn private_targets_are_refused_without_allow_private() {
         ]),
         attempts: AtomicUsize::new(0),
     });
-    let a = engine_agent(Arc::clone(&dialer), false).await;
+    let a = engine_agent(Arc::clone(&dialer), false, AgentOptions::default()).await;
     let body = r#"{"targets":[{"host":"127.0.0.1","role":"custom"},{"host":"10.1.2.3","role":"custom"},
         {"host":"192.168.1.1","role":"custom"}],"ports":[25],"families":{"ipv4":true,"ipv6":false}}"#;
     let r = Req::new("POST", "/v1/checks")
@@ -191,35 +219,15 @@ async fn private_targets_are_refused_without_allow_private() {
 
 #[tokio::test]
 async fn closing_the_page_stops_the_probes() {
-    // A server that accepts and never greets: the probe waits for a greeting.
-    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let silent_addr = silent.local_addr().expect("address");
-    let (closed_tx, mut closed_rx) = tokio::sync::mpsc::channel::<()>(1);
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = silent.accept().await {
-            let closed_tx = closed_tx.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 64];
-                // Returns when the agent closes its end.
-                while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                }
-                let _ = closed_tx.send(()).await;
-            });
-        }
-    });
+    let (silent_addr, mut closed_rx) = silent_server().await;
     let dialer = Arc::new(MapDialer {
         map: HashMap::from([("192.0.2.26:25".parse().expect("addr"), silent_addr)]),
         attempts: AtomicUsize::new(0),
     });
-    let a = engine_agent(Arc::clone(&dialer), true).await;
-    let body = r#"{"targets":[{"host":"192.0.2.26","role":"custom"}],"ports":[25],
-        "families":{"ipv4":true,"ipv6":false},"greeting_timeout_ms":60000,"tls":false}"#;
+    let a = engine_agent(Arc::clone(&dialer), true, AgentOptions::default()).await;
     let r = Req::new("POST", "/v1/checks")
         .page_action()
-        .json(body)
+        .json(SILENT_CHECK)
         .send(a.port)
         .await;
     let id = r.json()["id"].as_str().expect("id").to_string();
@@ -243,6 +251,61 @@ async fn closing_the_page_stops_the_probes() {
         .send(port)
         .await;
     assert_eq!(r.code(), "cancelled");
+}
+
+/// A check started and never followed (a page that crashed between the start
+/// and the event stream, or a script) gives the slot back after the grace
+/// period: its probes are dropped long before their own timeouts.
+#[tokio::test]
+async fn a_check_nobody_follows_frees_the_slot_after_the_grace_period() {
+    let (silent_addr, mut closed_rx) = silent_server().await;
+    let dialer = Arc::new(MapDialer {
+        map: HashMap::from([("192.0.2.26:25".parse().expect("addr"), silent_addr)]),
+        attempts: AtomicUsize::new(0),
+    });
+    let grace = std::time::Duration::from_millis(500);
+    let options = AgentOptions {
+        limits: mailport::api::Limits {
+            follow_grace: grace,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let a = engine_agent(Arc::clone(&dialer), true, options).await;
+    let started = std::time::Instant::now();
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(SILENT_CHECK)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201);
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(SILENT_CHECK)
+        .send(a.port)
+        .await;
+    assert_eq!(r.code(), "busy", "the slot is held during the grace period");
+    tokio::time::timeout(DEADLINE, closed_rx.recv())
+        .await
+        .expect("the unfollowed check's probe was not dropped");
+    let freed = started.elapsed();
+    assert!(
+        freed >= grace && freed < grace + std::time::Duration::from_secs(3),
+        "probe closed after {freed:?}"
+    );
+    let r = Req::get(&format!("/v1/checks/{id}"))
+        .page_action()
+        .send(a.port)
+        .await;
+    assert_eq!(r.code(), "cancelled");
+    assert_eq!(dialer.attempts.load(Ordering::SeqCst), 1, "busy started nothing");
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(SILENT_CHECK)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201, "the slot is free: {:?}", r.json());
 }
 
 /// A domain whose MX resolves to loopback, through the agent's `--dns`.

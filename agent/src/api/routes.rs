@@ -199,10 +199,10 @@ async fn get_check(
             "check_failed",
             e.message,
         )),
-        Status::Cancelled => Err(ApiFailure::new(
+        Status::Cancelled(why) => Err(ApiFailure::new(
             StatusCode::CONFLICT,
             "cancelled",
-            "the check was cancelled before it finished",
+            why.message(),
         )),
     }
 }
