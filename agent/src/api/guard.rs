@@ -178,8 +178,9 @@ fn own_host_name(value: &str, port: u16) -> Option<&'static str> {
         return None;
     }
     let authority = Authority::from_str(value).ok()?;
+    // Compared as text, so that `:07525` is not read as 7525.
     let canonical = port.to_string();
-    if !authority.port().is_some_and(|p| p.as_str() == canonical) {
+    if authority.port()?.as_str() != canonical {
         return None;
     }
     let host = authority.host();
@@ -380,8 +381,8 @@ impl Guard {
             Resource::Pair => {
                 // The page's own origin is the Host it was loaded from.
                 let own = Origin::own(host, self.port);
-                let ok = origin.as_ref() == Some(&own)
-                    && fetch_site.is_none_or(|s| s == "same-origin");
+                let ok =
+                    origin.as_ref() == Some(&own) && fetch_site.is_none_or(|s| s == "same-origin");
                 if !ok {
                     return Err(Refusal::cors(ApiFailure::not_same_origin(), origin));
                 }
@@ -743,7 +744,12 @@ mod tests {
                 vec![HOST, AUTH, ("sec-fetch-site", "same-origin")],
                 Ok(()),
             ),
-            (get, "/v1/checks/x", vec![HOST, AUTH], Err("origin_required")),
+            (
+                get,
+                "/v1/checks/x",
+                vec![HOST, AUTH],
+                Err("origin_required"),
+            ),
             // Browsers send an Origin on every POST: without one it is a script.
             (
                 post,
@@ -776,7 +782,10 @@ mod tests {
             (
                 post,
                 "/v1/pair",
-                vec![("host", "localhost:7525"), ("origin", "http://localhost:7525")],
+                vec![
+                    ("host", "localhost:7525"),
+                    ("origin", "http://localhost:7525"),
+                ],
                 Ok(()),
             ),
             (
