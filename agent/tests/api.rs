@@ -156,7 +156,11 @@ async fn an_allowed_origin_is_echoed_in_its_normal_form() {
     ] {
         let r = Req::get("/v1/health").origin(sent).send(a.port).await;
         assert_eq!(r.status, 200, "{sent}");
-        assert_eq!(r.header("access-control-allow-origin"), Some(PUBLIC), "{sent}");
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some(PUBLIC),
+            "{sent}"
+        );
     }
     let r = Req::new("OPTIONS", "/v1/checks")
         .origin("HTTP://DEV.EXAMPLE:8080")
@@ -911,37 +915,153 @@ async fn the_page_is_served_with_its_own_policy() {
     }
 }
 
+/// Opens a connection and sends a request head that never ends.
+async fn slow_client(port: u16) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    s.write_all(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1")
+        .await
+        .expect("write");
+    s
+}
+
 #[tokio::test]
-async fn slow_and_idle_clients_do_not_take_the_agent_down() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+async fn more_slow_clients_than_the_cap_do_not_stall_the_agent() {
+    use tokio::io::AsyncReadExt;
+    const CAP: usize = 64;
+    // The real header deadline: a client must not wait for it to pass.
+    let (s, gate) = Scripted::gated();
     let a = start_agent(
-        Arc::new(Scripted::default()),
+        s.clone(),
         AgentOptions {
-            header_timeout: Some(std::time::Duration::from_millis(300)),
+            max_connections: Some(CAP),
             ..Default::default()
         },
     )
     .await;
-    // Many connections that never finish their headers...
-    let mut idle = Vec::new();
-    for _ in 0..100 {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", a.port))
-            .await
-            .unwrap();
-        s.write_all(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1")
-            .await
-            .unwrap();
-        idle.push(s);
+    // A page following a check: its stream is busy, never closed for room.
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(OPTIONS)
+        .send(a.port)
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
+
+    let mut slow = Vec::new();
+    for _ in 0..CAP + 16 {
+        slow.push(slow_client(a.port).await);
     }
-    // ...do not stop others from being served,
+    let started = Instant::now();
     let r = Req::get("/v1/health").send(a.port).await;
     assert_eq!(r.status, 200);
-    // and are closed once the header deadline passes.
-    let mut s = idle.pop().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "health took {:?} behind {} slow clients",
+        started.elapsed(),
+        slow.len()
+    );
+    // The oldest slow clients were closed to make room, long before the deadline.
     let mut buf = Vec::new();
-    let read =
-        tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut buf)).await;
+    let closed = tokio::time::timeout(Duration::from_secs(1), slow[0].read_to_end(&mut buf)).await;
+    assert!(
+        closed.is_ok(),
+        "the oldest slow client still holds its slot"
+    );
+    // The newest ones still wait for their deadline.
+    let open = tokio::time::timeout(
+        Duration::from_millis(200),
+        slow[CAP + 15].read_to_end(&mut buf),
+    )
+    .await;
+    assert!(
+        open.is_err(),
+        "a recent client was closed before the oldest idle ones"
+    );
+    // The event stream, older than all of them, was kept.
+    gate.add_permits(1);
+    let rest: Vec<String> = es.collect().await.into_iter().map(|e| e.event).collect();
+    assert_eq!(rest, ["probe", "probe", "concluded", "done"]);
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_head_is_cut_off_at_the_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let a = start_agent(
+        Arc::new(Scripted::default()),
+        AgentOptions {
+            header_timeout: Some(Duration::from_millis(300)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut s = slow_client(a.port).await;
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf)).await;
     assert!(read.is_ok(), "a slow client must be cut off");
+    // An idle keep-alive connection too, once it has been served.
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", a.port))
+        .await
+        .expect("connect");
+    let head = format!(
+        "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+        a.port
+    );
+    s.write_all(head.as_bytes()).await.expect("write");
+    let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "an idle keep-alive connection must be closed");
+    assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
+}
+
+#[tokio::test]
+async fn request_heads_are_capped_at_max_head_exactly() {
+    use mailport::api::server::MAX_HEAD;
+    let (a, _) = agent().await;
+    let with_head_of = |size: usize| {
+        let bare = Req::get("/v1/health")
+            .header("X-Filler", "")
+            .head(a.port)
+            .len();
+        Req::get("/v1/health").header("X-Filler", "a".repeat(size - bare))
+    };
+    let r = with_head_of(MAX_HEAD).send(a.port).await;
+    assert_eq!(r.status, 200);
+    for size in [MAX_HEAD + 1, 40 * 1024, 100 * 1024] {
+        let r = with_head_of(size).send(a.port).await;
+        assert_eq!(r.status, 431, "a head of {size} bytes");
+    }
+}
+
+/// hyper answers what it cannot parse before any layer runs: the documented
+/// exception (api/mod.rs) is an empty answer that closes the connection.
+#[tokio::test]
+async fn what_hyper_refuses_itself_is_empty_and_closes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (a, _) = agent().await;
+    for raw in [
+        &b"NOT A REQUEST\r\n\r\n"[..],
+        b"GET /v1/health HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n",
+    ] {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", a.port))
+            .await
+            .expect("connect");
+        s.write_all(raw).await.expect("write");
+        let mut buf = Vec::new();
+        tokio::time::timeout(DEADLINE, s.read_to_end(&mut buf))
+            .await
+            .expect("closed after the answer")
+            .expect("read");
+        let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+        assert!(text.starts_with("http/1.1 400"), "{text}");
+        assert!(text.contains("content-length: 0"), "{text}");
+        assert!(text.ends_with("\r\n\r\n"), "no body: {text}");
+    }
 }
 
 /// An engine that fails without a word: the API must still end the stream.

@@ -35,6 +35,22 @@
 //! Layers, outermost first: `headers::security_headers` on every answer,
 //! then [`guard::guard`] (Host, Origin, token; CORS), then
 //! [`errors::json_errors`] (axum's own refusals as JSON), then the routes.
+//!
+//! # Answers no layer sees
+//!
+//! hyper answers two kinds of request itself, before any layer runs, and
+//! offers no hook to change them, so they carry neither JSON nor the
+//! security headers:
+//! - a request it cannot parse (bad request line, bad header syntax):
+//!   `400 Bad Request`;
+//! - a request head (request line and headers, as sent) over
+//!   [`server::MAX_HEAD`] bytes: `431 Request Header Fields Too Large`.
+//!
+//! Both have an empty body (`content-length: 0`, a `date` header, nothing
+//! else) and close the connection: there is nothing to sniff, cache or
+//! frame, and no CORS header lets a page read them. A connection whose head
+//! does not arrive within [`server::HEADER_TIMEOUT`], or one closed to make
+//! room at [`server::MAX_CONNECTIONS`], gets no answer at all.
 
 pub mod engine;
 pub mod errors;
