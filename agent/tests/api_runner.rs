@@ -299,7 +299,11 @@ async fn a_check_nobody_follows_frees_the_slot_after_the_grace_period() {
         .send(a.port)
         .await;
     assert_eq!(r.code(), "cancelled");
-    assert_eq!(dialer.attempts.load(Ordering::SeqCst), 1, "busy started nothing");
+    assert_eq!(
+        dialer.attempts.load(Ordering::SeqCst),
+        1,
+        "busy started nothing"
+    );
     let r = Req::new("POST", "/v1/checks")
         .page_action()
         .json(SILENT_CHECK)
@@ -361,6 +365,124 @@ async fn a_name_resolving_to_loopback_is_refused_unless_allowed() {
         .expect("the MX probe");
     assert_eq!(mx.data["result"]["outcome"]["kind"], "banner");
     assert!(connects >= 1);
+}
+
+/// Runs one check through the API and returns its events.
+async fn run_through_api(a: &Agent, body: &str) -> Vec<Sse> {
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(body)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    es.collect().await
+}
+
+/// The outcome of the probe of `host`.
+fn outcome_of<'e>(events: &'e [Sse], host: &str) -> &'e serde_json::Value {
+    events
+        .iter()
+        .filter(|e| e.event == "probe")
+        .map(|e| &e.data["result"])
+        .find(|r| r["host"] == host)
+        .map(|r| &r["outcome"])
+        .unwrap_or_else(|| panic!("no probe of {host} in {events:?}"))
+}
+
+/// A name whose addresses mix public and private ones is a rebinding setup:
+/// refused whichever address comes first, and nothing behind it is dialled.
+#[tokio::test]
+async fn a_name_mixing_public_and_private_addresses_is_refused() {
+    let mut zone = fakes::dns::Zone::new();
+    zone.addr("public-first.example.test", "11.0.0.25")
+        .addr("public-first.example.test", "10.0.0.25")
+        .addr("private-first.example.test", "192.168.0.26")
+        .addr("private-first.example.test", "11.0.0.26")
+        .addr("public.example.test", "11.0.0.27");
+    let dns = fakes::dns::serve(zone).await;
+    let smtp = fake_smtp().await;
+    let d = fakes::MapDialer::new();
+    // Every address leads to a working server, so only the guard stops a probe.
+    for ip in [
+        "11.0.0.25",
+        "10.0.0.25",
+        "192.168.0.26",
+        "11.0.0.26",
+        "11.0.0.27",
+    ] {
+        d.map(ip, 25, smtp);
+    }
+    let env = fakes::env_builder(&d, None)
+        .nameservers(vec![dns])
+        .allow_private(false)
+        .build()
+        .expect("env");
+    let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
+    let body = r#"{"targets":[{"host":"public-first.example.test","role":"custom"},
+        {"host":"private-first.example.test","role":"custom"},
+        {"host":"public.example.test","role":"custom"}],"ports":[25],
+        "families":{"ipv4":true,"ipv6":false},"connect_timeout_ms":1000,
+        "greeting_timeout_ms":2000,"tls":false}"#;
+    let events = run_through_api(&a, body).await;
+    for (host, private) in [
+        ("public-first.example.test", "10.0.0.25"),
+        ("private-first.example.test", "192.168.0.26"),
+    ] {
+        let outcome = outcome_of(&events, host);
+        assert_eq!(outcome["kind"], "dns_failed", "{host}: {outcome}");
+        assert_eq!(outcome["reason"]["kind"], "forbidden", "{host}: {outcome}");
+        assert_eq!(outcome["reason"]["address"], private, "{host}: {outcome}");
+    }
+    // The fake DNS and the dialler work: an all-public name is probed.
+    assert_eq!(outcome_of(&events, "public.example.test")["kind"], "banner");
+    assert_eq!(d.connects(), 1, "only the all-public name was dialled");
+}
+
+/// On a NAT64-only line every IPv4-only server is reached through
+/// `64:ff9b::/96`: such an address is judged by the IPv4 address inside,
+/// while special IPv6 ranges stay refused.
+#[tokio::test]
+async fn nat64_targets_are_judged_by_the_ipv4_address_inside() {
+    let smtp = fake_smtp().await;
+    let d = fakes::MapDialer::new();
+    for ip in [
+        "64:ff9b::b00:19",
+        "64:ff9b::a00:19",
+        "64:ff9b:1::b00:19",
+        "3fff::25",
+        "2001:2::25",
+    ] {
+        d.map(ip, 25, smtp);
+    }
+    let env = fakes::env_builder(&d, None)
+        .allow_private(false)
+        .build()
+        .expect("env");
+    let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
+    let body = r#"{"targets":[{"host":"64:ff9b::b00:19","role":"custom"},
+        {"host":"64:ff9b::a00:19","role":"custom"},{"host":"64:ff9b:1::b00:19","role":"custom"},
+        {"host":"3fff::25","role":"custom"},{"host":"2001:2::25","role":"custom"}],"ports":[25],
+        "families":{"ipv4":false,"ipv6":true},"connect_timeout_ms":1000,
+        "greeting_timeout_ms":2000,"tls":false}"#;
+    let events = run_through_api(&a, body).await;
+    // 11.0.0.25 behind the well-known prefix: a public host, probed.
+    assert_eq!(outcome_of(&events, "64:ff9b::b00:19")["kind"], "banner");
+    // 10.0.0.25 behind it, the local-use prefix, documentation, benchmarking.
+    for host in [
+        "64:ff9b::a00:19",
+        "64:ff9b:1::b00:19",
+        "3fff::25",
+        "2001:2::25",
+    ] {
+        let outcome = outcome_of(&events, host);
+        assert_eq!(outcome["reason"]["kind"], "forbidden", "{host}: {outcome}");
+    }
+    assert_eq!(d.connects(), 1);
 }
 
 /// A check started through the API with a reflector proves it: the page's
