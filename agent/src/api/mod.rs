@@ -70,10 +70,18 @@ pub use state::{ApiState, CheckFailure, Checker, Limits};
 use axum::{middleware, Router};
 use std::sync::Arc;
 
-/// The page's Content Security Policy: its own code only (plus WebAssembly),
-/// talking to the agent on loopback; never framed.
+/// The page's Content Security Policy, sent with every file of the page the
+/// agent serves: its own code only (plus WebAssembly), never framed.
+///
+/// `connect-src`: `'self'` is the agent the page came from, under whichever
+/// name it was opened (`127.0.0.1`, `localhost`, `[::1]`). The page also
+/// looks for an agent at `http://127.0.0.1:PORT` (the default port, or the
+/// one in `#agent=`), so that origin is listed with any port. Nothing else
+/// is: the page never calls `localhost` or `[::1]` except as itself, and an
+/// IPv6 literal is not even valid in a CSP source (Chrome rejects the whole
+/// source with a console error).
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-connect-src 'self' http://127.0.0.1:* http://[::1]:* http://localhost:*; style-src 'self'; \
+connect-src 'self' http://127.0.0.1:*; style-src 'self'; \
 img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The complete application: routes behind the guard and header layers.

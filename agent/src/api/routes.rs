@@ -72,10 +72,9 @@ fn has_global_ipv6() -> bool {
     }
 }
 
-/// Global unicast (2000::/3), excluding the documentation range.
+/// A public address: what the probes' own guard would let them reach.
 fn is_global_v6(ip: Ipv6Addr) -> bool {
-    let s = ip.segments();
-    (s[0] & 0xe000) == 0x2000 && !(s[0] == 0x2001 && s[1] == 0x0db8)
+    !crate::guard::is_forbidden(&IpAddr::V6(ip))
 }
 
 async fn pair(State(app): State<AppState>) -> Json<Pairing> {
@@ -273,6 +272,7 @@ mod tests {
             ("::1", false),
             ("::", false),
             ("::ffff:192.0.2.1", false),
+            ("3fff::1", false),
         ];
         for (ip, want) in cases {
             let ip: Ipv6Addr = ip.parse().unwrap();
