@@ -42,6 +42,12 @@ impl ApiFailure {
             ApiFailure::Malformed(e) => format!("The agent sent an unexpected answer ({e})."),
         }
     }
+
+    /// Whether the agent refused the token (401): one from before the agent
+    /// restarted, or one that was never its own (a bogus `#token=` link).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiFailure::Http { status: 401, .. })
+    }
 }
 
 fn js_text(v: &JsValue) -> String {
@@ -240,5 +246,31 @@ pub async fn copy(text: &str) -> bool {
             Err(_) => false,
         },
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_401_means_the_token_was_refused() {
+        let http = |status: u16, code: &str| ApiFailure::Http {
+            status,
+            code: code.into(),
+            message: String::new(),
+        };
+        let cases = [
+            (http(401, "unauthorized"), true),
+            (http(401, ""), true),
+            (http(403, "forbidden_origin"), false),
+            (http(403, "origin_required"), false),
+            (http(409, "busy"), false),
+            (ApiFailure::Network("TypeError".into()), false),
+            (ApiFailure::Malformed("x".into()), false),
+        ];
+        for (failure, want) in cases {
+            assert_eq!(failure.is_unauthorized(), want, "{failure:?}");
+        }
     }
 }
