@@ -1065,6 +1065,7 @@ async fn what_hyper_refuses_itself_is_empty_and_closes() {
         let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
         assert!(text.starts_with("http/1.1 400"), "{text}");
         assert!(text.contains("content-length: 0"), "{text}");
+        assert!(text.contains("connection: close"), "{text}");
         assert!(text.ends_with("\r\n\r\n"), "no body: {text}");
     }
 }

@@ -46,9 +46,9 @@
 //! - a request head (request line and headers, as sent) over
 //!   [`server::MAX_HEAD`] bytes: `431 Request Header Fields Too Large`.
 //!
-//! Both have an empty body (`content-length: 0`, a `date` header, nothing
-//! else) and close the connection: there is nothing to sniff, cache or
-//! frame, and no CORS header lets a page read them. A connection whose head
+//! Both are a status line with `connection: close`, `content-length: 0` and
+//! `date`, nothing else, and the connection closes: there is no body to
+//! sniff, cache or frame, and no CORS header lets a page read them. A connection whose head
 //! does not arrive within [`server::HEADER_TIMEOUT`], or one closed to make
 //! room at [`server::MAX_CONNECTIONS`], gets no answer at all.
 
