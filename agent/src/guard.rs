@@ -4,8 +4,11 @@
 //! never become a way to reach the user's LAN, the agent's own loopback, or
 //! anything that is not a public host (the Smokescreen rule: check the
 //! *resolved* address, then connect to exactly that address). Forms that
-//! embed an IPv4 address in an IPv6 one (mapped, NAT64, 6to4, Teredo) are
-//! refused too, since they would smuggle a private IPv4 past the check.
+//! embed an IPv4 address in an IPv6 one (mapped, compatible, 6to4, Teredo)
+//! are refused too, since they would smuggle a private IPv4 past the check.
+//! The one exception is the well-known NAT64 prefix `64:ff9b::/96`: on a
+//! NAT64-only line it is how every IPv4-only host is reached, so it is judged
+//! by the IPv4 address it carries.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -65,17 +68,30 @@ fn in_v6(ip: &Ipv6Addr, net: [u16; 8], prefix: u32) -> bool {
 }
 
 fn v6_reason(ip: &Ipv6Addr) -> Option<&'static str> {
+    // The IANA IPv6 Special-Purpose Address Registry, and what is not
+    // global unicast. First match wins, so specific ranges come before the
+    // blocks that hold them.
     const RANGES: &[([u16; 8], u32, &str)] = &[
         ([0, 0, 0, 0, 0, 0, 0, 0], 128, "unspecified"),
         ([0, 0, 0, 0, 0, 0, 0, 1], 128, "loopback"),
         ([0, 0, 0, 0, 0, 0xffff, 0, 0], 96, "IPv4-mapped"),
         ([0, 0, 0, 0, 0, 0, 0, 0], 96, "IPv4-compatible"),
-        ([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96, "NAT64"),
-        ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48, "local NAT64"),
+        ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48, "local-use NAT64"),
         ([0x100, 0, 0, 0, 0, 0, 0, 0], 64, "discard-only"),
         ([0x2001, 0, 0, 0, 0, 0, 0, 0], 32, "Teredo"),
+        ([0x2001, 0x2, 0, 0, 0, 0, 0, 0], 48, "benchmarking"),
+        ([0x2001, 0x10, 0, 0, 0, 0, 0, 0], 28, "ORCHID"),
+        ([0x2001, 0x20, 0, 0, 0, 0, 0, 0], 28, "ORCHIDv2"),
+        // The rest of it (PCP/TURN anycast, AMT, AS112, drone tags...):
+        // protocol infrastructure, never a mail server.
+        (
+            [0x2001, 0, 0, 0, 0, 0, 0, 0],
+            23,
+            "IETF protocol assignments",
+        ),
         ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32, "documentation"),
         ([0x2002, 0, 0, 0, 0, 0, 0, 0], 16, "6to4"),
+        ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20, "documentation"),
         ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7, "unique local"),
         ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10, "link-local"),
         ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10, "site-local"),
@@ -86,6 +102,13 @@ fn v6_reason(ip: &Ipv6Addr) -> Option<&'static str> {
         .find(|(net, prefix, _)| in_v6(ip, *net, *prefix))
     {
         return Some(why);
+    }
+    // NAT64 (RFC 6052): the gateway connects to the IPv4 address in the last
+    // 32 bits, so that address is what must be public.
+    if in_v6(ip, [0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96) {
+        let [.., hi, lo] = ip.segments();
+        let embedded = Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+        return v4_reason(&embedded).map(|_| "NAT64 of a non-public IPv4 address");
     }
     // Only 2000::/3 is allocated as global unicast; the rest is reserved.
     if !in_v6(ip, [0x2000, 0, 0, 0, 0, 0, 0, 0], 3) {
@@ -124,7 +147,18 @@ mod tests {
             ("::", true),
             ("::ffff:127.0.0.1", true),
             ("::ffff:8.8.8.8", true),
+            // NAT64: judged by the IPv4 address inside.
             ("64:ff9b::a00:1", true),
+            ("64:ff9b::7f00:1", true),
+            ("64:ff9b::c0a8:101", true),
+            ("64:ff9b::a9fe:a9fe", true),
+            ("64:ff9b::c000:207", true),
+            ("64:ff9b::808:808", false),
+            ("64:ff9b::8efa:1b", false),
+            // Not the /96: the rest of 64:ff9b::/32 is not NAT64 of anything.
+            ("64:ff9b:0:1::808:808", true),
+            ("64:ff9b:1::808:808", true),
+            ("64:ff9b:1:ffff::1", true),
             ("2002:a00:1::", true),
             ("2001:0:4136:e378::1", true),
             ("fd00::1", true),
@@ -132,6 +166,25 @@ mod tests {
             ("ff02::1", true),
             ("2001:db8::1", true),
             ("4000::1", true),
+            // RFC 9637 documentation, and the edges of its /20.
+            ("3fff::1", true),
+            ("3fff:fff:ffff::1", true),
+            ("3fff:1000::1", false),
+            ("3ffe:ffff::1", false),
+            // 2001::/23, IETF protocol assignments, and the ranges in it.
+            ("2001:2::1", true),
+            ("2001:2:0:ffff::1", true),
+            ("2001:10::1", true),
+            ("2001:1f:ffff::1", true),
+            ("2001:20::1", true),
+            ("2001:2f:ffff::1", true),
+            ("2001:1::1", true),
+            ("2001:3::1", true),
+            ("2001:4:112::1", true),
+            ("2001:30::1", true),
+            ("2001:1ff:ffff::1", true),
+            ("2001:200::1", false),
+            ("2001:67c:2e8::25", false),
         ];
         for (ip, forbidden) in cases {
             let ip: IpAddr = ip.parse().expect("test address");

@@ -74,14 +74,42 @@ async fn closed_port() -> SocketAddr {
     l.local_addr().expect("address")
 }
 
-async fn engine_agent(dialer: Arc<MapDialer>, allow_private: bool) -> Agent {
+async fn engine_agent(dialer: Arc<MapDialer>, allow_private: bool, options: AgentOptions) -> Agent {
     let env = Env::builder()
         .dialer(dialer)
         .allow_private(allow_private)
         .build()
         .expect("env");
-    start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await
+    start_agent(Arc::new(EngineChecker::new(env)), options).await
 }
+
+/// A server that accepts and never greets (a probe waits for its greeting),
+/// and reports each connection the agent closes.
+async fn silent_server() -> (SocketAddr, tokio::sync::mpsc::Receiver<()>) {
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_addr = silent.local_addr().expect("address");
+    let (closed_tx, closed_rx) = tokio::sync::mpsc::channel::<()>(1);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = silent.accept().await {
+            let closed_tx = closed_tx.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 64];
+                // Returns when the agent closes its end.
+                while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let _ = closed_tx.send(()).await;
+            });
+        }
+    });
+    (silent_addr, closed_rx)
+}
+
+/// One check of 192.0.2.26:25 that waits a minute for a greeting.
+const SILENT_CHECK: &str = r#"{"targets":[{"host":"192.0.2.26","role":"custom"}],"ports":[25],
+    "families":{"ipv4":true,"ipv6":false},"greeting_timeout_ms":60000,"tls":false}"#;
 
 #[tokio::test]
 async fn a_real_check_against_fakes_streams_every_probe_then_the_verdict() {
@@ -94,7 +122,7 @@ async fn a_real_check_against_fakes_streams_every_probe_then_the_verdict() {
         attempts: AtomicUsize::new(0),
     });
     // Documentation addresses are not public: this test needs --allow-private.
-    let a = engine_agent(Arc::clone(&dialer), true).await;
+    let a = engine_agent(Arc::clone(&dialer), true, AgentOptions::default()).await;
     let body = format!(
         r#"{{"targets":[{{"host":"{host}","role":"custom"}}],"ports":[25,587,2525],
             "families":{{"ipv4":true,"ipv6":false}},"connect_timeout_ms":300,
@@ -159,7 +187,7 @@ async fn private_targets_are_refused_without_allow_private() {
         ]),
         attempts: AtomicUsize::new(0),
     });
-    let a = engine_agent(Arc::clone(&dialer), false).await;
+    let a = engine_agent(Arc::clone(&dialer), false, AgentOptions::default()).await;
     let body = r#"{"targets":[{"host":"127.0.0.1","role":"custom"},{"host":"10.1.2.3","role":"custom"},
         {"host":"192.168.1.1","role":"custom"}],"ports":[25],"families":{"ipv4":true,"ipv6":false}}"#;
     let r = Req::new("POST", "/v1/checks")
@@ -191,35 +219,15 @@ async fn private_targets_are_refused_without_allow_private() {
 
 #[tokio::test]
 async fn closing_the_page_stops_the_probes() {
-    // A server that accepts and never greets: the probe waits for a greeting.
-    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let silent_addr = silent.local_addr().expect("address");
-    let (closed_tx, mut closed_rx) = tokio::sync::mpsc::channel::<()>(1);
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = silent.accept().await {
-            let closed_tx = closed_tx.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 64];
-                // Returns when the agent closes its end.
-                while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                }
-                let _ = closed_tx.send(()).await;
-            });
-        }
-    });
+    let (silent_addr, mut closed_rx) = silent_server().await;
     let dialer = Arc::new(MapDialer {
         map: HashMap::from([("192.0.2.26:25".parse().expect("addr"), silent_addr)]),
         attempts: AtomicUsize::new(0),
     });
-    let a = engine_agent(Arc::clone(&dialer), true).await;
-    let body = r#"{"targets":[{"host":"192.0.2.26","role":"custom"}],"ports":[25],
-        "families":{"ipv4":true,"ipv6":false},"greeting_timeout_ms":60000,"tls":false}"#;
+    let a = engine_agent(Arc::clone(&dialer), true, AgentOptions::default()).await;
     let r = Req::new("POST", "/v1/checks")
         .page_action()
-        .json(body)
+        .json(SILENT_CHECK)
         .send(a.port)
         .await;
     let id = r.json()["id"].as_str().expect("id").to_string();
@@ -243,6 +251,65 @@ async fn closing_the_page_stops_the_probes() {
         .send(port)
         .await;
     assert_eq!(r.code(), "cancelled");
+}
+
+/// A check started and never followed (a page that crashed between the start
+/// and the event stream, or a script) gives the slot back after the grace
+/// period: its probes are dropped long before their own timeouts.
+#[tokio::test]
+async fn a_check_nobody_follows_frees_the_slot_after_the_grace_period() {
+    let (silent_addr, mut closed_rx) = silent_server().await;
+    let dialer = Arc::new(MapDialer {
+        map: HashMap::from([("192.0.2.26:25".parse().expect("addr"), silent_addr)]),
+        attempts: AtomicUsize::new(0),
+    });
+    let grace = std::time::Duration::from_millis(500);
+    let options = AgentOptions {
+        limits: mailport::api::Limits {
+            follow_grace: grace,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let a = engine_agent(Arc::clone(&dialer), true, options).await;
+    let started = std::time::Instant::now();
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(SILENT_CHECK)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201);
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(SILENT_CHECK)
+        .send(a.port)
+        .await;
+    assert_eq!(r.code(), "busy", "the slot is held during the grace period");
+    tokio::time::timeout(DEADLINE, closed_rx.recv())
+        .await
+        .expect("the unfollowed check's probe was not dropped");
+    let freed = started.elapsed();
+    assert!(
+        freed >= grace && freed < grace + std::time::Duration::from_secs(3),
+        "probe closed after {freed:?}"
+    );
+    let r = Req::get(&format!("/v1/checks/{id}"))
+        .page_action()
+        .send(a.port)
+        .await;
+    assert_eq!(r.code(), "cancelled");
+    assert_eq!(
+        dialer.attempts.load(Ordering::SeqCst),
+        1,
+        "busy started nothing"
+    );
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(SILENT_CHECK)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201, "the slot is free: {:?}", r.json());
 }
 
 /// A domain whose MX resolves to loopback, through the agent's `--dns`.
@@ -298,6 +365,124 @@ async fn a_name_resolving_to_loopback_is_refused_unless_allowed() {
         .expect("the MX probe");
     assert_eq!(mx.data["result"]["outcome"]["kind"], "banner");
     assert!(connects >= 1);
+}
+
+/// Runs one check through the API and returns its events.
+async fn run_through_api(a: &Agent, body: &str) -> Vec<Sse> {
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(body)
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(a.port)
+        .await;
+    es.collect().await
+}
+
+/// The outcome of the probe of `host`.
+fn outcome_of<'e>(events: &'e [Sse], host: &str) -> &'e serde_json::Value {
+    events
+        .iter()
+        .filter(|e| e.event == "probe")
+        .map(|e| &e.data["result"])
+        .find(|r| r["host"] == host)
+        .map(|r| &r["outcome"])
+        .unwrap_or_else(|| panic!("no probe of {host} in {events:?}"))
+}
+
+/// A name whose addresses mix public and private ones is a rebinding setup:
+/// refused whichever address comes first, and nothing behind it is dialled.
+#[tokio::test]
+async fn a_name_mixing_public_and_private_addresses_is_refused() {
+    let mut zone = fakes::dns::Zone::new();
+    zone.addr("public-first.example.test", "11.0.0.25")
+        .addr("public-first.example.test", "10.0.0.25")
+        .addr("private-first.example.test", "192.168.0.26")
+        .addr("private-first.example.test", "11.0.0.26")
+        .addr("public.example.test", "11.0.0.27");
+    let dns = fakes::dns::serve(zone).await;
+    let smtp = fake_smtp().await;
+    let d = fakes::MapDialer::new();
+    // Every address leads to a working server, so only the guard stops a probe.
+    for ip in [
+        "11.0.0.25",
+        "10.0.0.25",
+        "192.168.0.26",
+        "11.0.0.26",
+        "11.0.0.27",
+    ] {
+        d.map(ip, 25, smtp);
+    }
+    let env = fakes::env_builder(&d, None)
+        .nameservers(vec![dns])
+        .allow_private(false)
+        .build()
+        .expect("env");
+    let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
+    let body = r#"{"targets":[{"host":"public-first.example.test","role":"custom"},
+        {"host":"private-first.example.test","role":"custom"},
+        {"host":"public.example.test","role":"custom"}],"ports":[25],
+        "families":{"ipv4":true,"ipv6":false},"connect_timeout_ms":1000,
+        "greeting_timeout_ms":2000,"tls":false}"#;
+    let events = run_through_api(&a, body).await;
+    for (host, private) in [
+        ("public-first.example.test", "10.0.0.25"),
+        ("private-first.example.test", "192.168.0.26"),
+    ] {
+        let outcome = outcome_of(&events, host);
+        assert_eq!(outcome["kind"], "dns_failed", "{host}: {outcome}");
+        assert_eq!(outcome["reason"]["kind"], "forbidden", "{host}: {outcome}");
+        assert_eq!(outcome["reason"]["address"], private, "{host}: {outcome}");
+    }
+    // The fake DNS and the dialler work: an all-public name is probed.
+    assert_eq!(outcome_of(&events, "public.example.test")["kind"], "banner");
+    assert_eq!(d.connects(), 1, "only the all-public name was dialled");
+}
+
+/// On a NAT64-only line every IPv4-only server is reached through
+/// `64:ff9b::/96`: such an address is judged by the IPv4 address inside,
+/// while special IPv6 ranges stay refused.
+#[tokio::test]
+async fn nat64_targets_are_judged_by_the_ipv4_address_inside() {
+    let smtp = fake_smtp().await;
+    let d = fakes::MapDialer::new();
+    for ip in [
+        "64:ff9b::b00:19",
+        "64:ff9b::a00:19",
+        "64:ff9b:1::b00:19",
+        "3fff::25",
+        "2001:2::25",
+    ] {
+        d.map(ip, 25, smtp);
+    }
+    let env = fakes::env_builder(&d, None)
+        .allow_private(false)
+        .build()
+        .expect("env");
+    let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
+    let body = r#"{"targets":[{"host":"64:ff9b::b00:19","role":"custom"},
+        {"host":"64:ff9b::a00:19","role":"custom"},{"host":"64:ff9b:1::b00:19","role":"custom"},
+        {"host":"3fff::25","role":"custom"},{"host":"2001:2::25","role":"custom"}],"ports":[25],
+        "families":{"ipv4":false,"ipv6":true},"connect_timeout_ms":1000,
+        "greeting_timeout_ms":2000,"tls":false}"#;
+    let events = run_through_api(&a, body).await;
+    // 11.0.0.25 behind the well-known prefix: a public host, probed.
+    assert_eq!(outcome_of(&events, "64:ff9b::b00:19")["kind"], "banner");
+    // 10.0.0.25 behind it, the local-use prefix, documentation, benchmarking.
+    for host in [
+        "64:ff9b::a00:19",
+        "64:ff9b:1::b00:19",
+        "3fff::25",
+        "2001:2::25",
+    ] {
+        let outcome = outcome_of(&events, host);
+        assert_eq!(outcome["reason"]["kind"], "forbidden", "{host}: {outcome}");
+    }
+    assert_eq!(d.connects(), 1);
 }
 
 /// A check started through the API with a reflector proves it: the page's

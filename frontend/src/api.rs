@@ -42,6 +42,12 @@ impl ApiFailure {
             ApiFailure::Malformed(e) => format!("The agent sent an unexpected answer ({e})."),
         }
     }
+
+    /// Whether the agent refused the token (401): one from before the agent
+    /// restarted, or one that was never its own (a bogus `#token=` link).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiFailure::Http { status: 401, .. })
+    }
 }
 
 fn js_text(v: &JsValue) -> String {
@@ -136,9 +142,11 @@ pub async fn health(base: &str, cross_origin: bool) -> Result<Health, ApiFailure
     json(resp).await
 }
 
-/// `GET /v1/pair`: the token, for a page served by the agent itself.
+/// `POST /v1/pair`: the token, for a page served by the agent itself. A
+/// POST, because browsers send an `Origin` on every POST (a same-origin GET
+/// carries none), and the agent hands the token only to its own origin.
 pub async fn pair(base: &str) -> Result<String, ApiFailure> {
-    let resp = request(&format!("{base}/v1/pair"), "GET", None, None, false, None).await?;
+    let resp = request(&format!("{base}/v1/pair"), "POST", None, None, false, None).await?;
     Ok(json::<Pairing>(resp).await?.token)
 }
 
@@ -238,5 +246,31 @@ pub async fn copy(text: &str) -> bool {
             Err(_) => false,
         },
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_401_means_the_token_was_refused() {
+        let http = |status: u16, code: &str| ApiFailure::Http {
+            status,
+            code: code.into(),
+            message: String::new(),
+        };
+        let cases = [
+            (http(401, "unauthorized"), true),
+            (http(401, ""), true),
+            (http(403, "forbidden_origin"), false),
+            (http(403, "origin_required"), false),
+            (http(409, "busy"), false),
+            (ApiFailure::Network("TypeError".into()), false),
+            (ApiFailure::Malformed("x".into()), false),
+        ];
+        for (failure, want) in cases {
+            assert_eq!(failure.is_unauthorized(), want, "{failure:?}");
+        }
     }
 }

@@ -87,9 +87,19 @@ fn read_browser() -> Browser {
     }
 }
 
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+}
+
 fn store_token(t: &str) {
-    if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+    if let Some(s) = session_storage() {
         let _ = s.set_item(TOKEN_KEY, t);
+    }
+}
+
+fn forget_token() {
+    if let Some(s) = session_storage() {
+        let _ = s.remove_item(TOKEN_KEY);
     }
 }
 
@@ -130,6 +140,29 @@ async fn detect(
     });
 }
 
+/// After the agent refused the held token (it restarted, or a link carried a
+/// bogus one): forgets it, and the agent's own page pairs again and retries
+/// the start once (a second refusal is reported, never retried). A page
+/// elsewhere cannot pair, so it says where a new token comes from.
+async fn pair_again_and_start(
+    dispatch: &UseReducerDispatcher<State>,
+    base: &str,
+    options: &mailport_shared::CheckOptions,
+    cross_origin: bool,
+) -> Result<(String, String), String> {
+    forget_token();
+    if cross_origin {
+        return Err("The agent did not accept this page's token (it may have been restarted since): open the address it printed when it started (it ends with #token=…).".into());
+    }
+    let token = api::pair(base).await.map_err(|e| e.message())?;
+    store_token(&token);
+    dispatch.dispatch(Action::Token(token.clone()));
+    let id = api::start_check(base, &token, options, false)
+        .await
+        .map_err(|e| e.message())?;
+    Ok((token, id))
+}
+
 /// Posts the check and follows its events to the end, or until `abort`.
 async fn run_check(
     dispatch: UseReducerDispatcher<State>,
@@ -140,9 +173,15 @@ async fn run_check(
     abort: web_sys::AbortController,
 ) {
     dispatch.dispatch(Action::Starting);
-    let id = match api::start_check(&base, &token, &options, cross_origin).await {
-        Ok(id) => id,
-        Err(e) => return dispatch.dispatch(Action::Failed(e.message())),
+    let started = match api::start_check(&base, &token, &options, cross_origin).await {
+        Err(e) if e.is_unauthorized() => {
+            pair_again_and_start(&dispatch, &base, &options, cross_origin).await
+        }
+        other => other.map(|id| (token, id)).map_err(|e| e.message()),
+    };
+    let (token, id) = match started {
+        Ok(started) => started,
+        Err(message) => return dispatch.dispatch(Action::Failed(message)),
     };
     let d = dispatch.clone();
     let streamed = api::stream_events(

@@ -51,7 +51,7 @@ impl ApiFailure {
         )
     }
 
-    /// 403: an action without an Origin (and not same-origin by Fetch Metadata).
+    /// 403: an action without an Origin (a script), and no `--allow-no-origin`.
     pub fn origin_required() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,

@@ -1,24 +1,33 @@
 //! Who may talk to the agent: the checks every request passes before any
 //! handler runs.
 //!
-//! A server on loopback is reachable from every web page the user opens, so
-//! in order:
-//! 1. **Host** must be one of the agent's own names with its own port. A page
-//!    on `evil.example` that re-points its DNS name to 127.0.0.1 (DNS
-//!    rebinding) still sends `Host: evil.example:PORT`, and is refused here.
+//! These rules defend against *web pages*: a local program can open sockets
+//! itself and send any header it likes, so it is not what they are for (see
+//! the threat model in [`super`]). A server on loopback is reachable from
+//! every web page the user opens, so in order:
+//! 1. **Host** must be one of the agent's own names with its own port, spelled
+//!    the one canonical way. A page on `evil.example` that re-points its DNS
+//!    name to 127.0.0.1 (DNS rebinding) still sends `Host: evil.example:PORT`,
+//!    and is refused here.
 //! 2. **Origin**, when present, must be on an exact allowlist (scheme, host,
 //!    port). A refused origin is refused *before* the handler runs: CORS only
 //!    hides a response from the page, it does not stop the request.
-//! 3. **No Origin** is what curl sends, and what a browser sends for
-//!    same-origin GETs and top-level navigations. Those may read the page and
-//!    `/v1/health`; the rest of the API also needs `Sec-Fetch-Site:
-//!    same-origin` (a header pages cannot forge) or `--allow-no-origin`.
-//! 4. **Token**: every action needs `Authorization: Bearer <token>`, compared
+//! 3. **No Origin** is what a script sends; browsers send an Origin on every
+//!    POST (same-origin ones too) and on every cross-origin `fetch`. So an
+//!    action without one is refused unless `--allow-no-origin`. The one
+//!    exception is a GET with `Sec-Fetch-Site: same-origin`: the agent's own
+//!    page reading its check's events or report (browsers send no Origin on
+//!    same-origin GETs); it still needs the token, so it reads nothing the
+//!    token would not give.
+//! 4. **Pairing** (`POST /v1/pair`, which hands out the token) needs an Origin
+//!    equal to the agent's own origin for the Host used, exactly.
+//! 5. **Token**: every action needs `Authorization: Bearer <token>`, compared
 //!    in constant time. It is never read from a query string or a cookie, so
 //!    neither a link nor ambient browser state can carry it.
 //!
-//! CORS headers are given to allowed origins only, exactly echoed, with
-//! `Vary: Origin`; never `*`, never credentials.
+//! CORS headers are given to allowed origins only, echoed in their normal
+//! form (as browsers send them), with `Vary: Origin`; never `*`, never
+//! credentials.
 
 use super::errors::ApiFailure;
 use axum::extract::{Request, State};
@@ -156,7 +165,9 @@ impl FromStr for Origin {
 }
 
 /// Whether a `Host` header names the agent itself on `port`: `127.0.0.1`,
-/// `localhost` or `[::1]`, always with the port spelled out.
+/// `localhost` or `[::1]`, always with the port spelled out, in decimal
+/// without leading zeros (`:017525` is not the agent's port as any browser
+/// writes it, so only a hand-made request would send it).
 pub fn host_is_own(value: &str, port: u16) -> bool {
     own_host_name(value, port).is_some()
 }
@@ -167,7 +178,9 @@ fn own_host_name(value: &str, port: u16) -> Option<&'static str> {
         return None;
     }
     let authority = Authority::from_str(value).ok()?;
-    if authority.port_u16() != Some(port) {
+    // Compared as text, so that `:07525` is not read as 7525.
+    let canonical = port.to_string();
+    if authority.port()?.as_str() != canonical {
         return None;
     }
     let host = authority.host();
@@ -264,7 +277,7 @@ pub fn hex(bytes: &[u8]) -> String {
 enum Resource {
     /// `/v1/health`: public, reveals nothing.
     Health,
-    /// `/v1/pair`: hands out the token, same-origin only.
+    /// `/v1/pair`: hands out the token, to the agent's own origin only.
     Pair,
     /// Any other `/v1/` path: needs the token.
     Action,
@@ -355,40 +368,38 @@ impl Guard {
                 if !self.allowed.contains(&origin) {
                     return Err(ApiFailure::forbidden_origin().into());
                 }
-                Some((origin, raw.to_string()))
+                Some(origin)
             }
             _ => return Err(ApiFailure::forbidden_origin().into()),
         };
-        let echo = origin.as_ref().map(|(_, raw)| raw.clone());
         if method == Method::OPTIONS {
-            return Ok(Admitted::Preflight(echo));
+            return Ok(Admitted::Preflight(origin));
         }
         let fetch_site = single(headers, HeaderName::from_static("sec-fetch-site"));
-        let same_origin_fetch = fetch_site == Some("same-origin");
-        let resource = Resource::of(path);
-        match resource {
+        match Resource::of(path) {
             Resource::Health | Resource::Page => {}
             Resource::Pair => {
                 // The page's own origin is the Host it was loaded from.
                 let own = Origin::own(host, self.port);
-                let ok = match &origin {
-                    Some((o, _)) => *o == own && fetch_site.is_none_or(|s| s == "same-origin"),
-                    None => same_origin_fetch,
-                };
+                let ok =
+                    origin.as_ref() == Some(&own) && fetch_site.is_none_or(|s| s == "same-origin");
                 if !ok {
-                    return Err(Refusal::cors(ApiFailure::not_same_origin(), echo));
+                    return Err(Refusal::cors(ApiFailure::not_same_origin(), origin));
                 }
             }
             Resource::Action => {
-                if origin.is_none() && !same_origin_fetch && !self.allow_no_origin {
-                    return Err(Refusal::cors(ApiFailure::origin_required(), echo));
+                // Browsers omit Origin only on same-origin GETs (and say so
+                // in Fetch Metadata); a POST without one is a script.
+                let own_page_reading = method == Method::GET && fetch_site == Some("same-origin");
+                if origin.is_none() && !own_page_reading && !self.allow_no_origin {
+                    return Err(Refusal::cors(ApiFailure::origin_required(), origin));
                 }
                 if !self.token.authorizes(headers) {
-                    return Err(Refusal::cors(ApiFailure::unauthorized(), echo));
+                    return Err(Refusal::cors(ApiFailure::unauthorized(), origin));
                 }
             }
         }
-        Ok(Admitted::Request(echo))
+        Ok(Admitted::Request(origin))
     }
 }
 
@@ -397,11 +408,11 @@ impl Guard {
 #[derive(Debug)]
 struct Refusal {
     failure: ApiFailure,
-    echo: Option<String>,
+    echo: Option<Origin>,
 }
 
 impl Refusal {
-    fn cors(failure: ApiFailure, echo: Option<String>) -> Self {
+    fn cors(failure: ApiFailure, echo: Option<Origin>) -> Self {
         Refusal { failure, echo }
     }
 }
@@ -418,9 +429,9 @@ impl From<ApiFailure> for Refusal {
 /// The guard's verdict on an admitted request.
 enum Admitted {
     /// A CORS preflight, answered by the guard itself.
-    Preflight(Option<String>),
+    Preflight(Option<Origin>),
     /// A request for the routes; `Some` origin gets CORS headers.
-    Request(Option<String>),
+    Request(Option<Origin>),
 }
 
 /// The value of a header that must appear at most once, as text.
@@ -460,7 +471,7 @@ pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next
 }
 
 /// Answers a preflight from an allowed origin (or a bare OPTIONS).
-fn preflight(origin: Option<String>, request: &HeaderMap) -> Response {
+fn preflight(origin: Option<Origin>, request: &HeaderMap) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -495,8 +506,10 @@ fn preflight(origin: Option<String>, request: &HeaderMap) -> Response {
     response
 }
 
-fn allow_origin(headers: &mut HeaderMap, origin: &str) {
-    if let Ok(value) = HeaderValue::from_str(origin) {
+/// Echoes an allowed origin in its normal form: what a browser sends (and
+/// compares byte for byte), whatever spelling reached the agent.
+fn allow_origin(headers: &mut HeaderMap, origin: &Origin) {
+    if let Ok(value) = HeaderValue::from_str(&origin.to_string()) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
     }
 }
@@ -564,6 +577,10 @@ mod tests {
             "localhost.:7525",
             "127.1:7525",
             "0x7f000001:7525",
+            "127.0.0.1:07525",
+            "127.0.0.1:007525",
+            "[::1]:07525",
+            "localhost:+7525",
             "[::ffff:127.0.0.1]:7525",
             "user@127.0.0.1:7525",
             "",
@@ -729,30 +746,62 @@ mod tests {
             ),
             (
                 get,
-                "/v1/pair",
-                vec![HOST, ("sec-fetch-site", "same-origin")],
-                Ok(()),
+                "/v1/checks/x",
+                vec![HOST, AUTH],
+                Err("origin_required"),
+            ),
+            // Browsers send an Origin on every POST: without one it is a script.
+            (
+                post,
+                "/v1/checks",
+                vec![HOST, AUTH, ("sec-fetch-site", "same-origin")],
+                Err("origin_required"),
             ),
             (
-                get,
+                post,
+                "/v1/pair",
+                vec![HOST, ("sec-fetch-site", "same-origin")],
+                Err("not_same_origin"),
+            ),
+            (
+                post,
                 "/v1/pair",
                 vec![HOST, ("origin", "http://127.0.0.1:7525")],
                 Ok(()),
             ),
             (
-                get,
+                post,
+                "/v1/pair",
+                vec![
+                    HOST,
+                    ("origin", "http://127.0.0.1:7525"),
+                    ("sec-fetch-site", "same-origin"),
+                ],
+                Ok(()),
+            ),
+            (
+                post,
+                "/v1/pair",
+                vec![
+                    ("host", "localhost:7525"),
+                    ("origin", "http://localhost:7525"),
+                ],
+                Ok(()),
+            ),
+            (
+                post,
                 "/v1/pair",
                 vec![HOST, ("origin", "http://localhost:7525")],
                 Err("not_same_origin"),
             ),
             (
-                get,
+                post,
                 "/v1/pair",
                 vec![HOST, ("origin", "https://mailport.github.io")],
                 Err("not_same_origin"),
             ),
             (
-                get,
+                post,
                 "/v1/pair",
                 vec![
                     HOST,
@@ -761,9 +810,9 @@ mod tests {
                 ],
                 Err("not_same_origin"),
             ),
-            (get, "/v1/pair", vec![HOST], Err("not_same_origin")),
+            (post, "/v1/pair", vec![HOST], Err("not_same_origin")),
             (
-                get,
+                post,
                 "/v1/pair",
                 vec![HOST, ("sec-fetch-site", "cross-site")],
                 Err("not_same_origin"),
@@ -793,5 +842,27 @@ mod tests {
                 .map_err(|r| r.failure.code),
             Err("unauthorized")
         );
+    }
+
+    #[test]
+    fn the_echoed_origin_is_the_normal_form() {
+        let g = Guard::new(7525, [], false, token());
+        let host = ("host", "127.0.0.1:7525");
+        for sent in [
+            "https://mailport.github.io",
+            "HTTPS://MAILPORT.GITHUB.IO",
+            "https://mailport.github.io:443",
+        ] {
+            let admitted = g.admit(
+                &Method::GET,
+                "/v1/health",
+                &headers(&[host, ("origin", sent)]),
+                None,
+            );
+            let Ok(Admitted::Request(Some(origin))) = admitted else {
+                panic!("{sent} was not admitted with an origin");
+            };
+            assert_eq!(origin.to_string(), "https://mailport.github.io", "{sent}");
+        }
     }
 }

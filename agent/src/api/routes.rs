@@ -38,7 +38,7 @@ pub struct AppState {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/health", get(health))
-        .route("/v1/pair", get(pair))
+        .route("/v1/pair", post(pair))
         .route("/v1/checks", post(create_check))
         .route("/v1/checks/{id}", get(get_check))
         .route("/v1/checks/{id}/events", get(events))
@@ -72,10 +72,9 @@ fn has_global_ipv6() -> bool {
     }
 }
 
-/// Global unicast (2000::/3), excluding the documentation range.
+/// A public address: what the probes' own guard would let them reach.
 fn is_global_v6(ip: Ipv6Addr) -> bool {
-    let s = ip.segments();
-    (s[0] & 0xe000) == 0x2000 && !(s[0] == 0x2001 && s[1] == 0x0db8)
+    !crate::guard::is_forbidden(&IpAddr::V6(ip))
 }
 
 async fn pair(State(app): State<AppState>) -> Json<Pairing> {
@@ -199,10 +198,10 @@ async fn get_check(
             "check_failed",
             e.message,
         )),
-        Status::Cancelled => Err(ApiFailure::new(
+        Status::Cancelled(why) => Err(ApiFailure::new(
             StatusCode::CONFLICT,
             "cancelled",
-            "the check was cancelled before it finished",
+            why.message(),
         )),
     }
 }
@@ -273,6 +272,7 @@ mod tests {
             ("::1", false),
             ("::", false),
             ("::ffff:192.0.2.1", false),
+            ("3fff::1", false),
         ];
         for (ip, want) in cases {
             let ip: Ipv6Addr = ip.parse().unwrap();

@@ -42,6 +42,11 @@ pub struct Limits {
     pub checks_per_minute: usize,
     /// Finished checks kept for `GET /v1/checks/{id}`.
     pub kept_checks: usize,
+    /// How long a new check waits for its first follower (an open event
+    /// stream). Closing the last stream cancels a check, but a check nobody
+    /// ever opened would otherwise hold the single check slot until it ends
+    /// (up to about 90 s) and answer every new start with `busy`.
+    pub follow_grace: Duration,
 }
 
 impl Default for Limits {
@@ -49,6 +54,9 @@ impl Default for Limits {
         Limits {
             checks_per_minute: 10,
             kept_checks: 16,
+            // The page opens the stream right after the start answers; this
+            // leaves room for a slow machine, not for a forgotten check.
+            follow_grace: Duration::from_secs(10),
         }
     }
 }
@@ -71,8 +79,30 @@ pub enum Status {
     Done(Arc<Report>),
     /// Could not run (or was refused by the engine).
     Failed(ApiError),
-    /// Every subscriber left before the end.
-    Cancelled,
+    /// Stopped before the end: nobody was left to see the result.
+    Cancelled(Cancel),
+}
+
+/// Why a check was cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cancel {
+    /// Every follower closed its event stream (the page went away or the
+    /// user pressed Stop).
+    Abandoned,
+    /// Nobody opened its event stream within [`Limits::follow_grace`].
+    Unfollowed,
+}
+
+impl Cancel {
+    /// For people: the `message` of the final `failed` event and of the report's 409.
+    pub fn message(self) -> &'static str {
+        match self {
+            Cancel::Abandoned => "the check was cancelled: its page went away",
+            Cancel::Unfollowed => {
+                "the check was cancelled: nobody followed its events after it started"
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -92,7 +122,7 @@ pub struct Check {
     changed: watch::Sender<usize>,
 }
 
-/// The SSE `failed` code of a check whose subscribers all left.
+/// The SSE `failed` code of a cancelled check.
 pub const CANCELLED: &str = "cancelled";
 
 impl Check {
@@ -179,9 +209,9 @@ impl Check {
                 code: f.code.clone(),
                 message: f.message.clone(),
             },
-            Status::Cancelled => CheckEvent::Failed {
+            Status::Cancelled(why) => CheckEvent::Failed {
                 code: CANCELLED.to_string(),
-                message: "the check was cancelled: its page went away".to_string(),
+                message: why.message().to_string(),
             },
         };
         Self::push(&mut inner, &last);
@@ -190,6 +220,23 @@ impl Check {
         let n = inner.events.len();
         drop(inner);
         self.changed.send_replace(n);
+    }
+
+    /// Cancels the check if it is running and nobody follows it: aborts the
+    /// engine's task (dropping every probe) and records the end.
+    fn cancel_if_unfollowed(&self, why: Cancel) {
+        let abort = {
+            let mut inner = self.lock();
+            if inner.subscribers == 0 && matches!(inner.status, Status::Running) {
+                inner.abort.take()
+            } else {
+                None
+            }
+        };
+        if let Some(abort) = abort {
+            abort.abort();
+            self.finish(Status::Cancelled(why));
+        }
     }
 
     /// Follows the check's events from the first one.
@@ -240,18 +287,12 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        let abort = {
+        {
             let mut inner = self.check.lock();
             inner.subscribers = inner.subscribers.saturating_sub(1);
-            if inner.subscribers == 0 && !self.ended && matches!(inner.status, Status::Running) {
-                inner.abort.take()
-            } else {
-                None
-            }
-        };
-        if let Some(abort) = abort {
-            abort.abort();
-            self.check.finish(Status::Cancelled);
+        }
+        if !self.ended {
+            self.check.cancel_if_unfollowed(Cancel::Abandoned);
         }
     }
 }
@@ -347,6 +388,12 @@ impl ApiState {
         inner.abort = Some(task.abort_handle());
         drop(inner);
         drop(reg);
+        let grace = self.limits.follow_grace;
+        let unfollowed = Arc::clone(&check);
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            unfollowed.cancel_if_unfollowed(Cancel::Unfollowed);
+        });
         Ok(check)
     }
 }

@@ -38,6 +38,8 @@ pub struct AgentOptions {
     pub allow_no_origin: bool,
     /// Deadline for request headers; the agent's default when `None`.
     pub header_timeout: Option<Duration>,
+    /// Connection cap; the agent's default when `None`.
+    pub max_connections: Option<usize>,
 }
 
 /// Starts an agent on an ephemeral port with `checker`.
@@ -45,6 +47,9 @@ pub async fn start_agent(checker: Arc<dyn Checker>, options: AgentOptions) -> Ag
     let mut listeners = Listeners::bind(0).await.expect("bind loopback");
     if let Some(t) = options.header_timeout {
         listeners = listeners.header_timeout(t);
+    }
+    if let Some(max) = options.max_connections {
+        listeners = listeners.max_connections(max);
     }
     let port = listeners.port();
     let guard = Arc::new(Guard::new(
@@ -152,7 +157,8 @@ impl<'a> Req<'a> {
         self
     }
 
-    fn head(&self, port: u16) -> Vec<u8> {
+    /// The request head exactly as sent to `port`.
+    pub fn head(&self, port: u16) -> Vec<u8> {
         let mut head = format!("{} {} HTTP/1.1\r\n", self.method, self.path);
         if !self
             .headers
