@@ -276,8 +276,11 @@ pub async fn run(
         }
         Some(crate::netinfo::gather(&cfg).await)
     };
-    let (probes, network) =
+    let (mut probes, network) =
         tokio::join!(probe_all(&options, reflector_key, env, &events), learning);
+    // Whether the reflector saw this network's public address is known only
+    // now that both are done.
+    crate::reflect::compare_with_public(&mut probes, network.as_ref());
 
     let ctx = Context::from_network(network.clone());
     let conclusion = Conclusion::from_probes(&probes, &ctx);

@@ -8,6 +8,7 @@
 use mailport_shared::classify::Verdict;
 use mailport_shared::netinfo;
 use mailport_shared::outcome::{DnsFailure, EhloOutcome, TlsOutcome};
+use mailport_shared::reflector::ProofStatus;
 use mailport_shared::{Outcome, ProbeResult, Report, Role};
 use std::fmt::Write;
 
@@ -96,6 +97,9 @@ pub fn note(p: &ProbeResult) -> String {
                 match proof.seen_address {
                     Some(seen) if proof.genuine() => {
                         let _ = write!(s, "; reflector signature valid (it saw {seen})");
+                    }
+                    _ if proof.status == ProofStatus::Busy => {
+                        s.push_str("; reflector busy: nothing proved");
                     }
                     _ => s.push_str("; NO valid reflector signature: another server answered"),
                 }
