@@ -30,13 +30,61 @@ fn required() -> bool {
 /// Returns false (after saying why) when the bench cannot run here.
 fn can_run_or_skip() -> bool {
     match topo::can_run() {
-        Ok(()) => true,
+        Ok(()) => {
+            teardown_on_signal();
+            true
+        }
         Err(why) if required() => panic!("netsim bench must run in CI but cannot: {why}"),
         Err(why) => {
             eprintln!("SKIPPED netsim bench: {why} (run as root with iproute2, nftables and postfix; scripts/test.sh installs them)");
             false
         }
     }
+}
+
+/// Installs, once, a SIGINT/SIGTERM handler that tears the simulated
+/// internet down (kills every process in our namespaces, deletes them and
+/// the scratch directory) and exits non-zero. `Drop` covers panics and
+/// failures, but not a test run killed from outside, which would otherwise
+/// leave the namespaces with their Postfix servers, helpers and reflector.
+fn teardown_on_signal() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let (installed, wait) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            let Ok(runtime) = runtime else {
+                let _ = installed.send(false);
+                return;
+            };
+            runtime.block_on(async {
+                use tokio::signal::unix::{signal, SignalKind};
+                let (Ok(mut int), Ok(mut term)) = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) else {
+                    let _ = installed.send(false);
+                    return;
+                };
+                let _ = installed.send(true);
+                let (name, code) = tokio::select! {
+                    _ = int.recv() => ("SIGINT", 130),
+                    _ = term.recv() => ("SIGTERM", 143),
+                };
+                eprintln!("netsim: {name}: removing the simulated internet");
+                topo::remove_namespaces();
+                let _ = std::fs::remove_dir_all(topo::scratch_dir());
+                std::process::exit(code);
+            });
+        });
+        // A signal right after this returns must find the handler in place.
+        assert!(
+            wait.recv().unwrap_or(false),
+            "cannot install the SIGINT/SIGTERM handler"
+        );
+    });
 }
 
 /// The netsim-helper binary of this package.

@@ -141,6 +141,11 @@ pub fn remove_namespaces() {
     }
 }
 
+/// This run's scratch directory (configs, certificates, Postfix queues).
+pub fn scratch_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("mpsim-{}", std::process::id()))
+}
+
 /// Whether this machine can run the bench: root and `ip netns`.
 pub fn can_run() -> std::result::Result<(), String> {
     let uid = run(&["id", "-u"]).map_err(|e| e.to_string())?;
@@ -173,7 +178,7 @@ impl Net {
     /// binary (for the reflector); `helper` the netsim-helper binary.
     pub fn build(helper: &Path, mailport: Option<&Path>) -> Result<Net> {
         remove_namespaces();
-        let dir = std::env::temp_dir().join(format!("mpsim-{}", std::process::id()));
+        let dir = scratch_dir();
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let pki = Pki::generate(&dir)?;
