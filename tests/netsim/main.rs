@@ -7,8 +7,9 @@
 //! (`cargo build -p mailport`; scripts/test.sh does it).
 //!
 //! Run: `cargo test -p mailport-e2e --test netsim -- --nocapture`.
-//! Benchmark against nmap and nc:
-//! `cargo test -p mailport-e2e --test netsim -- --ignored bench_vs_nmap --nocapture`.
+//! The benchmark against nmap and nc alone, with a release build as
+//! BENCHMARKS.md publishes it:
+//! `cargo build --release -p mailport && MAILPORT_BIN=$PWD/target/release/mailport cargo test -p mailport-e2e --test netsim bench_vs_nmap -- --nocapture`.
 
 mod bench;
 mod certs;
@@ -176,8 +177,12 @@ fn topology_works_and_is_torn_down_after_a_panic() {
     assert_eq!(topo::leftover_namespaces(), Vec::<String>::new());
 }
 
+/// The benchmark of BENCHMARKS.md, run with the suite for its truths (no
+/// timing is asserted): mailport reads every port of both ISP behaviours
+/// right, and nmap and nc call the intercepted port 25 open, which is why
+/// the comparison exists. For the published figures, measure a release
+/// build (see BENCHMARKS.md).
 #[test]
-#[ignore = "benchmark: run with --ignored bench_vs_nmap --nocapture"]
 fn bench_vs_nmap() {
     let _one = BENCH.lock().unwrap_or_else(|e| e.into_inner());
     if !can_run_or_skip() {
@@ -185,7 +190,23 @@ fn bench_vs_nmap() {
     }
     let mailport = mailport();
     let net = topo::Net::build(&helper(), Some(&mailport)).expect("build the simulated internet");
-    let table = bench::run(&net, &mailport).expect("benchmark");
+    let measured = bench::run(&net, &mailport).expect("benchmark");
     drop(net);
-    println!("\n{table}");
+    println!("\n{}", measured.table);
+    for (id, right, total) in &measured.mailport_right {
+        assert_eq!(
+            right, total,
+            "mailport misread a port in scenario {id}:\n{}",
+            measured.table
+        );
+    }
+    let (_, intercepted25) = measured
+        .others25
+        .iter()
+        .find(|(id, _)| *id == 8)
+        .expect("scenario 8 measured");
+    assert!(
+        !intercepted25.is_empty() && intercepted25.iter().all(|s| *s == "open"),
+        "nmap and nc should see the intercepted port 25 as open: {intercepted25:?}"
+    );
 }
