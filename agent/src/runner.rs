@@ -424,10 +424,13 @@ pub async fn run(
     };
     let (probes, network) =
         tokio::join!(probe_all(&options, reflector_key, env, &events), learning);
-    let probes = match probes {
+    let mut probes = match probes {
         Ok(p) => p,
         Err(e) => return Err(failed(e.into(), &events).await),
     };
+    // Whether the reflector saw this network's public address is known only
+    // now that both are done.
+    crate::reflect::compare_with_public(&mut probes, network.as_ref());
 
     let ctx = Context::from_network(network.clone());
     let conclusion = Conclusion::from_probes(&probes, &ctx);

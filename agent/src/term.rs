@@ -10,6 +10,7 @@ use mailport_shared::classify::{PortVerdict, Verdict};
 use mailport_shared::interception::Evidence;
 use mailport_shared::netinfo;
 use mailport_shared::outcome::{DnsFailure, EhloOutcome, TlsOutcome};
+use mailport_shared::reflector::ProofStatus;
 use mailport_shared::validate::{self, Host};
 use mailport_shared::{Outcome, ProbeResult, Report, Role};
 use std::fmt::Write;
@@ -80,6 +81,9 @@ pub fn note(p: &ProbeResult) -> String {
                         let _ = write!(s, " saw {seen}");
                     }
                     s.push_str("; ");
+                }
+                Some(proof) if proof.status == ProofStatus::Busy => {
+                    s.push_str("reflector busy: nothing proved; ")
                 }
                 Some(_) => s.push_str("NO signature: another server answered; "),
                 None => {}
@@ -525,14 +529,17 @@ mod tests {
     #[test]
     fn evidence_once_per_port_strong_first() {
         let masked = "****************************";
+        // Strong: two unrelated hosts masked alike, on both families.
         let r = report(vec![
             probe("mx.example.org", 25, banner(masked)),
             on(Family::Ipv6, probe("mx.example.org", 25, banner(masked))),
+            probe("mx.example.net", 25, banner(masked)),
+            on(Family::Ipv6, probe("mx.example.net", 25, banner(masked))),
             // Weak: a greeting name unrelated to the host, on IPv4 only.
             probe("mx.other.net", 25, banner("relay.isp.example ESMTP")),
         ]);
         let text = render(&r, Style::default());
-        let masked_line = format!("! IPv4 and IPv6: the greeting is masked: \"220 {masked}\"");
+        let masked_line = format!("! IPv4 and IPv6: the greeting is masked (\"220 {masked}\")");
         let weak_line = "· IPv4: mx.other.net greeted as relay.isp.example, a name unrelated to it";
         assert_eq!(text.matches("the greeting is masked").count(), 1, "{text}");
         let strong_at = text.find(&masked_line).expect(&text);
@@ -543,17 +550,20 @@ mod tests {
         assert!(v6_line < strong_at, "{text}");
 
         // One family: no family names.
-        let r = report(vec![probe("mx.example.org", 25, banner(masked))]);
+        let r = report(vec![
+            probe("mx.example.org", 25, banner(masked)),
+            probe("mx.example.net", 25, banner(masked)),
+        ]);
         let text = render(&r, Style::default());
         assert!(
-            text.contains(&format!("! the greeting is masked: \"220 {masked}\"")),
+            text.contains(&format!("! the greeting is masked (\"220 {masked}\")")),
             "{text}"
         );
     }
 
     #[test]
     fn reflector_proofs_come_first_in_the_note() {
-        use mailport_shared::reflector::{ProofStatus, ReflectorProof};
+        use mailport_shared::reflector::ReflectorProof;
         let proof = |status, seen: Option<&str>| ReflectorProof {
             status,
             detail: "checked".into(),
@@ -561,6 +571,7 @@ mod tests {
             seen_port: None,
             listening: vec![],
             local_address: None,
+            public_address: None,
         };
         let with = |p: ReflectorProof| {
             let mut r = probe(

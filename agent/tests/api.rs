@@ -473,6 +473,14 @@ async fn bad_requests_get_json_4xx_never_500_nor_a_hang() {
             "port_not_allowed",
         ),
         (
+            // MX hosts are probed on 25 only: without 25 nothing is left.
+            Req::new("POST", "/v1/checks").page_action().json(
+                r#"{"ports":[587],"targets":[{"host":"mx.example.org","role":"recipient_mx"}]}"#,
+            ),
+            422,
+            "nothing_to_probe",
+        ),
+        (
             Req::new("POST", "/v1/checks").page_action().json(&big),
             413,
             "body_too_large",

@@ -502,8 +502,7 @@ async fn a_reflector_check_through_the_api_is_proved_genuine() {
         ports: vec![port],
         name: "reflector.test".into(),
         key,
-        max_connections: 8,
-        session_timeout: std::time::Duration::from_secs(5),
+        limits: mailport::reflect::Limits::default(),
     }));
     eventually("the reflector to listen", async || {
         TcpStream::connect(("127.0.0.1", port)).await.is_ok()

@@ -238,6 +238,13 @@ fn reflector_flags_are_checked() {
         ],
         &["reflect"],
         &["reflect", "--key", "/nonexistent/mailport.key"],
+        &[
+            "reflect",
+            "--key",
+            "/nonexistent/mailport.key",
+            "--max-per-address",
+            "0",
+        ],
         // More ports than its signed answer may list.
         &[
             "reflect",

@@ -100,6 +100,10 @@ impl ProofView {
         let (tone, word) = match p.status {
             ProofStatus::Genuine => (Tone::Good, "genuine: the real reflector answered"),
             ProofStatus::Unverified => (Tone::Odd, "unverified: something else answered"),
+            ProofStatus::Busy => (
+                Tone::Neutral,
+                "busy: the reflector asked to come back later",
+            ),
         };
         let seen = match (p.status, p.seen_address, p.seen_port) {
             (_, Some(ip), Some(port)) => Some(format!("{ip} (port {port})")),
@@ -107,7 +111,7 @@ impl ProofView {
             // A genuine proof always carries the address; without it, the
             // person who shared the report hid it.
             (ProofStatus::Genuine, None, _) => Some("hidden".to_string()),
-            (ProofStatus::Unverified, None, _) => None,
+            (ProofStatus::Unverified | ProofStatus::Busy, None, _) => None,
         };
         ProofView {
             tone,
@@ -226,6 +230,7 @@ mod tests {
             seen_port: seen.map(|_| 25),
             listening: Vec::new(),
             local_address: None,
+            public_address: None,
         }
     }
 
@@ -240,6 +245,11 @@ mod tests {
         let v = ProofView::of(&proof(ProofStatus::Unverified, None));
         assert_eq!(v.tone, Tone::Odd);
         assert_eq!(v.status, "? unverified: something else answered");
+        assert_eq!(v.seen, None);
+
+        let v = ProofView::of(&proof(ProofStatus::Busy, None));
+        assert_eq!(v.tone, Tone::Neutral);
+        assert_eq!(v.status, "– busy: the reflector asked to come back later");
         assert_eq!(v.seen, None);
 
         // Shared with addresses hidden: the proof stays, the address goes.

@@ -184,6 +184,16 @@ fn signal(p: &ProbeResult, evidence: &[Evidence], family_connects: bool) -> Sign
     });
     let expected = p.spec.expected;
     match &p.outcome {
+        // A reflector that said it is busy was not tested: the port is
+        // judged by the other hosts.
+        Outcome::Banner(ex)
+            if ex
+                .reflector
+                .as_ref()
+                .is_some_and(|r| r.status == crate::reflector::ProofStatus::Busy) =>
+        {
+            Signal::Unknown
+        }
         Outcome::Banner(_) if suspicious => Signal::Odd,
         Outcome::Banner(_) => Signal::Reached,
         // A port tester answers whatever it likes: a connection is the proof.

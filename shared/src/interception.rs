@@ -17,6 +17,7 @@
 use crate::family::Family;
 use crate::outcome::{EhloOutcome, Outcome, TlsOutcome};
 use crate::probe::ProbeResult;
+use crate::reflector::{AddressCheck, ProofStatus};
 use crate::suffix::site;
 use crate::target::{default_target, Role};
 use serde::{Deserialize, Serialize};
@@ -58,8 +59,10 @@ pub enum EvidenceKind {
     /// our challenge: proof that something else answered in its place.
     ReflectorUnverified,
     /// The reflector proved the connection genuine but saw another source
-    /// address than this machine's: a NAT or proxy rewrites the connection.
-    /// Home routers do this too, so it is shown but weighs nothing alone.
+    /// address than this network's public address: a proxy or a
+    /// carrier-grade NAT beyond the user's router rewrites the connection.
+    /// Not interception (the right server answered), so it is shown but
+    /// weighs nothing alone.
     AddressTranslated,
 }
 
@@ -405,20 +408,24 @@ fn findings<'a>(probes: &'a [ProbeResult]) -> Vec<Finding<'a>> {
                 if p.spec.role == Role::Reflector {
                     match &ex.reflector {
                         Some(proof) if proof.genuine() => {
-                            if proof.address_translated() {
+                            // A home router's NAT is normal and not shown
+                            // here; only a rewrite beyond the public address.
+                            if proof.address_check() == AddressCheck::Rewritten {
                                 push(
                                     EvidenceKind::AddressTranslated,
                                     p,
                                     format!(
-                                        "the reflector saw this connection come from {}, not from this machine's {}",
+                                        "the reflector saw this connection come from {}, not from this network's public address {}: a proxy or a carrier-grade NAT beyond your router rewrites it",
                                         proof.seen_address.map(|a| a.to_string()).unwrap_or_default(),
-                                        proof.local_address.map(|a| a.to_string()).unwrap_or_default()
+                                        proof.public_address.map(|a| a.to_string()).unwrap_or_default()
                                     )
                                     .into(),
                                     Basis::Note,
                                 );
                             }
                         }
+                        // A busy reflector proves nothing either way.
+                        Some(proof) if proof.status == ProofStatus::Busy => {}
                         Some(proof) => push(
                             EvidenceKind::ReflectorUnverified,
                             p,

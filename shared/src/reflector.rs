@@ -17,6 +17,17 @@
 //! S: 221 2.0.0 bye
 //! ```
 //!
+//! A reflector that is full, or that already serves too many connections
+//! from the client's address, says so instead of greeting, tagged so the
+//! agent can tell it from an interceptor's refusal ([`busy_reply`]):
+//!
+//! ```text
+//! S: 421 reflector.example.com mailport-reflector busy: too many connections from your address
+//! ```
+//!
+//! That reply is not signed (it comes before any challenge), so it proves
+//! nothing either way: the port is judged by the other hosts.
+//!
 //! This module holds the pure parts (message layout, reply parsing, result
 //! types); signing and verifying live in the agent.
 
@@ -36,6 +47,25 @@ pub const CHALLENGE_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
 /// The most listening ports a reply may list.
 pub const MAX_LISTED_PORTS: usize = 32;
+
+/// The reply of a reflector that will not serve this connection now
+/// (`why`: full, too many connections from this address, idle): a 421 in
+/// the RFC 5321 form (`421 <domain> …`) carrying [`GREETING_TAG`], so that
+/// [`is_busy`] recognises it.
+pub fn busy_reply(name: &str, why: &str) -> String {
+    format!("421 {name} {GREETING_TAG} busy: {why}\r\n")
+}
+
+/// Whether a greeting is a reflector's "busy" reply ([`busy_reply`]): a 4xx
+/// carrying the tag. Anything can send it, so it is never taken as proof;
+/// it only keeps a busy reflector from reading as an interceptor.
+pub fn is_busy(greeting: &crate::outcome::Reply) -> bool {
+    (400..500).contains(&greeting.code)
+        && greeting
+            .lines
+            .first()
+            .is_some_and(|l| l.split_whitespace().any(|w| w == GREETING_TAG))
+}
 
 /// The bytes the reflector signs: context, NUL, challenge, the client address
 /// as text, NUL, the port big-endian, then each port it listens on
@@ -203,6 +233,9 @@ pub enum ProofStatus {
     /// Something greeted, but no valid signature came back: whatever answered
     /// is not the reflector.
     Unverified,
+    /// The reflector said it is busy ([`is_busy`]): nothing is proved on
+    /// this connection, neither genuine nor intercepted.
+    Busy,
 }
 
 /// What the reflector exchange proved for one connection.
@@ -225,6 +258,31 @@ pub struct ReflectorProof {
     /// This machine's own source address for the connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_address: Option<IpAddr>,
+    /// This network's public address of the same family, when the check
+    /// learned it (by DNS, next to the probes): what the reflector should
+    /// see when only the user's own router translates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_address: Option<IpAddr>,
+}
+
+/// What the address the reflector saw says about the path
+/// ([`ReflectorProof::address_check`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressCheck {
+    /// Nothing signed, or nothing to compare the signed address with.
+    Unknown,
+    /// The reflector saw this machine's own address: nothing translated it.
+    Direct,
+    /// It saw this network's public address: an ordinary NAT (a home
+    /// router's), nothing beyond it.
+    PublicAddress,
+    /// The public address is unknown and it saw another address than this
+    /// machine's: a NAT, which is normal behind a home router.
+    Translated,
+    /// It saw another address than this network's public one: something
+    /// beyond the user's router (a proxy, a carrier-grade NAT) rewrites
+    /// connections on this port. Shown as evidence, weak on its own.
+    Rewritten,
 }
 
 impl ReflectorProof {
@@ -233,14 +291,43 @@ impl ReflectorProof {
         self.status == ProofStatus::Genuine
     }
 
-    /// The reflector saw another source address than ours: a NAT, a CGNAT or
-    /// a proxy rewrote the connection (a home router's NAT does this too, so
-    /// it is information, not an accusation).
-    pub fn address_translated(&self) -> bool {
-        matches!(
-            (self.seen_address, self.local_address),
-            (Some(seen), Some(local)) if seen != local
-        )
+    /// Compares the address the reflector saw with this machine's own and,
+    /// when known, the network's public address. Only a public address of
+    /// the seen address's family counts.
+    pub fn address_check(&self) -> AddressCheck {
+        let Some(seen) = self.seen_address.filter(|_| self.genuine()) else {
+            return AddressCheck::Unknown;
+        };
+        let public = self
+            .public_address
+            .filter(|p| p.is_ipv4() == seen.is_ipv4());
+        match (public, self.local_address) {
+            (_, Some(local)) if local == seen => AddressCheck::Direct,
+            (Some(public), _) if public == seen => AddressCheck::PublicAddress,
+            (Some(_), _) => AddressCheck::Rewritten,
+            (None, Some(_)) => AddressCheck::Translated,
+            (None, None) => AddressCheck::Unknown,
+        }
+    }
+
+    /// Records the network's public address (`None` when the check did not
+    /// learn it) and adds what the comparison means to [`Self::detail`].
+    /// Called once per proof, after the network facts are known.
+    pub fn compare_with_public(&mut self, public: Option<IpAddr>) {
+        self.public_address = public;
+        let sentence = match (self.address_check(), self.public_address, self.local_address) {
+            (AddressCheck::PublicAddress, Some(p), _) => format!(
+                "that is this network's public address {p}: an ordinary NAT, nothing beyond your router"
+            ),
+            (AddressCheck::Rewritten, Some(p), _) => format!(
+                "but this network's public address is {p}: a proxy or a carrier-grade NAT beyond your router rewrites connections on this port"
+            ),
+            (AddressCheck::Translated, _, Some(l)) => format!(
+                "this machine's own address is {l}, so a NAT translated it, which is normal behind a home router"
+            ),
+            _ => return,
+        };
+        self.detail = format!("{}; {sentence}", self.detail);
     }
 }
 
@@ -334,17 +421,123 @@ mod tests {
     }
 
     #[test]
-    fn translation() {
-        let p = |seen: &str, local: &str| ReflectorProof {
-            status: ProofStatus::Genuine,
-            detail: String::new(),
+    fn busy_replies() {
+        use crate::outcome::Reply;
+        let line = busy_reply("r.example", "too many connections from your address");
+        assert_eq!(
+            line,
+            "421 r.example mailport-reflector busy: too many connections from your address\r\n"
+        );
+        let reply = |code: u16, text: &str| Reply {
+            code,
+            lines: vec![text.to_string()],
+        };
+        let rows = [
+            (reply(421, "r.example mailport-reflector busy: full"), true),
+            (reply(450, "r.example mailport-reflector busy"), true),
+            // Not a 4xx: a greeting, or a permanent refusal.
+            (reply(220, "r.example ESMTP mailport-reflector"), false),
+            (reply(554, "r.example mailport-reflector busy"), false),
+            // A 421 without the tag: any server's, e.g. an interceptor's.
+            (reply(421, "4.3.2 too busy, try later"), false),
+            (reply(421, "r.example not-mailport-reflector busy"), false),
+            (
+                Reply {
+                    code: 421,
+                    lines: vec![],
+                },
+                false,
+            ),
+        ];
+        for (r, want) in rows {
+            assert_eq!(is_busy(&r), want, "{}", r.first_line());
+        }
+    }
+
+    #[test]
+    fn address_checks() {
+        use AddressCheck::*;
+        let p = |status: ProofStatus, seen: &str, local: &str, public: &str| ReflectorProof {
+            status,
+            detail: "signed".into(),
             seen_address: seen.parse().ok(),
             seen_port: Some(25),
             listening: vec![25],
             local_address: local.parse().ok(),
+            public_address: public.parse().ok(),
         };
-        assert!(!p("192.0.2.10", "192.0.2.10").address_translated());
-        assert!(p("203.0.113.9", "192.168.1.5").address_translated());
-        assert!(!p("", "192.168.1.5").address_translated());
+        let g = ProofStatus::Genuine;
+        let rows = [
+            ("no NAT", p(g, "192.0.2.10", "192.0.2.10", ""), Direct),
+            (
+                "no NAT, public address known",
+                p(g, "192.0.2.10", "192.0.2.10", "192.0.2.10"),
+                Direct,
+            ),
+            (
+                "home NAT: seen = public",
+                p(g, "203.0.113.9", "192.168.1.5", "203.0.113.9"),
+                PublicAddress,
+            ),
+            (
+                "something beyond the router",
+                p(g, "198.51.100.1", "192.168.1.5", "203.0.113.9"),
+                Rewritten,
+            ),
+            (
+                "public unknown: a NAT, normal at home",
+                p(g, "203.0.113.9", "192.168.1.5", ""),
+                Translated,
+            ),
+            (
+                "a public address of the other family does not count",
+                p(g, "203.0.113.9", "192.168.1.5", "2001:db8::9"),
+                Translated,
+            ),
+            (
+                "nothing signed",
+                p(g, "", "192.168.1.5", "203.0.113.9"),
+                Unknown,
+            ),
+            (
+                "not genuine: nothing to compare",
+                p(ProofStatus::Unverified, "203.0.113.9", "192.168.1.5", ""),
+                Unknown,
+            ),
+            ("no local address", p(g, "203.0.113.9", "", ""), Unknown),
+        ];
+        for (name, proof, want) in rows {
+            assert_eq!(proof.address_check(), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn comparing_with_the_public_address_says_what_it_means() {
+        let base = |seen: &str| ReflectorProof {
+            status: ProofStatus::Genuine,
+            detail: "signed".into(),
+            seen_address: seen.parse().ok(),
+            seen_port: Some(25),
+            listening: vec![25],
+            local_address: "192.168.1.5".parse().ok(),
+            public_address: None,
+        };
+        let rows: [(&str, Option<&str>, &str); 4] = [
+            ("203.0.113.9", Some("203.0.113.9"), "an ordinary NAT"),
+            ("198.51.100.1", Some("203.0.113.9"), "beyond your router"),
+            ("203.0.113.9", None, "normal behind a home router"),
+            ("192.168.1.5", Some("203.0.113.9"), ""),
+        ];
+        for (seen, public, want) in rows {
+            let mut proof = base(seen);
+            proof.compare_with_public(public.and_then(|p| p.parse().ok()));
+            assert_eq!(proof.public_address, public.and_then(|p| p.parse().ok()));
+            if want.is_empty() {
+                assert_eq!(proof.detail, "signed", "{seen}");
+            } else {
+                assert!(proof.detail.starts_with("signed; "), "{}", proof.detail);
+                assert!(proof.detail.contains(want), "{seen}: {}", proof.detail);
+            }
+        }
     }
 }

@@ -72,9 +72,7 @@ impl Report {
     /// Whether outgoing port 25 works honestly on at least one family: the
     /// terminal's exit code 0.
     pub fn port25_open(&self) -> bool {
-        self.verdicts
-            .iter()
-            .any(|v| v.port == 25 && v.verdict == classify::Verdict::Open)
+        self.port25() == Port25::Open
     }
 
     /// What the check says about outgoing port 25, the question of the
@@ -127,6 +125,7 @@ mod tests {
     #[test]
     fn port25_in_one_word() {
         let v = |port, family, verdict| PortVerdict {
+            relays: vec![],
             port,
             family,
             verdict,

@@ -211,6 +211,7 @@ pub fn redact(report: &Report, opts: RedactOptions) -> Report {
             if let Some(proof) = p.outcome.reflector_proof_mut() {
                 proof.seen_address = None;
                 proof.local_address = None;
+                proof.public_address = None;
             }
         }
         if let Some(network) = &mut report.network {
@@ -539,6 +540,7 @@ mod tests {
                 seen_port: Some(25),
                 listening: vec![25],
                 local_address: Some("10.1.2.3".parse().unwrap()),
+                public_address: Some("198.51.100.23".parse().unwrap()),
             }));
         }
         let conclusion = Conclusion::from_probes(&probes, &Context::default());
@@ -672,7 +674,9 @@ mod tests {
                 Outcome::Banner(x) => x.reflector.as_deref(),
                 _ => None,
             })
-            .all(|proof| proof.seen_address.is_none() && proof.local_address.is_none()));
+            .all(|proof| proof.seen_address.is_none()
+                && proof.local_address.is_none()
+                && proof.public_address.is_none()));
         // A redacted report still shares.
         assert_eq!(decode(&encode(&red)), Ok(red));
     }

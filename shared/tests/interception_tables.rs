@@ -67,12 +67,21 @@ fn proof(status: ProofStatus, seen: &str, local: &str) -> Option<Box<ReflectorPr
         detail: match status {
             ProofStatus::Genuine => "signed".into(),
             ProofStatus::Unverified => "the server answered \"502 5.5.2\"".into(),
+            ProofStatus::Busy => "the reflector is busy".into(),
         },
         seen_address: seen.parse().ok(),
         seen_port: Some(25),
         listening: vec![25],
         local_address: local.parse().ok(),
+        public_address: None,
     }))
+}
+
+/// A genuine proof whose check also learned the public address.
+fn proof_behind(seen: &str, local: &str, public: &str) -> Option<Box<ReflectorProof>> {
+    let mut p = proof(ProofStatus::Genuine, seen, local)?;
+    p.compare_with_public(public.parse().ok());
+    Some(p)
 }
 
 fn reflector(port: u16, greeting: &str, p: Option<Box<ReflectorProof>>) -> ProbeResult {
@@ -256,14 +265,52 @@ fn reflector_proofs() {
             Verdict::Open,
         ),
         (
-            "signed, but from another address: NAT shown, not an accusation",
+            "signed from another address, public address unknown: a home NAT, nothing shown",
             reflector(
                 25,
                 greeting,
                 proof(ProofStatus::Genuine, "203.0.113.7", "192.168.1.20"),
             ),
+            vec![],
+            Verdict::Open,
+        ),
+        (
+            "signed from the public address: an ordinary NAT, nothing shown",
+            reflector(
+                25,
+                greeting,
+                proof_behind("203.0.113.7", "192.168.1.20", "203.0.113.7"),
+            ),
+            vec![],
+            Verdict::Open,
+        ),
+        (
+            "signed from another address than the public one: shown, not an accusation",
+            reflector(
+                25,
+                greeting,
+                proof_behind("198.51.100.1", "192.168.1.20", "203.0.113.7"),
+            ),
             vec![AddressTranslated],
             Verdict::Open,
+        ),
+        (
+            "a busy reflector proves nothing and is not evidence",
+            {
+                let mut p = reflector(25, "", proof(ProofStatus::Busy, "", "192.0.2.10"));
+                if let Outcome::Banner(ex) = &mut p.outcome {
+                    ex.greeting = reply(
+                        421,
+                        "reflector.example.com mailport-reflector busy: too many connections from your address",
+                    );
+                    ex.ehlo = EhloOutcome::NotSent;
+                }
+                p
+            },
+            vec![],
+            Verdict::NotTestable {
+                reason: mailport_shared::classify::NotTestableReason::NoKnownListener,
+            },
         ),
         (
             "a greeting without a valid signature: intercepted",
@@ -309,6 +356,24 @@ fn reflector_proofs() {
         assert_eq!(kinds(&probes), want, "{name}");
         assert_eq!(verdict25(&probes), verdict, "{name}");
     }
+
+    // A busy reflector beside honest servers: judged by them, open.
+    let mut probes = honest();
+    let mut busy = reflector(25, "", proof(ProofStatus::Busy, "", "192.0.2.10"));
+    if let Outcome::Banner(ex) = &mut busy.outcome {
+        ex.greeting = reply(421, "reflector.example.com mailport-reflector busy: full");
+        ex.ehlo = EhloOutcome::NotSent;
+    }
+    probes.push(busy);
+    assert_eq!(kinds(&probes), Vec::<EvidenceKind>::new());
+    assert_eq!(verdict25(&probes), Verdict::Open);
+    let verdicts = classify(&probes);
+    let v25 = verdicts.iter().find(|v| v.port == 25).expect("25");
+    assert!(
+        !v25.reached.iter().any(|h| h == "reflector.example.com"),
+        "a busy reflector is not a host that answered: {:?}",
+        v25.reached
+    );
 
     // The proof outweighs looking normal: the MX greetings look honest, but
     // the reflector on the same port was answered by someone else.
@@ -629,12 +694,14 @@ fn netsim_scenarios() {
             netsim(&|h| {
                 (h == "reflector.example.com").then(|| {
                     let mut ex = exchange("reflector.example.com ESMTP mailport-reflector", false);
-                    ex.reflector = proof(ProofStatus::Genuine, "203.0.113.7", "192.0.2.10");
+                    // The network facts learned the same public address the
+                    // reflector saw: the NAT is the ISP's, and normal.
+                    ex.reflector = proof_behind("203.0.113.7", "192.0.2.10", "203.0.113.7");
                     Outcome::Banner(ex)
                 })
             }),
             open.clone(),
-            vec![AddressTranslated],
+            vec![],
             true,
             false,
         ),

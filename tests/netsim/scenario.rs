@@ -4,7 +4,9 @@
 
 use crate::topo::{self, Net, CLIENT, DNS};
 use anyhow::{bail, Context, Result};
-use mailport_shared::Report;
+use mailport_shared::reflector::AddressCheck;
+use mailport_shared::report::Port25;
+use mailport_shared::{Outcome, Report, Role};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
@@ -30,11 +32,30 @@ pub struct Scenario {
     pub verdicts: Vec<String>,
     #[serde(default)]
     pub evidence: Vec<String>,
-    #[serde(default)]
-    pub no_evidence: bool,
     pub advice: String,
     #[serde(default)]
     pub proof: Vec<String>,
+    #[serde(default)]
+    pub seen: Vec<String>,
+    #[serde(default = "yes")]
+    pub netinfo: bool,
+    #[serde(default)]
+    pub network: Vec<String>,
+    #[serde(default)]
+    pub domain: Option<String>,
+    #[serde(default)]
+    pub flood: Option<Flood>,
+}
+
+/// An abusive client holding connections to the reflector's IPv4 port 25
+/// while the check runs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flood {
+    /// Its source address, in the client namespace.
+    pub from: String,
+    /// How many connections it holds.
+    pub connections: u32,
 }
 
 fn yes() -> bool {
@@ -66,13 +87,29 @@ pub const CONNECT_TIMEOUT_MS: u32 = 1500;
 /// Greeting timeout.
 pub const GREETING_TIMEOUT_MS: u32 = 1500;
 
+/// How a check is run besides the bench's targets.
+#[derive(Clone, Copy, Debug)]
+pub struct Setup<'a> {
+    /// Learn the network facts (from the simulated internet's public-address
+    /// server and the client's DNS), or `--no-netinfo`.
+    pub netinfo: bool,
+    /// `--domain`.
+    pub domain: Option<&'a str>,
+}
+
+impl Setup<'_> {
+    /// A full check, as a user runs it.
+    pub const FULL: Setup<'static> = Setup {
+        netinfo: true,
+        domain: None,
+    };
+}
+
 /// The `mailport check` arguments for the bench's targets.
-pub fn check_args(net: &Net) -> Vec<String> {
+pub fn check_args(net: &Net, setup: Setup) -> Vec<String> {
     let mut a: Vec<String> = [
         "check",
         "--json",
-        // The simulated internet has no OpenDNS, Cymru or Spamhaus.
-        "--no-netinfo",
         "--allow-private",
         "--dns",
         DNS,
@@ -100,12 +137,44 @@ pub fn check_args(net: &Net) -> Vec<String> {
         a.push("--reflector-key".into());
         a.push(key.clone());
     }
+    if setup.netinfo {
+        // Every network-facts server is inside the simulated internet: the
+        // public address from its myip server, the provider, blocklist and
+        // reverse DNS from the client's DNS (zones under .example, which
+        // answer "not listed" and "unknown provider"). `--dns` does not
+        // carry over to these lookups (blocklists go through the system's
+        // resolver unless told otherwise), so name the client's DNS again.
+        for server in [
+            format!("opendns:{}:53", topo::MYIP.v4),
+            format!("opendns:[{}]:53", topo::MYIP.v6),
+        ] {
+            a.push("--myip-server".into());
+            a.push(server);
+        }
+        a.extend(
+            [
+                "--netinfo-dns",
+                DNS,
+                "--cymru-zone",
+                "asn.isp.example",
+                "--dnsbl-zone",
+                "dnsbl.example",
+            ]
+            .map(String::from),
+        );
+    } else {
+        a.push("--no-netinfo".into());
+    }
+    if let Some(domain) = setup.domain {
+        a.push("--domain".into());
+        a.push(domain.into());
+    }
     a
 }
 
 /// Runs `mailport check --json` in the client namespace.
-pub fn check(net: &Net, mailport: &Path) -> Result<(Report, Value, Duration)> {
-    let args = check_args(net);
+pub fn check(net: &Net, mailport: &Path, setup: Setup) -> Result<(Report, Value, Duration)> {
+    let args = check_args(net, setup);
     let started = Instant::now();
     let out = std::process::Command::new("ip")
         .env("PATH", topo::path_env())
@@ -116,8 +185,9 @@ pub fn check(net: &Net, mailport: &Path) -> Result<(Report, Value, Duration)> {
         .output()
         .context("run mailport")?;
     let elapsed = started.elapsed();
-    // Exit codes: 0 port 25 open, 1 blocked/intercepted/unconfirmed, 2 error.
-    if !matches!(out.status.code(), Some(0 | 1)) {
+    // Exit codes: 0 port 25 open, 1 blocked/intercepted, 2 usage or setup
+    // error, 3 could not be judged.
+    if !matches!(out.status.code(), Some(0 | 1 | 3)) {
         bail!(
             "mailport {} exited with {}: {}",
             args.join(" "),
@@ -132,12 +202,16 @@ pub fn check(net: &Net, mailport: &Path) -> Result<(Report, Value, Duration)> {
         )
     })?;
     let report: Report = serde_json::from_value(json.clone()).context("not a Report")?;
-    let code_should_be = if report.port25_open() { 0 } else { 1 };
+    let code_should_be = match report.port25() {
+        Port25::Open => 0,
+        Port25::Blocked => 1,
+        Port25::Unjudged => 3,
+    };
     if out.status.code() != Some(code_should_be) {
         bail!(
-            "exit code {:?} but port25_open() = {}",
+            "exit code {:?} but port 25 is {:?}",
             out.status.code(),
-            report.port25_open()
+            report.port25()
         );
     }
     Ok((report, json, elapsed))
@@ -147,7 +221,19 @@ pub fn check(net: &Net, mailport: &Path) -> Result<(Report, Value, Duration)> {
 pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<RunResult> {
     net.set_rules(&s.filter, &s.nat, &s.snat)?;
     net.set_client_ipv6_route(s.ipv6_route)?;
-    let result = check(net, mailport);
+    let setup = Setup {
+        netinfo: s.netinfo,
+        domain: s.domain.as_deref(),
+    };
+    let result = (|| {
+        let target = format!("{}:25", topo::REFLECTOR.v4);
+        let _flood = s
+            .flood
+            .as_ref()
+            .map(|f| net.flood(&target, f.connections, &f.from))
+            .transpose()?;
+        check(net, mailport, setup)
+    })();
     // Restore the neutral network whatever happened.
     net.set_rules(&[], &[], &[])?;
     net.set_client_ipv6_route(true)?;
@@ -161,7 +247,7 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<RunResult> {
             serde_json::to_string_pretty(&json)?,
         )?;
     }
-    let failures = judge(s, &json);
+    let failures = judge(s, &json, &report);
     Ok(RunResult {
         report,
         json,
@@ -170,11 +256,45 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<RunResult> {
     })
 }
 
+/// The families a selector without one stands for: both.
+const FAMILIES: [&str; 2] = ["ipv4", "ipv6"];
+
 /// `PORT[/FAMILY][@HOST]` selector.
+#[derive(Clone)]
 struct Sel {
     port: u16,
     family: Option<String>,
     host: Option<String>,
+}
+
+impl Sel {
+    /// One selector per family it stands for: a selector without a family
+    /// must hold on both, each on its own.
+    fn per_family(&self) -> Vec<Sel> {
+        match &self.family {
+            Some(_) => vec![self.clone()],
+            None => FAMILIES
+                .iter()
+                .map(|f| Sel {
+                    family: Some(f.to_string()),
+                    ..self.clone()
+                })
+                .collect(),
+        }
+    }
+
+    fn show(&self) -> String {
+        let mut s = self.port.to_string();
+        if let Some(f) = &self.family {
+            s.push('/');
+            s.push_str(f);
+        }
+        if let Some(h) = &self.host {
+            s.push('@');
+            s.push_str(h);
+        }
+        s
+    }
 }
 
 fn parse_sel(s: &str) -> Result<Sel> {
@@ -183,7 +303,8 @@ fn parse_sel(s: &str) -> Result<Sel> {
         None => (s, None),
     };
     let (port, family) = match rest.split_once('/') {
-        Some((p, f)) => (p, Some(f.to_string())),
+        Some((p, f)) if FAMILIES.contains(&f) => (p, Some(f.to_string())),
+        Some((_, f)) => bail!("unknown family {f} in {s}"),
         None => (rest, None),
     };
     Ok(Sel {
@@ -226,118 +347,237 @@ pub fn proof_status(p: &Value) -> Option<&str> {
     p["outcome"]["reflector"]["status"].as_str()
 }
 
+/// The name of an address check, as scenarios write it.
+fn address_check_name(c: AddressCheck) -> &'static str {
+    match c {
+        AddressCheck::Unknown => "unknown",
+        AddressCheck::Direct => "direct",
+        AddressCheck::PublicAddress => "public_address",
+        AddressCheck::Translated => "translated",
+        AddressCheck::Rewritten => "rewritten",
+    }
+}
+
+/// For each line of `lines`, per family it stands for: `items` matching
+/// it must exist, and `holds(matching items, kind)` returns the failures.
+fn check_lines(
+    what: &str,
+    lines: &[String],
+    items: &[&Value],
+    fails: &mut Vec<String>,
+    holds: impl Fn(&Sel, &[&Value], &str) -> Vec<String>,
+) {
+    for line in lines {
+        let Ok((sel, kind)) = parse_line(line) else {
+            fails.push(format!("bad {what} line {line}"));
+            continue;
+        };
+        for one in sel.per_family() {
+            let hits: Vec<&Value> = items.iter().copied().filter(|v| matches(&one, v)).collect();
+            if hits.is_empty() {
+                fails.push(format!("no {what} for {} (from \"{line}\")", one.show()));
+                continue;
+            }
+            fails.extend(holds(&one, &hits, &kind));
+        }
+    }
+}
+
 /// Compares a report with the scenario's expectations.
-fn judge(s: &Scenario, json: &Value) -> Vec<String> {
+fn judge(s: &Scenario, json: &Value, report: &Report) -> Vec<String> {
     let mut fails = Vec::new();
     let empty = Vec::new();
-    let probes = json["probes"].as_array().unwrap_or(&empty);
-    let verdicts = json["verdicts"].as_array().unwrap_or(&empty);
+    let probes: Vec<&Value> = json["probes"].as_array().unwrap_or(&empty).iter().collect();
+    let verdicts: Vec<&Value> = json["verdicts"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .collect();
     // Reflector probes are judged through `proof`; the plain outcome lines are
     // about the mail servers.
     let servers: Vec<&Value> = probes
         .iter()
+        .copied()
         .filter(|p| p["role"].as_str() != Some("reflector"))
         .collect();
+    let reflector: Vec<&Value> = probes
+        .iter()
+        .copied()
+        .filter(|p| p["role"].as_str() == Some("reflector"))
+        .collect();
 
-    for line in &s.outcomes {
-        let Ok((sel, kind)) = parse_line(line) else {
-            fails.push(format!("bad outcome line {line}"));
-            continue;
-        };
-        let hits: Vec<&&Value> = servers.iter().filter(|p| matches(&sel, p)).collect();
-        if hits.is_empty() {
-            fails.push(format!("no probe matches \"{line}\""));
-        }
-        for p in hits {
-            let got = p["outcome"]["kind"].as_str().unwrap_or("?");
-            if got != kind {
+    // Every scenario states the truth of every mail port on both families.
+    for port in mailport_shared::MAIL_PORTS {
+        for family in FAMILIES {
+            let stated = s.verdicts.iter().any(|line| {
+                parse_line(line).is_ok_and(|(sel, _)| {
+                    sel.port == port && sel.family.as_deref().is_none_or(|f| f == family)
+                })
+            });
+            if !stated {
                 fails.push(format!(
-                    "outcome {}:{} {}: expected {kind}, got {got} ({})",
-                    p["host"].as_str().unwrap_or("?"),
-                    p["port"],
-                    p["family"].as_str().unwrap_or("?"),
-                    p["outcome"]
+                    "the scenario states no verdict for {port}/{family}"
                 ));
             }
         }
     }
-    for line in &s.verdicts {
-        let Ok((sel, kind)) = parse_line(line) else {
-            fails.push(format!("bad verdict line {line}"));
-            continue;
-        };
-        let hits: Vec<&Value> = verdicts.iter().filter(|v| matches(&sel, v)).collect();
-        if hits.is_empty() {
-            fails.push(format!("no verdict for \"{line}\""));
-        }
-        for v in hits {
-            let got = verdict_kind(v);
-            if got != kind {
-                fails.push(format!(
-                    "verdict {}/{}: expected {kind}, got {got} (why: {})",
-                    v["port"],
-                    v["family"].as_str().unwrap_or("?"),
-                    v["why"].as_str().unwrap_or("")
-                ));
+
+    check_lines(
+        "probe",
+        &s.outcomes,
+        &servers,
+        &mut fails,
+        |_, hits, kind| {
+            hits.iter()
+                .filter(|p| p["outcome"]["kind"].as_str() != Some(kind))
+                .map(|p| {
+                    format!(
+                        "outcome {}:{} {}: expected {kind}, got {} ({})",
+                        p["host"].as_str().unwrap_or("?"),
+                        p["port"],
+                        p["family"].as_str().unwrap_or("?"),
+                        p["outcome"]["kind"].as_str().unwrap_or("?"),
+                        p["outcome"]
+                    )
+                })
+                .collect()
+        },
+    );
+    check_lines(
+        "verdict",
+        &s.verdicts,
+        &verdicts,
+        &mut fails,
+        |_, hits, kind| {
+            hits.iter()
+                .filter(|v| verdict_kind(v) != kind)
+                .map(|v| {
+                    format!(
+                        "verdict {}/{}: expected {kind}, got {} (why: {})",
+                        v["port"],
+                        v["family"].as_str().unwrap_or("?"),
+                        verdict_kind(v),
+                        v["why"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        },
+    );
+    check_lines(
+        "verdict",
+        &s.evidence,
+        &verdicts,
+        &mut fails,
+        |sel, hits, kind| {
+            let shown = hits.iter().any(|v| {
+                v["evidence"]
+                    .as_array()
+                    .is_some_and(|ev| ev.iter().any(|e| e["kind"].as_str() == Some(kind)))
+            });
+            if shown {
+                vec![]
+            } else {
+                vec![format!("evidence {kind} not shown on {}", sel.show())]
             }
-        }
-    }
-    for line in &s.evidence {
-        let Ok((sel, kind)) = parse_line(line) else {
-            fails.push(format!("bad evidence line {line}"));
+        },
+    );
+    // Evidence only where the scenario says something answers in the
+    // servers' place (or rewrites the connection): none anywhere else.
+    let allowed: Vec<Sel> = s
+        .evidence
+        .iter()
+        .filter_map(|l| parse_line(l).ok())
+        .flat_map(|(sel, _)| sel.per_family())
+        .collect();
+    for v in &verdicts {
+        if allowed.iter().any(|sel| matches(sel, v)) {
             continue;
-        };
-        let found = verdicts.iter().filter(|v| matches(&sel, v)).any(|v| {
-            v["evidence"]
-                .as_array()
-                .is_some_and(|ev| ev.iter().any(|e| e["kind"].as_str() == Some(&kind)))
-        });
-        if !found {
-            fails.push(format!("evidence \"{line}\" not shown"));
         }
-    }
-    if s.no_evidence {
-        let strong: Vec<String> = verdicts
-            .iter()
-            .flat_map(|v| v["evidence"].as_array().cloned().unwrap_or_default())
-            // The weak findings are information, not interception.
-            .filter(|e| {
-                !matches!(
-                    e["kind"].as_str(),
-                    Some("greeting_name_mismatch" | "address_translated")
-                )
-            })
-            .map(|e| format!("{} ({})", e["kind"], e["detail"]))
-            .collect();
-        if !strong.is_empty() {
+        for e in v["evidence"].as_array().unwrap_or(&empty) {
             fails.push(format!(
-                "unexpected interception evidence: {}",
-                strong.join("; ")
+                "unexpected evidence on {}/{}: {} ({})",
+                v["port"],
+                v["family"].as_str().unwrap_or("?"),
+                e["kind"].as_str().unwrap_or("?"),
+                e["detail"].as_str().unwrap_or("")
             ));
         }
     }
-    for line in &s.proof {
-        let Ok((sel, kind)) = parse_line(line) else {
-            fails.push(format!("bad proof line {line}"));
+    check_lines(
+        "reflector probe",
+        &s.proof,
+        &reflector,
+        &mut fails,
+        |_, hits, kind| {
+            hits.iter()
+                .filter(|p| proof_status(p).unwrap_or("none") != kind)
+                .map(|p| {
+                    format!(
+                        "reflector proof on {} {}: expected {kind}, got {} ({})",
+                        p["port"],
+                        p["family"].as_str().unwrap_or("?"),
+                        proof_status(p).unwrap_or("none"),
+                        p["outcome"]
+                    )
+                })
+                .collect()
+        },
+    );
+    // What the address the reflector saw means, from the typed report.
+    let seen_check = |port: u64, family: &str| {
+        report
+            .probes
+            .iter()
+            .find(|p| {
+                p.spec.role == Role::Reflector
+                    && u64::from(p.spec.port) == port
+                    && p.spec.family.to_string().eq_ignore_ascii_case(family)
+            })
+            .and_then(|p| match &p.outcome {
+                Outcome::Banner(ex) => ex.reflector.as_ref().map(|r| r.address_check()),
+                _ => None,
+            })
+            .map(address_check_name)
+            .unwrap_or("none")
+    };
+    check_lines(
+        "reflector probe",
+        &s.seen,
+        &reflector,
+        &mut fails,
+        |_, hits, kind| {
+            hits.iter()
+            .filter_map(|p| {
+                let port = p["port"].as_u64().unwrap_or(0);
+                let family = p["family"].as_str().unwrap_or("?");
+                let got = seen_check(port, family);
+                (got != kind).then(|| {
+                    format!(
+                        "address the reflector saw on {port} {family}: expected {kind}, got {got} ({})",
+                        p["outcome"]["reflector"]["detail"].as_str().unwrap_or("")
+                    )
+                })
+            })
+            .collect()
+        },
+    );
+    for line in &s.network {
+        let Some((field, want)) = line.split_once(' ') else {
+            fails.push(format!("bad network line {line}"));
             continue;
         };
-        let hits: Vec<&Value> = probes
-            .iter()
-            .filter(|p| p["role"].as_str() == Some("reflector") && matches(&sel, p))
-            .collect();
-        if hits.is_empty() {
-            fails.push(format!("no reflector probe for \"{line}\""));
-        }
-        for p in hits {
-            let got = proof_status(p).unwrap_or("none");
-            if got != kind {
-                fails.push(format!(
-                    "reflector proof on {} {}: expected {kind}, got {got} ({})",
-                    p["port"],
-                    p["family"].as_str().unwrap_or("?"),
-                    p["outcome"]
-                ));
-            }
+        let fact = &json["network"][field];
+        let state = fact["state"].as_str().unwrap_or("absent");
+        let value = fact["value"]["name"]
+            .as_str()
+            .or_else(|| fact["value"].as_str());
+        let ok = if state == "found" {
+            value == Some(want)
+        } else {
+            state == want
+        };
+        if !ok {
+            fails.push(format!("network fact {field}: expected {want}, got {fact}"));
         }
     }
     let top = json["advice"][0]["id"].as_str().unwrap_or("none");
@@ -365,7 +605,6 @@ impl RunResult {
             .as_array()
             .map(|vs| {
                 vs.iter()
-                    .filter(|v| matches!(v["port"].as_u64(), Some(25 | 465 | 587)))
                     .map(|v| {
                         format!(
                             "{}/{}={}",

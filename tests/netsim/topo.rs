@@ -5,9 +5,9 @@
 //!  mpsim-cli                 mpsim-isp (router, nft)              mpsim-net
 //!  192.0.2.10   c0 ──── i0  192.0.2.1        i1 ──── n0  198.51.100.2   hosts on lo:
 //!  2001:db8:c::10           2001:db8:c::1   198.51.100.1    2001:db8:ff::2  mx1, mx2, relay,
-//!  DNS 127.0.0.1:53                         2001:db8:ff::1                  reflector
-//!                           proxy MTA :10025, PIX :10026, tarpit :10027,
-//!                           TLS proxy MTA :10028
+//!  DNS 127.0.0.1:53                         2001:db8:ff::1                  reflector, the
+//!                           proxy MTA :10025, PIX :10026, tarpit :10027,   user's own MX,
+//!                           TLS proxy MTA :10028                           a myip DNS server
 //! ```
 //!
 //! Only documentation ranges, and only inside the namespaces: nothing is
@@ -29,6 +29,9 @@ pub const CLIENT: &str = "mpsim-cli";
 pub const ISP: &str = "mpsim-isp";
 /// The internet namespace holding the servers.
 pub const NET: &str = "mpsim-net";
+
+/// The client's second address (with its prefix), as another customer.
+const NEIGHBOUR: &str = "192.0.2.11/24";
 
 /// The fake DNS server inside the client namespace.
 pub const DNS: &str = "127.0.0.1:53";
@@ -76,6 +79,54 @@ pub const REFLECTOR: Host = Host {
     v4: "198.51.100.30",
     v6: "2001:db8:2::30",
 };
+/// The user's own mail server, found only through its domain's MX record
+/// (`check --domain customer.example`).
+pub const OWN_MX: Host = Host {
+    names: &["mail.customer.example"],
+    v4: "198.51.100.40",
+    v6: "2001:db8:2::40",
+};
+/// The domain whose MX is [`OWN_MX`].
+pub const OWN_DOMAIN: &str = "customer.example";
+/// A public-address server on the internet side: answers
+/// `myip.opendns.com` with the address the query came from, as OpenDNS
+/// does, so a NAT on the router shows as it would at home.
+pub const MYIP: Host = Host {
+    names: &[],
+    v4: "198.51.100.53",
+    v6: "2001:db8:2::53",
+};
+
+/// The client's own addresses, and the router's addresses its NAT rewrites
+/// them to: each has a reverse DNS name (resolving back to it) in the
+/// client's DNS, so the network facts' reverse DNS lookup has an answer.
+const REVERSE_NAMES: [(&str, &str); 4] = [
+    ("192.0.2.10", "home.client.example"),
+    ("2001:db8:c::10", "home.client.example"),
+    ("198.51.100.1", "nat.isp.example"),
+    ("2001:db8:ff::1", "nat.isp.example"),
+];
+
+/// The reverse DNS name of an address (`in-addr.arpa`, or `ip6.arpa`
+/// nibbles).
+fn reverse_name(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+        }
+        std::net::IpAddr::V6(v6) => {
+            let mut labels: Vec<String> = v6
+                .octets()
+                .iter()
+                .flat_map(|b| [b >> 4, b & 0xf])
+                .map(|n| format!("{n:x}"))
+                .collect();
+            labels.reverse();
+            format!("{}.ip6.arpa", labels.join("."))
+        }
+    }
+}
 
 /// `PATH` with the sbin directories, where ip, nft and postfix live, in case
 /// the caller's PATH lacks them.
@@ -141,6 +192,11 @@ pub fn remove_namespaces() {
     }
 }
 
+/// This run's scratch directory (configs, certificates, Postfix queues).
+pub fn scratch_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("mpsim-{}", std::process::id()))
+}
+
 /// Whether this machine can run the bench: root and `ip netns`.
 pub fn can_run() -> std::result::Result<(), String> {
     let uid = run(&["id", "-u"]).map_err(|e| e.to_string())?;
@@ -164,6 +220,7 @@ pub struct Net {
     pub pki: Pki,
     /// Public key of the reflector, when it runs.
     pub reflector_key: Option<String>,
+    helper: PathBuf,
     children: Vec<Child>,
     postfixes: Vec<Postfix>,
 }
@@ -173,7 +230,7 @@ impl Net {
     /// binary (for the reflector); `helper` the netsim-helper binary.
     pub fn build(helper: &Path, mailport: Option<&Path>) -> Result<Net> {
         remove_namespaces();
-        let dir = std::env::temp_dir().join(format!("mpsim-{}", std::process::id()));
+        let dir = scratch_dir();
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let pki = Pki::generate(&dir)?;
@@ -181,6 +238,7 @@ impl Net {
             dir,
             pki,
             reflector_key: None,
+            helper: helper.to_path_buf(),
             children: Vec::new(),
             postfixes: Vec::new(),
         };
@@ -204,6 +262,8 @@ impl Net {
         ])?;
         let cmds: &[(&str, &[&str])] = &[
             (CLIENT, &["ip", "addr", "add", "192.0.2.10/24", "dev", "c0"]),
+            // Another customer of the same ISP, for the flood scenarios.
+            (CLIENT, &["ip", "addr", "add", NEIGHBOUR, "dev", "c0"]),
             (
                 CLIENT,
                 &[
@@ -348,7 +408,7 @@ impl Net {
         for (ns, args) in cmds {
             ns_run(ns, args)?;
         }
-        for h in [&MX1, &MX2, &RELAY, &REFLECTOR] {
+        for h in [&MX1, &MX2, &RELAY, &REFLECTOR, &OWN_MX, &MYIP] {
             ns_run(
                 NET,
                 &["ip", "addr", "add", &format!("{}/32", h.v4), "dev", "lo"],
@@ -379,15 +439,39 @@ impl Net {
         // DNS for the client.
         let zone = self.dir.join("zone.txt");
         let mut z = String::new();
-        for h in [&MX1, &MX2, &RELAY, &REFLECTOR] {
+        for h in [&MX1, &MX2, &RELAY, &REFLECTOR, &OWN_MX] {
             for n in h.names {
                 z.push_str(&format!("{n} A {}\n{n} AAAA {}\n", h.v4, h.v6));
             }
+        }
+        z.push_str(&format!("{OWN_DOMAIN} MX 10 {}\n", OWN_MX.names[0]));
+        for (addr, name) in REVERSE_NAMES {
+            let ip: std::net::IpAddr = addr.parse().context("reverse name address")?;
+            let ty = if ip.is_ipv4() { "A" } else { "AAAA" };
+            z.push_str(&format!(
+                "{} PTR {name}\n{name} {ty} {addr}\n",
+                reverse_name(ip)
+            ));
         }
         std::fs::write(&zone, z)?;
         let helper = helper.to_str().context("helper path")?;
         let zone_s = zone.to_str().context("zone path")?.to_string();
         self.spawn(CLIENT, &[helper, "dns", DNS, &zone_s], "dns.log")?;
+        // The public-address server, on the internet side of the router.
+        let myip_zone = self.dir.join("myip-zone.txt");
+        std::fs::write(
+            &myip_zone,
+            "myip.opendns.com A asker\nmyip.opendns.com AAAA asker\n",
+        )?;
+        let myip_zone_s = myip_zone.to_str().context("zone path")?.to_string();
+        // One per address: a UDP socket on `::` would answer from whatever
+        // source address the route picks, and resolvers drop such answers.
+        for (listen, log) in [
+            (format!("{}:53", MYIP.v4), "myip4.log"),
+            (format!("[{}]:53", MYIP.v6), "myip6.log"),
+        ] {
+            self.spawn(NET, &[helper, "dns", &listen, &myip_zone_s], log)?;
+        }
         let pix = format!("[::]:{PIX_PORT}");
         self.spawn(ISP, &[helper, "pix", &pix], "pix.log")?;
         let tarpit = format!("[::]:{TARPIT_PORT}");
@@ -398,6 +482,7 @@ impl Net {
             PostfixSpec::host("mx1", NET, &MX1),
             PostfixSpec::host("mx2", NET, &MX2),
             PostfixSpec::host("relay", NET, &RELAY),
+            PostfixSpec::host("ownmx", NET, &OWN_MX),
             PostfixSpec::proxy("proxy", ISP, "smtp-proxy.isp.example", PROXY_PORT, &[]),
             PostfixSpec::proxy(
                 "tlsproxy",
@@ -459,7 +544,9 @@ impl Net {
             (ISP, format!("127.0.0.1:{PROXY_PORT}")),
             (ISP, format!("127.0.0.1:{TLS_PROXY_PORT}")),
         ];
-        for h in [&MX1, &MX2, &RELAY] {
+        waits.push((NET, format!("{}:53", MYIP.v4)));
+        waits.push((NET, format!("[{}]:53", MYIP.v6)));
+        for h in [&MX1, &MX2, &RELAY, &OWN_MX] {
             for port in [25, 26, 465, 587, 2525] {
                 waits.push((NET, format!("{}:{port}", h.v4)));
                 waits.push((NET, format!("[{}]:{port}", h.v6)));
@@ -530,6 +617,36 @@ impl Net {
         Ok(())
     }
 
+    /// Starts an abusive client in the client namespace holding
+    /// `connections` connections from `source` to `target` (the helper's
+    /// `hold`), and waits until each got its first line. Stopped on drop.
+    pub fn flood(&self, target: &str, connections: u32, source: &str) -> Result<Flood> {
+        let log = self.dir.join("flood.log");
+        let out = std::fs::File::create(&log)?;
+        let child = Command::new("ip")
+            .env("PATH", path_env())
+            .args(["netns", "exec", CLIENT])
+            .arg(&self.helper)
+            .args(["hold", target, &connections.to_string(), source])
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()
+            .context("spawn the flood")?;
+        let flood = Flood(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.lines().any(|l| l == "ready") {
+                return Ok(flood);
+            }
+            if Instant::now() > deadline {
+                bail!("the flood to {target} did not get going: {text}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// The CA file the agent must trust.
     pub fn ca_file(&self) -> &Path {
         &self.pki.ca_file
@@ -563,6 +680,16 @@ fn wait_listening(ns: &str, addr: &str, dir: &Path) -> Result<()> {
         })
         .unwrap_or_default();
     bail!("nothing listens on {addr} in {ns} after 10 s\n{logs}")
+}
+
+/// A running flood; killed on drop.
+pub struct Flood(Child);
+
+impl Drop for Flood {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 impl Drop for Net {

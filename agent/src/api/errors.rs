@@ -132,6 +132,17 @@ impl ApiFailure {
         )
     }
 
+    /// 422: valid options that plan no probe (e.g. MX hosts with port 25
+    /// left out): answered before a check starts rather than as an empty
+    /// result.
+    pub fn nothing_to_probe(e: crate::runner::NothingToProbe) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nothing_to_probe",
+            e.to_string(),
+        )
+    }
+
     /// 409: a check is already running.
     pub fn busy() -> Self {
         Self::new(

@@ -20,14 +20,14 @@
 //! |---|---|---|
 //! | `GET /v1/health` | anyone passing the Host check; an Origin, if sent, must be allowed | [`mailport_shared::api::Health`] |
 //! | `POST /v1/pair` | the agent's own page only: `Origin` equal to the agent's origin for the Host used (`http://127.0.0.1:PORT`...), exactly | [`mailport_shared::api::Pairing`] |
-//! | `POST /v1/checks` | allowed Origin (or `--allow-no-origin`) + `Authorization: Bearer` | 201 [`mailport_shared::api::CheckCreated`]; 409 `busy`; 429 `rate_limited`; 422 `invalid_options` / `port_not_allowed` |
+//! | `POST /v1/checks` | allowed Origin (or `--allow-no-origin`) + `Authorization: Bearer` | 201 [`mailport_shared::api::CheckCreated`]; 409 `busy`; 429 `rate_limited`; 422 `invalid_options` / `port_not_allowed` / `nothing_to_probe` |
 //! | `GET /v1/checks/{id}/events` | the token, and an allowed Origin or `Sec-Fetch-Site: same-origin` (or `--allow-no-origin`) | `text/event-stream` of [`mailport_shared::CheckEvent`]s from the first; closing it cancels the check when nobody else follows; a check nobody follows within [`Limits::follow_grace`] of its start is cancelled too |
 //! | `GET /v1/checks/{id}` | as above | the [`mailport_shared::Report`]; 409 `running` / `cancelled` / `check_failed`; 404 |
 //! | `GET /*` | Host check; an Origin, if sent, must be allowed | the embedded page ([`crate::web`]) |
 //!
 //! Errors are [`mailport_shared::api::ApiError`] JSON with stable codes:
 //! `forbidden_host`, `forbidden_origin`, `origin_required`, `not_same_origin`,
-//! `unauthorized`, `malformed_json`, `invalid_options`, `port_not_allowed`,
+//! `unauthorized`, `malformed_json`, `invalid_options`, `port_not_allowed`, `nothing_to_probe`,
 //! `unsupported_media_type`, `body_too_large`, `body_timeout`,
 //! `method_not_allowed`, `not_found`, `busy`, `rate_limited`, `running`,
 //! `cancelled`, `check_failed`.

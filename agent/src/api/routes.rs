@@ -98,6 +98,7 @@ async fn create_check(
     })?;
     let options = options.validated().map_err(ApiFailure::invalid_options)?;
     mail_ports_only(&options)?;
+    crate::runner::check_plan(&options).map_err(ApiFailure::nothing_to_probe)?;
     let check = app.api.start(options)?;
     let location = format!("/v1/checks/{}", check.id());
     let mut response = (

@@ -9,7 +9,7 @@ use mailport_shared::probe::{ProbeResult, ProbeSpec, Timings};
 use mailport_shared::reflector::{
     self, encode_hex, parse_reply, ProofStatus, ReflectorProof, CHALLENGE_LEN, COMMAND,
 };
-use mailport_shared::{Family, Outcome, Role};
+use mailport_shared::{Family, NetworkFacts, Outcome, Role};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -95,14 +95,7 @@ async fn exchange(
         }
     };
     timings.greeting_ms = Some(millis(t1.elapsed()));
-    let unverified = |detail: String| ReflectorProof {
-        status: ProofStatus::Unverified,
-        detail,
-        seen_address: None,
-        seen_port: None,
-        listening: Vec::new(),
-        local_address: local,
-    };
+    let unverified = |detail: String| unproved(ProofStatus::Unverified, detail, local);
     let done = |ehlo: EhloOutcome, proof: ReflectorProof, greeting: Reply| {
         Outcome::Banner(SmtpExchange {
             greeting,
@@ -112,6 +105,14 @@ async fn exchange(
             reflector: Some(Box::new(proof)),
         })
     };
+    if reflector::is_busy(&greeting) {
+        let detail = format!(
+            "the reflector is busy (\"{}\"): nothing is proved on this port, which is judged by the other hosts",
+            greeting.first_line()
+        );
+        let proof = unproved(ProofStatus::Busy, detail, local);
+        return done(EhloOutcome::NotSent, proof, greeting);
+    }
     if greeting.code != 220 {
         let detail = format!("it greeted with {}", greeting.first_line());
         return done(EhloOutcome::NotSent, unverified(detail), greeting);
@@ -171,14 +172,7 @@ fn verify(
     key: &VerifyingKey,
 ) -> ReflectorProof {
     let line = reply.first_line();
-    let unverified = |detail: String| ReflectorProof {
-        status: ProofStatus::Unverified,
-        detail,
-        seen_address: None,
-        seen_port: None,
-        listening: Vec::new(),
-        local_address: local,
-    };
+    let unverified = |detail: String| unproved(ProofStatus::Unverified, detail, local);
     let signed = match parse_reply(&line) {
         Ok(s) => s,
         Err(e) => return unverified(e.to_string()),
@@ -201,13 +195,8 @@ fn verify(
             " (sent to port {port}: something on the path redirected it)"
         ));
     }
-    if let Some(l) = local {
-        if l != signed.seen {
-            detail.push_str(&format!(
-                "; this machine's own address is {l}, so a NAT or proxy rewrote it"
-            ));
-        }
-    }
+    // What the address means needs the public address, known only when the
+    // whole check is done: see `compare_with_public`.
     ReflectorProof {
         status: ProofStatus::Genuine,
         detail,
@@ -215,6 +204,41 @@ fn verify(
         seen_port: Some(signed.port),
         listening: signed.listening,
         local_address: local,
+        public_address: None,
+    }
+}
+
+/// A proof that proves nothing signed: unverified, or busy.
+fn unproved(status: ProofStatus, detail: String, local: Option<IpAddr>) -> ReflectorProof {
+    ReflectorProof {
+        status,
+        detail,
+        seen_address: None,
+        seen_port: None,
+        listening: Vec::new(),
+        local_address: local,
+        public_address: None,
+    }
+}
+
+/// Compares the address each reflector proof saw with this network's public
+/// address of the same family, once the network facts are known (`None`:
+/// not looked up, e.g. `--no-netinfo`; then the proof compares with this
+/// machine's own address only). See
+/// [`ReflectorProof::compare_with_public`].
+pub fn compare_with_public(probes: &mut [ProbeResult], network: Option<&NetworkFacts>) {
+    let public = |family: Family| -> Option<IpAddr> {
+        let facts = network?;
+        match family {
+            Family::Ipv4 => facts.public_ipv4.found().map(|a| IpAddr::V4(*a)),
+            Family::Ipv6 => facts.public_ipv6.found().map(|a| IpAddr::V6(*a)),
+        }
+    };
+    for p in probes.iter_mut().filter(|p| p.spec.role == Role::Reflector) {
+        let family = p.spec.family;
+        if let Some(proof) = p.outcome.reflector_proof_mut() {
+            proof.compare_with_public(public(family));
+        }
     }
 }
 
@@ -293,8 +317,10 @@ async fn read_reply<R: AsyncRead + Unpin>(
 mod tests {
     use super::*;
     use crate::probe::DirectDialer;
-    use crate::reflect::server::{serve, ServerConfig};
+    use crate::reflect::server::{serve, Limits, ServerConfig};
     use ed25519_dalek::SigningKey;
+    use mailport_shared::netinfo::Fact;
+    use mailport_shared::reflector::AddressCheck;
 
     fn cfg(key: VerifyingKey) -> ProveConfig {
         ProveConfig {
@@ -320,8 +346,7 @@ mod tests {
             ports: vec![port],
             name: "reflector.test".into(),
             key,
-            max_connections: 8,
-            session_timeout: Duration::from_secs(5),
+            limits: Limits::default(),
         }));
         tokio::time::sleep(Duration::from_millis(50)).await;
         let lo: IpAddr = "127.0.0.1".parse().unwrap();
@@ -333,7 +358,7 @@ mod tests {
         assert!(proof.genuine(), "{proof:?}");
         assert_eq!(proof.seen_address, Some(lo));
         assert_eq!(proof.seen_port, Some(port));
-        assert!(!proof.address_translated());
+        assert_eq!(proof.address_check(), AddressCheck::Direct);
 
         let other = SigningKey::from_bytes(&[1u8; 32]).verifying_key();
         let r = prove("reflector.test", lo, port, &DirectDialer, &cfg(other)).await;
@@ -434,7 +459,149 @@ mod tests {
             "10.0.0.2".parse().ok(),
             &key.verifying_key(),
         );
-        assert!(nat.genuine() && nat.address_translated());
+        assert!(nat.genuine());
+        assert_eq!(nat.address_check(), AddressCheck::Translated);
         assert!(crate::reflect::server::answer(&key, "zz", seen, 25, &[25]).starts_with("501"));
+    }
+
+    /// A reflector that turns this client away (too many connections from
+    /// its address) reads as busy: not genuine, not unverified.
+    #[tokio::test]
+    async fn a_busy_reflector_is_busy_not_unverified() {
+        let key = SigningKey::from_bytes(&[9u8; 32]);
+        let public = key.verifying_key();
+        let port = free_port().await;
+        let server = tokio::spawn(serve(ServerConfig {
+            binds: vec!["127.0.0.1".parse().unwrap()],
+            ports: vec![port],
+            name: "reflector.test".into(),
+            key,
+            limits: Limits {
+                max_per_source: 1,
+                ..Limits::default()
+            },
+        }));
+        let mut held = None;
+        for _ in 0..100 {
+            if let Ok(s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                held = Some(s);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let held = held.expect("the reflector listens");
+        let lo: IpAddr = "127.0.0.1".parse().unwrap();
+        let r = prove("reflector.test", lo, port, &DirectDialer, &cfg(public)).await;
+        let Outcome::Banner(ex) = &r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        assert_eq!(ex.greeting.code, 421);
+        let proof = ex.reflector.as_ref().unwrap();
+        assert_eq!(proof.status, ProofStatus::Busy, "{proof:?}");
+        assert!(proof.detail.contains("busy"), "{}", proof.detail);
+        // Not evidence of interception: the port is judged by other hosts.
+        let evidence = mailport_shared::interception::detect(std::slice::from_ref(&r));
+        assert!(evidence.is_empty(), "{evidence:?}");
+
+        // Once the other connection is gone, the same reflector proves.
+        drop(held);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let r = prove("reflector.test", lo, port, &DirectDialer, &cfg(public)).await;
+        let Outcome::Banner(ex) = &r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        assert!(ex.reflector.as_ref().unwrap().genuine());
+        server.abort();
+    }
+
+    /// A 421 without the reflector's tag is whatever answered refusing
+    /// service: unverified, as before.
+    #[tokio::test]
+    async fn an_untagged_refusal_is_unverified() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            s.write_all(b"421 4.3.2 too busy, try later\r\n")
+                .await
+                .unwrap();
+        });
+        let key = SigningKey::from_bytes(&[9u8; 32]).verifying_key();
+        let lo: IpAddr = "127.0.0.1".parse().unwrap();
+        let r = prove("reflector.test", lo, port, &DirectDialer, &cfg(key)).await;
+        let Outcome::Banner(ex) = &r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        assert_eq!(
+            ex.reflector.as_ref().unwrap().status,
+            ProofStatus::Unverified
+        );
+    }
+
+    #[test]
+    fn proofs_are_compared_with_the_public_address_of_their_family() {
+        let key = SigningKey::from_bytes(&[3u8; 32]);
+        let c = [5u8; CHALLENGE_LEN];
+        let probe = |seen: &str, family: Family| {
+            let seen: IpAddr = seen.parse().unwrap();
+            let line = crate::reflect::server::answer(&key, &encode_hex(&c), seen, 25, &[25]);
+            let reply = Reply {
+                code: 250,
+                lines: vec![line.trim_end().trim_start_matches("250 ").to_string()],
+            };
+            let local = match family {
+                Family::Ipv4 => "192.168.1.5",
+                Family::Ipv6 => "2001:db8:c::10",
+            };
+            let proof = verify(&reply, &c, 25, local.parse().ok(), &key.verifying_key());
+            ProbeResult {
+                spec: ProbeSpec {
+                    host: "reflector.test".into(),
+                    role: Role::Reflector,
+                    port: 25,
+                    family,
+                    expected: true,
+                },
+                address: None,
+                outcome: Outcome::Banner(SmtpExchange {
+                    greeting: Reply {
+                        code: 220,
+                        lines: vec!["reflector.test ESMTP mailport-reflector".into()],
+                    },
+                    ehlo: EhloOutcome::NotSent,
+                    implicit_tls: false,
+                    tls: None,
+                    reflector: Some(Box::new(proof)),
+                }),
+                timings: Timings::default(),
+            }
+        };
+        let check = |p: &ProbeResult| match &p.outcome {
+            Outcome::Banner(ex) => ex.reflector.as_ref().unwrap().address_check(),
+            _ => AddressCheck::Unknown,
+        };
+        let facts = NetworkFacts {
+            public_ipv4: Fact::Found {
+                value: "203.0.113.9".parse().unwrap(),
+            },
+            ..NetworkFacts::default()
+        };
+        let mut probes = vec![
+            probe("203.0.113.9", Family::Ipv4),
+            probe("2001:db8:ff::1", Family::Ipv6),
+        ];
+        compare_with_public(&mut probes, Some(&facts));
+        assert_eq!(check(&probes[0]), AddressCheck::PublicAddress);
+        // No public IPv6 address known: a NAT, normal at home.
+        assert_eq!(check(&probes[1]), AddressCheck::Translated);
+
+        let mut probes = vec![probe("198.51.100.1", Family::Ipv4)];
+        compare_with_public(&mut probes, Some(&facts));
+        assert_eq!(check(&probes[0]), AddressCheck::Rewritten);
+
+        // Without network facts, the local address is all there is.
+        let mut probes = vec![probe("203.0.113.9", Family::Ipv4)];
+        compare_with_public(&mut probes, None);
+        assert_eq!(check(&probes[0]), AddressCheck::Translated);
     }
 }

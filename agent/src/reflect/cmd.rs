@@ -1,13 +1,12 @@
 //! `mailport reflect`: the command-line side of the reflector.
 
-use super::{generate_key_file, load_signing_key, public_key_forms, serve, ServerConfig};
+use super::{bind, generate_key_file, load_signing_key, public_key_forms, Limits, ServerConfig};
 use crate::cli::{parse_host, parse_ports, PortList};
 use anyhow::Context as _;
 use clap::Args;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// `mailport reflect` flags.
 #[derive(Debug, Args)]
@@ -18,7 +17,8 @@ pub struct ReflectArgs {
     /// The secret key file to sign with (made by --gen-key).
     #[arg(long, value_name = "FILE", required_unless_present = "gen_key")]
     pub key: Option<PathBuf>,
-    /// Address to listen on (repeatable); default `::`, which takes IPv4 too.
+    /// Address to listen on (repeatable); default `::`, which takes IPv4 too
+    /// (`0.0.0.0` where IPv6 is disabled).
     #[arg(long, value_name = "IP")]
     pub bind: Vec<IpAddr>,
     /// Ports to listen on, comma-separated.
@@ -27,9 +27,13 @@ pub struct ReflectArgs {
     /// Host name announced in the greeting.
     #[arg(long, value_name = "NAME", value_parser = parse_host, default_value = "mailport-reflector.invalid")]
     pub name: String,
-    /// Simultaneous connections at most; more are told to come back later.
-    #[arg(long, value_name = "N", default_value_t = 256)]
+    /// Simultaneous connections at most; more are told the reflector is busy.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
+    /// Simultaneous connections at most from one IPv4 address or IPv6 /64;
+    /// one check opens one per port at once (5 with the default ports).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_per_source)]
+    pub max_per_address: usize,
 }
 
 /// Runs `mailport reflect`.
@@ -49,35 +53,40 @@ pub fn run(args: &ReflectArgs) -> anyhow::Result<ExitCode> {
             "a reflector listens on {listed} ports at most (its signed answer lists them all)"
         );
     }
+    if args.max_per_address == 0 || args.max_connections == 0 {
+        anyhow::bail!("--max-connections and --max-per-address must be at least 1");
+    }
     let key_path = args.key.as_ref().context("--key FILE is required")?;
     let key = load_signing_key(key_path)?;
-    let binds = if args.bind.is_empty() {
-        vec![IpAddr::V6(Ipv6Addr::UNSPECIFIED)]
-    } else {
-        args.bind.clone()
-    };
     let (hex, _) = public_key_forms(&key.verifying_key());
-    eprintln!(
-        "mailport reflector {} on {:?} ports {:?}, public key {hex}",
-        args.name, binds, args.ports.0
-    );
     let cfg = ServerConfig {
-        binds,
+        binds: args.bind.clone(),
         ports: args.ports.0.clone(),
         name: args.name.clone(),
         key,
-        max_connections: args.max_connections,
-        session_timeout: Duration::from_secs(15),
+        limits: Limits {
+            max_connections: args.max_connections,
+            max_per_source: args.max_per_address,
+            ..Limits::default()
+        },
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
+        let bound = bind(cfg).await?;
+        let addrs: Vec<String> = bound.local_addrs().iter().map(|a| a.to_string()).collect();
+        eprintln!(
+            "mailport reflector {} on {}, public key {hex}",
+            args.name,
+            addrs.join(" ")
+        );
         tokio::select! {
-            r = serve(cfg) => r.map_err(anyhow::Error::from),
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            () = bound.run() => {}
+            _ = tokio::signal::ctrl_c() => {}
         }
+        anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }

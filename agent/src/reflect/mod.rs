@@ -14,8 +14,8 @@ pub mod cmd;
 pub mod keys;
 pub mod server;
 
-pub use client::{prove, ProveConfig};
+pub use client::{compare_with_public, prove, ProveConfig};
 pub use keys::{
     generate_key_file, load_signing_key, parse_public_key, public_key_forms, spec_key, KeyError,
 };
-pub use server::{serve, ServerConfig};
+pub use server::{bind, serve, Limits, ServerConfig};
