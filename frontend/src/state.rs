@@ -357,7 +357,8 @@ impl Form {
     }
 }
 
-fn capitalise(s: &str) -> String {
+/// A message as a sentence: capital first letter, final full stop.
+pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
