@@ -1,7 +1,7 @@
 //! Share links: the report in the URL fragment, optionally redacted, on a
 //! public copy of the page (a link to 127.0.0.1 opens nowhere else).
 
-use crate::state::{capitalise, Action};
+use crate::state::{copy_note, Action};
 use mailport_shared::share::{self, RedactOptions};
 use mailport_shared::Report;
 use web_sys::HtmlInputElement;
@@ -18,8 +18,8 @@ pub struct Props {
     pub page_url: AttrValue,
     /// Where the main link points (see `Location::share_base`).
     pub share_base: AttrValue,
-    /// The last copy: did it work?
-    pub copied: Option<bool>,
+    /// The last copy: what, and did it work?
+    pub copied: Option<(String, bool)>,
     /// Redaction changes.
     pub dispatch: Callback<Action>,
     /// Copy text to the clipboard.
@@ -59,17 +59,18 @@ pub fn share_panel(props: &Props) -> Html {
             <label class="check-item" for="redact-ip"><input type="checkbox" id="redact-ip" checked={props.redact.ip} onchange={toggle(false)} />{ " Hide IP addresses" }</label>
             <label class="check-item" for="redact-hosts"><input type="checkbox" id="redact-hosts" checked={props.redact.hosts} onchange={toggle(true)} />{ " Hide server names (well-known public servers and your provider's relay stay)" }</label>
             { match links {
-                Ok((public, here)) => html! { <>
+                Ok((public, here)) => {
+                    let note = match copy_note(props.copied.as_ref(), &public) {
+                        "" => copy_note(props.copied.as_ref(), &here),
+                        note => note,
+                    };
+                    html! { <>
                     <label for="share-link">{ "Link" }</label>
                     <div class="copy-row">
                         <input id="share-link" type="text" readonly=true value={public.clone()} />
                         <button type="button" onclick={copy(public)}>{ "Copy" }</button>
                     </div>
-                    <p id="copy-status" class="note" role="status">{ match props.copied {
-                        Some(true) => "Copied to the clipboard.",
-                        Some(false) => "The browser did not allow copying: select the link and copy it by hand.",
-                        None => "",
-                    } }</p>
+                    <p id="copy-status" class="note" role="status">{ note }</p>
                     if props.share_base != props.page_url {
                     <details>
                         <summary>{ "Link to this copy of the page instead" }</summary>
@@ -80,9 +81,10 @@ pub fn share_panel(props: &Props) -> Html {
                         <p class="note">{ "Only useful if the other person can open this address: 127.0.0.1 is always their own computer." }</p>
                     </details>
                     }
-                </> },
+                </> }
+                }
                 Err(e) => html! {
-                    <p id="share-error" class="error" role="alert">{ capitalise(&e.to_string()) }</p>
+                    <p id="share-error" class="error" role="alert">{ format!("{e}.") }</p>
                 },
             } }
         </section>
