@@ -373,10 +373,9 @@ pub fn app() -> Html {
             </>
         },
     };
-    let footer = if state.showing_shared() {
-        "This result was measured on the sender's computer and travels inside the link; this page only shows it. Nothing is uploaded."
-    } else {
-        "The check runs on your computer; this page only shows it. Nothing is uploaded."
+    let footer = match &state.shared {
+        Some(Shared::Report(_)) => "This result was measured on the sender's computer and travels inside the link; this page only shows it. Nothing is uploaded.",
+        _ => "The check runs on your computer; this page only shows it. Nothing is uploaded.",
     };
     html! {
         <>
