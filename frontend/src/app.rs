@@ -10,6 +10,7 @@ use crate::components::share_panel::SharePanel;
 use crate::components::verdict::VerdictView;
 use crate::state::{utc_datetime, Action, Agent, Fragment, Grid, Location, Run, Shared, State};
 use mailport_shared::report::Conclusion;
+use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -113,6 +114,9 @@ async fn detect(
 ) {
     dispatch.dispatch(Action::Detecting);
     let mut blocked = false;
+    // Something that answered but unreadably: reported only when no
+    // candidate answers properly.
+    let mut unreadable = None;
     for base in &candidates {
         let same_origin = *base == origin;
         match api::health(base, !same_origin).await {
@@ -131,12 +135,20 @@ async fn detect(
                 return;
             }
             Err(ApiFailure::Network(_)) if !same_origin => blocked = true,
+            Err(ApiFailure::Malformed(detail)) => {
+                unreadable.get_or_insert((base.clone(), detail));
+            }
+            // An error status: not an agent (a static copy of the page on
+            // loopback answers 404 here).
             Err(_) => {}
         }
     }
-    dispatch.dispatch(Action::AgentMissing {
-        tried: candidates,
-        blocked,
+    dispatch.dispatch(match unreadable {
+        Some((base, detail)) => Action::AgentUnreadable { base, detail },
+        None => Action::AgentMissing {
+            tried: candidates,
+            blocked,
+        },
     });
 }
 
@@ -161,6 +173,29 @@ async fn pair_again_and_start(
         .await
         .map_err(|e| e.message())?;
     Ok((token, id))
+}
+
+fn element(id: &str) -> Option<web_sys::HtmlElement> {
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .dyn_into::<web_sys::HtmlElement>()
+        .ok()
+}
+
+/// Moves the keyboard focus to the element with this id.
+fn focus(id: &str) {
+    if let Some(e) = element(id) {
+        let _ = e.focus();
+    }
+}
+
+/// Scrolls the element with this id to the top of the window: on a phone
+/// the results start below a long form.
+fn scroll_to(id: &str) {
+    if let Some(e) = element(id) {
+        e.scroll_into_view();
+    }
 }
 
 /// Posts the check and follows its events to the end, or until `abort`.
@@ -255,13 +290,16 @@ pub fn app() -> Html {
             }
             let options = match state.form.options() {
                 Ok(o) => o,
-                Err(e) => return state.dispatch(Action::FormError(e)),
+                Err(e) => {
+                    focus(e.field.focus_id());
+                    return state.dispatch(Action::FormError(e));
+                }
             };
             let Agent::Found {
                 base, same_origin, ..
             } = &state.agent
             else {
-                return state.dispatch(Action::FormError(
+                return state.dispatch(Action::Failed(
                     "Connect to the mailport agent first.".into(),
                 ));
             };
@@ -294,9 +332,26 @@ pub fn app() -> Html {
         let d = state.dispatcher();
         Callback::from(move |text: String| {
             let d = d.clone();
-            spawn_local(async move { d.dispatch(Action::Copied(api::copy(&text).await)) })
+            spawn_local(async move {
+                let ok = api::copy(&text).await;
+                d.dispatch(Action::Copied { text, ok })
+            })
         })
     };
+
+    // After Run the focus goes to the results (not to the page's top), and
+    // the window scrolls there; the answer scrolls into view when it comes.
+    {
+        let run = state.run.clone();
+        use_effect_with(run, |run| match run {
+            Run::Starting => {
+                focus("results");
+                scroll_to("results");
+            }
+            Run::Done => scroll_to("verdict-title"),
+            _ => {}
+        });
+    }
 
     let body = match &state.shared {
         Some(Shared::Report(report)) => html! {
@@ -308,7 +363,7 @@ pub fn app() -> Html {
                 </section>
                 <VerdictView conclusion={Conclusion { verdicts: report.verdicts.clone(), headline: report.headline.clone(), advice: report.advice.clone() }}
                     network={report.network.clone()} />
-                <ProgressGrid grid={Grid::from_probes(&report.probes)} running={false} />
+                <ProgressGrid grid={Grid::from_report(report)} running={false} />
             </>
         },
         Some(Shared::Broken(why)) => html! {
@@ -321,38 +376,45 @@ pub fn app() -> Html {
         None => html! {
             <>
                 <AgentPanel agent={state.agent.clone()} paired={state.token.is_some()}
-                    os={browser.os} safari={browser.safari} on_connect={on_connect} />
+                    os={browser.os} safari={browser.safari} on_connect={on_connect}
+                    copied={state.copied.clone()} on_copy={on_copy.clone()} />
                 if matches!(state.agent, Agent::Found { .. }) {
                     <CheckForm form={state.form.clone()} busy={state.busy()} ready={true}
                         dispatch={dispatch_cb.clone()} on_submit={on_submit} />
                 }
-                if let Run::Failed(msg) = &state.run {
-                    <p id="run-error" class="error" role="alert">{ msg.clone() }</p>
-                }
-                if let Run::Starting = state.run {
-                    <p class="progress" aria-live="polite">{ "Starting the check (looking up the servers)…" }</p>
-                }
-                if state.busy() {
-                    <button id="stop" type="button" onclick={on_stop}>{ "Stop the check" }</button>
-                }
-                if let Run::Stopped = state.run {
-                    <p id="run-stopped" class="note" role="status">{ "You stopped the check; the agent cancelled the probes still running." }</p>
-                }
-                if let Some(c) = &state.conclusion {
-                    <VerdictView conclusion={c.clone()}
-                        network={state.report.as_ref().and_then(|r| r.network.clone())} />
-                }
-                if !state.grid.cells.is_empty() {
-                    <ProgressGrid grid={state.grid.clone()} running={state.busy()} />
-                }
-                if let Some(r) = &state.report {
-                    <SharePanel report={(**r).clone()} redact={state.redact}
-                        page_url={browser.location.page_url.clone()}
-                        share_base={browser.location.share_base()} copied={state.copied}
-                        dispatch={dispatch_cb} on_copy={on_copy} />
-                }
+                <div id="results" class="results" tabindex="-1" role="region" aria-label="The check and its result">
+                    if let Run::Failed(msg) = &state.run {
+                        <p id="run-error" class="error" role="alert">{ msg.clone() }</p>
+                    }
+                    if let Run::Starting = state.run {
+                        <p class="progress">{ "Starting the check (looking up the servers)…" }</p>
+                    }
+                    if state.busy() {
+                        <button id="stop" type="button" onclick={on_stop}>{ "Stop the check" }</button>
+                    }
+                    if let Run::Stopped = state.run {
+                        <p id="run-stopped" class="note" role="status">{ "You stopped the check; the agent cancelled the probes still running." }</p>
+                    }
+                    if let Some(c) = &state.conclusion {
+                        <VerdictView conclusion={c.clone()}
+                            network={state.report.as_ref().and_then(|r| r.network.clone())} />
+                    }
+                    if !state.grid.cells.is_empty() {
+                        <ProgressGrid grid={state.grid.clone()} running={state.busy()} />
+                    }
+                    if let Some(r) = &state.report {
+                        <SharePanel report={(**r).clone()} redact={state.redact}
+                            page_url={browser.location.page_url.clone()}
+                            share_base={browser.location.share_base()} copied={state.copied.clone()}
+                            dispatch={dispatch_cb} on_copy={on_copy} />
+                    }
+                </div>
             </>
         },
+    };
+    let footer = match &state.shared {
+        Some(Shared::Report(_)) => "This result was measured on the sender's computer and travels inside the link; this page only shows it. Nothing is uploaded.",
+        _ => "The check runs on your computer; this page only shows it. Nothing is uploaded.",
     };
     html! {
         <>
@@ -361,8 +423,11 @@ pub fn app() -> Html {
                 <p class="tagline">{ "Can this network send mail? Which mail ports get through, and what to do if port 25 is blocked." }</p>
             </header>
             <main id="main">{ body }</main>
+            // Polite live region, present from the start so that what it
+            // says later is announced: the check starting, then its answer.
+            <p id="announce" class="sr" role="status" aria-live="polite">{ state.announcement() }</p>
             <footer class="foot">
-                <p>{ "The check runs on your computer; this page only shows it. Nothing is uploaded." }</p>
+                <p>{ footer }</p>
             </footer>
         </>
     }

@@ -8,6 +8,7 @@ use mailport_shared::options::Families;
 use mailport_shared::reflector::ReflectorSpec;
 use mailport_shared::report::Conclusion;
 use mailport_shared::share::RedactOptions;
+use mailport_shared::validate::InputError;
 use mailport_shared::{
     validate, CheckEvent, CheckOptions, Family, Outcome, ProbeResult, ProbeSpec, Report, Role,
     Target, MAIL_PORTS,
@@ -197,6 +198,14 @@ pub enum Agent {
         /// The page is served by the agent itself.
         same_origin: bool,
     },
+    /// Something answered where the agent should be, but not with a health
+    /// answer this page can read: most likely an agent too old for it.
+    Unreadable {
+        /// Where it answered.
+        base: String,
+        /// What was wrong with the answer, for the curious.
+        detail: String,
+    },
     /// Nothing answered.
     Missing {
         /// Where the page looked.
@@ -207,15 +216,94 @@ pub enum Agent {
     },
 }
 
+/// This page's version: the agent it was built with has the same.
+pub const PAGE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Why an agent that answered is older than this page, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outdated {
+    /// The agent's version as it gave it (may be empty).
+    pub agent_version: String,
+    /// Its API is older too: checks may fail, not just miss features.
+    pub older_api: bool,
+}
+
+impl Outdated {
+    /// The sentence the page shows.
+    pub fn message(&self) -> String {
+        let which = if self.agent_version.is_empty() {
+            "This mailport agent does not say its version; it is older than this page".to_string()
+        } else {
+            format!(
+                "This mailport agent is version {}, older than this page ({PAGE_VERSION})",
+                self.agent_version
+            )
+        };
+        let risk = if self.older_api {
+            "checks may fail until you update it"
+        } else {
+            "some results may be missing until you update it"
+        };
+        format!("{which}: {risk}. Install the new version as below, then start it again.")
+    }
+}
+
 impl Agent {
-    /// The agent's API is older than this page's: some features may fail.
-    pub fn outdated(&self) -> Option<u32> {
+    /// How the agent is older than this page, if it is: an older API, or
+    /// an older release of the same API.
+    pub fn outdated(&self) -> Option<Outdated> {
         match self {
-            Agent::Found { health, .. } if health.api_version < API_VERSION => {
-                Some(health.api_version)
+            Agent::Found { health, .. } => {
+                let older_api = health.api_version < API_VERSION;
+                (older_api || version_older(&health.agent_version, PAGE_VERSION)).then(|| {
+                    Outdated {
+                        agent_version: health.agent_version.clone(),
+                        older_api,
+                    }
+                })
             }
             _ => None,
         }
+    }
+
+    /// The agent's own page on this machine (what Safari users must open):
+    /// at the port the page looks at, `#agent=PORT` included.
+    pub fn own_page(&self) -> String {
+        let first = match self {
+            Agent::NeedsClick { candidates } => candidates.first(),
+            Agent::Missing { tried, .. } => tried.first(),
+            Agent::Found { base, .. } | Agent::Unreadable { base, .. } => Some(base),
+            Agent::Detecting => None,
+        };
+        match first {
+            Some(base) => format!("{base}/"),
+            None => format!("http://127.0.0.1:{DEFAULT_PORT}/"),
+        }
+    }
+}
+
+/// Whether version `a` is older than `b`, comparing dot-separated numbers
+/// (`0.0.9` < `0.1.0` < `0.10.0`); a pre-release or build suffix is
+/// ignored. A version that does not read as numbers at all is older: only
+/// an old or odd agent sends one.
+pub fn version_older(a: &str, b: &str) -> bool {
+    fn parts(v: &str) -> Option<Vec<u64>> {
+        let core = v.trim().trim_start_matches('v');
+        let core = core.split(['-', '+']).next().unwrap_or_default();
+        let mut n: Vec<u64> = core
+            .split('.')
+            .map(|n| n.parse().ok())
+            .collect::<Option<_>>()?;
+        // `0.1` and `0.1.0` are the same version.
+        while n.last() == Some(&0) {
+            n.pop();
+        }
+        Some(n)
+    }
+    match (parts(a), parts(b)) {
+        (Some(a), Some(b)) => a < b,
+        (None, Some(_)) => true,
+        _ => false,
     }
 }
 
@@ -236,8 +324,69 @@ pub struct Form {
     pub reflector_host: String,
     /// The reflector's public key, hex or base64 (blank for none).
     pub reflector_key: String,
-    /// The last validation error, shown under the form.
-    pub error: Option<String>,
+    /// The last validation error, shown under the form and tied to its
+    /// field.
+    pub error: Option<FormError>,
+}
+
+/// The form's fields that a validation error can point at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// The mail domain box.
+    Domain,
+    /// The ports fieldset.
+    Ports,
+    /// The IPv4/IPv6 fieldset.
+    Families,
+    /// The other-servers box.
+    Targets,
+    /// The reflector's host box.
+    ReflectorHost,
+    /// The reflector's key box.
+    ReflectorKey,
+}
+
+impl Field {
+    /// The id of the element that is marked invalid (an input, or a
+    /// fieldset for the check boxes).
+    pub fn id(self) -> &'static str {
+        match self {
+            Field::Domain => "domain",
+            Field::Ports => "ports",
+            Field::Families => "families",
+            Field::Targets => "targets",
+            Field::ReflectorHost => "reflector-host",
+            Field::ReflectorKey => "reflector-key",
+        }
+    }
+
+    /// The id of the element that takes the focus: the input, or the first
+    /// box of a fieldset.
+    pub fn focus_id(self) -> &'static str {
+        match self {
+            Field::Ports => "port-25",
+            Field::Families => "ipv4",
+            other => other.id(),
+        }
+    }
+}
+
+/// A validation error: which field, and what is wrong in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormError {
+    /// The field to fix.
+    pub field: Field,
+    /// The shared validation message, as a sentence.
+    pub message: String,
+}
+
+impl FormError {
+    fn new(field: Field, e: &impl std::fmt::Display) -> FormError {
+        FormError {
+            field,
+            message: capitalise(&e.to_string()),
+        }
+    }
 }
 
 impl Default for Form {
@@ -323,9 +472,12 @@ impl Form {
     }
 
     /// The options to send, validated with the same code as the agent, or
-    /// the first problem in words.
-    pub fn options(&self) -> Result<CheckOptions, String> {
+    /// the first problem in words with the field it is about.
+    pub fn options(&self) -> Result<CheckOptions, FormError> {
         let domain = self.domain.trim();
+        if !domain.is_empty() {
+            validate::domain(domain).map_err(|e| FormError::new(Field::Domain, &e))?;
+        }
         let mut ports: Vec<u16> = MAIL_PORTS
             .iter()
             .copied()
@@ -333,14 +485,26 @@ impl Form {
             .collect();
         // Ports given in the fragment beyond the usual five stay.
         ports.extend(self.ports.iter().filter(|p| !MAIL_PORTS.contains(p)));
-        let mut targets = Form::parse_targets(&self.targets)?;
+        let mut targets = Form::parse_targets(&self.targets).map_err(|message| FormError {
+            field: Field::Targets,
+            message,
+        })?;
         if !domain.is_empty() && targets.is_empty() {
             // A domain alone would probe only the user's own hosts: keep the
             // independent defaults beside it so a verdict is possible.
             targets = mailport_shared::target::default_targets();
         }
         let reflector = ReflectorSpec::from_parts(&self.reflector_host, &self.reflector_key)
-            .map_err(|e| capitalise(&e.to_string()))?;
+            .map_err(|e| {
+                let field = match e {
+                    InputError::BadReflectorKey(_) => Field::ReflectorKey,
+                    InputError::ReflectorIncomplete if !self.reflector_host.trim().is_empty() => {
+                        Field::ReflectorKey
+                    }
+                    _ => Field::ReflectorHost,
+                };
+                FormError::new(field, &e)
+            })?;
         CheckOptions {
             domain: (!domain.is_empty()).then(|| domain.to_string()),
             targets,
@@ -353,10 +517,22 @@ impl Form {
             ..CheckOptions::default()
         }
         .validated()
-        .map_err(|e| capitalise(&e.to_string()))
+        .map_err(|e| {
+            // The domain and the reflector were checked above; what is left
+            // is about ports, families, or the other servers.
+            let field = match e {
+                InputError::NoPorts
+                | InputError::BadPort(_)
+                | InputError::TooMany { what: "ports", .. } => Field::Ports,
+                InputError::NoFamily => Field::Families,
+                _ => Field::Targets,
+            };
+            FormError::new(field, &e)
+        })
     }
 }
 
+/// A message as a sentence: capital first letter, final full stop.
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -473,13 +649,34 @@ impl Grid {
         }
     }
 
-    /// A finished grid, e.g. from a shared report.
-    pub fn from_probes(probes: &[ProbeResult]) -> Grid {
+    /// A finished grid from a report (a shared one): its probes are in the
+    /// order they finished, its rows in the order the check planned them.
+    pub fn from_report(report: &Report) -> Grid {
         let mut g = Grid::default();
-        for p in probes {
+        for p in &report.probes {
             g.record(p.clone());
         }
+        g.order_as_planned(&report.options);
         g
+    }
+
+    /// Puts the rows in the order the check planned them, as the agent
+    /// does: the targets as asked (the well-known ones when none were),
+    /// then the hosts found for the domain, then the reflector. A stable
+    /// sort: cells keep their order within a row, and hosts of the same
+    /// rank their first-seen order.
+    pub fn order_as_planned(&mut self, options: &CheckOptions) {
+        let targets = options.effective_targets();
+        let rank = |spec: &ProbeSpec| {
+            if spec.role == Role::Reflector {
+                return usize::MAX;
+            }
+            targets
+                .iter()
+                .position(|t| t.host.eq_ignore_ascii_case(&spec.host))
+                .unwrap_or(targets.len())
+        };
+        self.cells.sort_by_key(|c| rank(&c.spec));
     }
 
     /// Files a result in its cell (adding a cell if it was not planned).
@@ -588,8 +785,8 @@ pub struct State {
     pub shared: Option<Shared>,
     /// What to hide in share links.
     pub redact: RedactOptions,
-    /// The last copy to the clipboard: did it work?
-    pub copied: Option<bool>,
+    /// The last copy to the clipboard: what was copied, and did it work?
+    pub copied: Option<(String, bool)>,
 }
 
 impl State {
@@ -635,6 +832,16 @@ impl State {
     pub fn busy(&self) -> bool {
         matches!(self.run, Run::Starting | Run::Running)
     }
+
+    /// What the page's polite live region says, so that screen readers
+    /// hear the check start and its answer without hunting for it.
+    pub fn announcement(&self) -> String {
+        match (&self.run, &self.conclusion) {
+            (Run::Starting, _) => "The check started.".into(),
+            (Run::Done, Some(c)) => format!("Result: {}", c.headline),
+            _ => String::new(),
+        }
+    }
 }
 
 /// Every change to the page.
@@ -650,6 +857,13 @@ pub enum Action {
         health: Health,
         /// Served by it.
         same_origin: bool,
+    },
+    /// Something answered, unreadably (an older agent, most likely).
+    AgentUnreadable {
+        /// Where.
+        base: String,
+        /// What was wrong.
+        detail: String,
     },
     /// Nothing answered.
     AgentMissing {
@@ -675,7 +889,7 @@ pub enum Action {
     /// The reflector's key box.
     ReflectorKey(String),
     /// The form did not validate.
-    FormError(String),
+    FormError(FormError),
     /// The check was posted.
     Starting,
     /// An event from the stream.
@@ -686,8 +900,13 @@ pub enum Action {
     Redact(RedactOptions),
     /// The user stopped the check.
     Stopped,
-    /// A link was copied (or the browser refused).
-    Copied(bool),
+    /// Text was copied (or the browser refused).
+    Copied {
+        /// What the button copied.
+        text: String,
+        /// Whether the browser allowed it.
+        ok: bool,
+    },
 }
 
 impl Reducible for State {
@@ -715,6 +934,9 @@ impl State {
                     health,
                     same_origin,
                 }
+            }
+            Action::AgentUnreadable { base, detail } => {
+                self.agent = Agent::Unreadable { base, detail }
             }
             Action::AgentMissing { tried, blocked } => {
                 self.agent = Agent::Missing { tried, blocked }
@@ -778,7 +1000,7 @@ impl State {
                 self.redact = r;
                 self.copied = None;
             }
-            Action::Copied(ok) => self.copied = Some(ok),
+            Action::Copied { text, ok } => self.copied = Some((text, ok)),
         }
     }
 
@@ -808,6 +1030,7 @@ impl State {
                         self.grid.record(p.clone());
                     }
                 }
+                self.grid.order_as_planned(&report.options);
                 self.conclusion = Some(Conclusion {
                     verdicts: report.verdicts.clone(),
                     headline: report.headline.clone(),
@@ -818,6 +1041,16 @@ impl State {
             }
             CheckEvent::Failed { message, .. } => self.run = Run::Failed(message),
         }
+    }
+}
+
+/// What a copy button says after a click: only the button whose text was
+/// the last one copied (`copied`, from [`State::copied`]) says anything.
+pub fn copy_note(copied: Option<&(String, bool)>, text: &str) -> &'static str {
+    match copied.filter(|(t, _)| t == text).map(|(_, ok)| *ok) {
+        Some(true) => "Copied to the clipboard.",
+        Some(false) => "The browser did not allow copying: select the text and copy it by hand.",
+        None => "",
     }
 }
 
@@ -1016,20 +1249,32 @@ mod tests {
         };
         assert_eq!(
             form.options().unwrap_err(),
-            "\"exa mple.org\" is not a valid host name: only letters, digits, hyphens and dots are allowed."
+            FormError {
+                field: Field::Domain,
+                message: "\"exa mple.org\" is not a valid host name: only letters, digits, hyphens and dots are allowed.".into()
+            }
         );
         form.domain = "example.org".into();
         let o = form.options().unwrap();
         assert_eq!(o.domain.as_deref(), Some("example.org"));
         assert!(!o.targets.is_empty(), "defaults kept beside the domain");
         form.ports.clear();
-        assert_eq!(form.options().unwrap_err(), "Choose at least one port.");
+        assert_eq!(
+            form.options().unwrap_err(),
+            FormError {
+                field: Field::Ports,
+                message: "Choose at least one port.".into()
+            }
+        );
         form.ports = vec![587, 25];
         form.ipv4 = false;
         form.ipv6 = false;
         assert_eq!(
             form.options().unwrap_err(),
-            "Choose at least one of IPv4 and IPv6."
+            FormError {
+                field: Field::Families,
+                message: "Choose at least one of IPv4 and IPv6.".into()
+            }
         );
         form.ipv4 = true;
         assert_eq!(form.options().unwrap().ports, vec![25, 587]);
@@ -1042,15 +1287,20 @@ mod tests {
                 Target::new("mail.example.org", Role::Submission)
             ]
         );
-        form.targets = "a.example bogus".into();
-        assert!(form
-            .options()
-            .unwrap_err()
-            .contains("unknown role \"bogus\""));
-        form.targets = "a.example mx extra".into();
-        assert!(form.options().unwrap_err().contains("one host per line"));
-        form.targets = "a..example".into();
-        assert!(form.options().unwrap_err().contains("empty label"));
+        for (targets, words) in [
+            ("a.example bogus", "unknown role \"bogus\""),
+            ("a.example mx extra", "one host per line"),
+            ("a..example", "empty label"),
+        ] {
+            form.targets = targets.into();
+            let e = form.options().unwrap_err();
+            assert_eq!(e.field, Field::Targets, "{targets}");
+            assert!(e.message.contains(words), "{targets}: {}", e.message);
+        }
+        // The element each field marks invalid and focuses exists in the form.
+        assert_eq!(Field::Ports.id(), "ports");
+        assert_eq!(Field::Ports.focus_id(), "port-25");
+        assert_eq!(Field::Domain.focus_id(), "domain");
     }
 
     #[test]
@@ -1064,21 +1314,35 @@ mod tests {
         s.apply(Action::ReflectorHost(" Reflector.Example.org ".into()));
         assert_eq!(
             s.form.options().unwrap_err(),
-            "Give both the reflector's host and its public key, or neither."
+            FormError {
+                field: Field::ReflectorKey,
+                message: "Give both the reflector's host and its public key, or neither.".into()
+            }
         );
-        s.apply(Action::FormError("x".into()));
+        s.apply(Action::FormError(FormError {
+            field: Field::Domain,
+            message: "x".into(),
+        }));
         s.apply(Action::ReflectorKey("not a key".into()));
         assert_eq!(s.form.error, None, "typing clears the error");
         assert_eq!(
             s.form.options().unwrap_err(),
-            "\"not a key\" is not a reflector public key: give the 64 hex digits or the base64 printed by `mailport reflect --gen-key`."
+            FormError {
+                field: Field::ReflectorKey,
+                message: "\"not a key\" is not a reflector public key: give the 64 hex digits or the base64 printed by `mailport reflect --gen-key`.".into()
+            }
         );
         s.apply(Action::ReflectorKey("AB".repeat(32)));
         let r = s.form.options().unwrap().reflector.expect("a reflector");
         assert_eq!(r.host, "reflector.example.org");
         assert_eq!(r.public_key, "ab".repeat(32));
         s.apply(Action::ReflectorHost("r..example".into()));
-        assert!(s.form.options().unwrap_err().contains("empty label"));
+        let e = s.form.options().unwrap_err();
+        assert_eq!(e.field, Field::ReflectorHost);
+        assert!(e.message.contains("empty label"));
+        // Only the key given: the host is what is missing.
+        s.apply(Action::ReflectorHost(String::new()));
+        assert_eq!(s.form.options().unwrap_err().field, Field::ReflectorHost);
     }
 
     #[test]
@@ -1190,10 +1454,22 @@ mod tests {
         })));
         assert_eq!(s.run, Run::Stopped);
         assert!(s.grid.cells.is_empty());
-        s.apply(Action::Copied(true));
-        assert_eq!(s.copied, Some(true));
+        s.apply(Action::Copied {
+            text: "https://x.example/#r=2.abc".into(),
+            ok: true,
+        });
+        assert_eq!(
+            copy_note(s.copied.as_ref(), "https://x.example/#r=2.abc"),
+            "Copied to the clipboard."
+        );
+        assert_eq!(copy_note(s.copied.as_ref(), "another text"), "");
         s.apply(Action::Redact(RedactOptions::default()));
         assert_eq!(s.copied, None, "a new link is not copied yet");
+        s.apply(Action::Copied {
+            text: "cmd".into(),
+            ok: false,
+        });
+        assert!(copy_note(s.copied.as_ref(), "cmd").contains("by hand"));
     }
 
     #[test]
@@ -1244,22 +1520,195 @@ mod tests {
         }
     }
 
-    #[test]
-    fn outdated_agent() {
-        let found = |v| Agent::Found {
+    fn found(version: &str, api: u32) -> Agent {
+        Agent::Found {
             base: "http://127.0.0.1:7525".into(),
             health: Health {
-                agent_version: "0.0.9".into(),
-                api_version: v,
+                agent_version: version.into(),
+                api_version: api,
                 capabilities: mailport_shared::api::Capabilities {
                     ipv6: false,
                     tls: true,
                 },
             },
             same_origin: true,
+        }
+    }
+
+    #[test]
+    fn outdated_agent() {
+        assert_eq!(
+            found("0.0.9", 0).outdated(),
+            Some(Outdated {
+                agent_version: "0.0.9".into(),
+                older_api: true
+            })
+        );
+        assert_eq!(found(PAGE_VERSION, API_VERSION).outdated(), None);
+        // Same API, older release: still said, less strongly.
+        let old = found("0.0.1", API_VERSION).outdated().expect("older");
+        assert!(!old.older_api);
+        assert!(old.message().starts_with(&format!(
+            "This mailport agent is version 0.0.1, older than this page ({PAGE_VERSION}): some results"
+        )));
+        // A health answer without a version (read leniently).
+        let unknown = found("", 0).outdated().expect("older");
+        assert!(unknown.message().contains("does not say its version"));
+        assert!(unknown.message().contains("checks may fail"));
+        // A newer agent is not "outdated".
+        assert_eq!(found("99.0.0", API_VERSION).outdated(), None);
+    }
+
+    #[test]
+    fn versions_compare_as_numbers() {
+        for (a, b, older) in [
+            ("0.0.9", "0.1.0", true),
+            ("0.1.0", "0.1.0", false),
+            ("0.1", "0.1.0", false),
+            ("0.9.0", "0.10.0", true),
+            ("0.10.0", "0.9.0", false),
+            ("v0.1.0", "0.1.1", true),
+            ("0.1.0-beta.1", "0.1.0", false),
+            ("1.0.0", "0.9.9", false),
+            ("", "0.1.0", true),
+            ("dev", "0.1.0", true),
+        ] {
+            assert_eq!(version_older(a, b), older, "{a} < {b}");
+        }
+    }
+
+    #[test]
+    fn the_agents_own_page_follows_the_port() {
+        let public = loc("https://mailport.github.io", "mailport.github.io");
+        let with_port = State::new(public.clone(), &Fragment::parse("agent=7600"), None);
+        assert_eq!(with_port.agent.own_page(), "http://127.0.0.1:7600/");
+        let default = State::new(public, &Fragment::default(), None);
+        assert_eq!(default.agent.own_page(), "http://127.0.0.1:7525/");
+        let missing = Agent::Missing {
+            tried: vec!["http://127.0.0.1:9000".into()],
+            blocked: true,
         };
-        assert_eq!(found(0).outdated(), Some(0));
-        assert_eq!(found(API_VERSION).outdated(), None);
+        assert_eq!(missing.own_page(), "http://127.0.0.1:9000/");
+        assert_eq!(Agent::Detecting.own_page(), "http://127.0.0.1:7525/");
+    }
+
+    #[test]
+    fn an_unreadable_answer_is_not_a_missing_agent() {
+        let mut s = State::new(
+            loc("http://127.0.0.1:7525", "127.0.0.1"),
+            &Fragment::default(),
+            None,
+        );
+        s.apply(Action::AgentUnreadable {
+            base: "http://127.0.0.1:7525".into(),
+            detail: "invalid type".into(),
+        });
+        assert!(matches!(s.agent, Agent::Unreadable { .. }));
+        assert_eq!(s.agent.outdated(), None);
+    }
+
+    #[test]
+    fn the_answer_is_announced() {
+        let mut s = State::new(
+            loc("http://127.0.0.1:7525", "127.0.0.1"),
+            &Fragment::default(),
+            None,
+        );
+        assert_eq!(s.announcement(), "");
+        s.apply(Action::Starting);
+        assert_eq!(s.announcement(), "The check started.");
+        s.apply(Action::Event(Box::new(CheckEvent::Started {
+            planned: vec![spec("a.example", 25, Family::Ipv4)],
+        })));
+        assert_eq!(s.announcement(), "");
+        let r = result("a.example", 25, Outcome::Filtered);
+        let report = Report {
+            schema_version: 1,
+            tool_version: "0.1.0".into(),
+            started_at_ms: 0,
+            duration_ms: 10,
+            options: CheckOptions::default(),
+            probes: vec![r.clone()],
+            verdicts: vec![],
+            headline: "Outgoing port 25 is silently dropped on IPv4.".into(),
+            advice: vec![],
+            network: None,
+        };
+        s.apply(Action::Event(Box::new(CheckEvent::Done {
+            report: Box::new(report),
+        })));
+        assert_eq!(
+            s.announcement(),
+            "Result: Outgoing port 25 is silently dropped on IPv4."
+        );
+    }
+
+    /// A shared report lists its probes in the order they finished; its
+    /// grid lists the hosts in the order the check planned them.
+    #[test]
+    fn rows_follow_the_plan_not_the_finish() {
+        let r = |host: &str, role: Role, port: u16| ProbeResult {
+            spec: ProbeSpec {
+                role,
+                ..spec(host, port, Family::Ipv4)
+            },
+            ..result(host, port, Outcome::Refused)
+        };
+        let report = Report {
+            schema_version: 1,
+            tool_version: "0.1.0".into(),
+            started_at_ms: 0,
+            duration_ms: 10,
+            options: CheckOptions {
+                domain: Some("own.example".into()),
+                targets: vec![
+                    Target::new("[ip-1]", Role::RecipientMx),
+                    Target::new("[ip-2]", Role::RecipientMx),
+                    Target::new("[ip-3]", Role::Submission),
+                ],
+                ..CheckOptions::default()
+            },
+            probes: vec![
+                r("reflector.example", Role::Reflector, 25),
+                r("[ip-3]", Role::Submission, 587),
+                r("mx.own.example", Role::RecipientMx, 25),
+                r("[ip-2]", Role::RecipientMx, 25),
+                r("[ip-3]", Role::Submission, 25),
+                r("[ip-1]", Role::RecipientMx, 25),
+            ],
+            verdicts: vec![],
+            headline: String::new(),
+            advice: vec![],
+            network: None,
+        };
+        let g = Grid::from_report(&report);
+        let rows: Vec<String> = g.rows().into_iter().map(|(h, _)| h).collect();
+        assert_eq!(
+            rows,
+            [
+                "[ip-1]",
+                "[ip-2]",
+                "[ip-3]",
+                "mx.own.example",
+                "reflector.example"
+            ]
+        );
+        assert_eq!(g.columns(), vec![(25, Family::Ipv4), (587, Family::Ipv4)]);
+        // Without targets, the well-known defaults are the plan.
+        let defaults = Report {
+            options: CheckOptions::default(),
+            probes: vec![
+                r("portquiz.net", Role::PortEcho, 25),
+                r("gmail-smtp-in.l.google.com", Role::RecipientMx, 25),
+            ],
+            ..report
+        };
+        let rows: Vec<String> = Grid::from_report(&defaults)
+            .rows()
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect();
+        assert_eq!(rows, ["gmail-smtp-in.l.google.com", "portquiz.net"]);
     }
 
     #[test]

@@ -717,7 +717,10 @@ const NUMBERED_WORDS: &[&str] = &[
     "wireless", "mobile",
 ];
 
-fn embeds_ipv4(name: &str, ip: Ipv4Addr) -> bool {
+/// Whether the lowercase `name` spells `ip` out: its four numbers in either
+/// order, joined by `-` or `.`, plain or zero-padded, as 12 digits or as 8
+/// hex digits. Also what share redaction hides beside the address itself.
+pub(crate) fn embeds_ipv4(name: &str, ip: Ipv4Addr) -> bool {
     let o = ip.octets();
     let forward = [o[0], o[1], o[2], o[3]];
     let reverse = [o[3], o[2], o[1], o[0]];
@@ -751,7 +754,7 @@ fn embeds_ipv4(name: &str, ip: Ipv4Addr) -> bool {
 
 /// Whether `needle` occurs in `hay` not glued to further digits (`digit`
 /// says what counts as one).
-fn contains_bounded(hay: &str, needle: &str, digit: fn(char) -> bool) -> bool {
+pub(crate) fn contains_bounded(hay: &str, needle: &str, digit: fn(char) -> bool) -> bool {
     if !hay.is_ascii() {
         // Byte offsets below step one at a time; DNS names are ASCII anyway.
         return false;
@@ -773,7 +776,7 @@ fn contains_bounded(hay: &str, needle: &str, digit: fn(char) -> bool) -> bool {
 
 /// Four numbers 0–255 in a row separated by `-` or `.`: an address, whatever
 /// address it is.
-fn has_dotted_quad(name: &str) -> bool {
+pub(crate) fn has_dotted_quad(name: &str) -> bool {
     let tokens: Vec<&str> = name.split(['-', '.']).collect();
     tokens.windows(4).any(|w| {
         w.iter()

@@ -1,20 +1,31 @@
 //! The page in a real browser (headless Chromium through chromedriver),
 //! against the real `mailport` agent probing SMTP fakes on loopback.
 //!
-//! - `check_then_share`: the agent's own page pairs, validates the form,
-//!   runs a check, fills the grid, shows the verdict, the network facts (from
-//!   a fake DNS server on loopback) and the advice the fakes call for, and
-//!   makes a share link that opens in a fresh profile with no agent running
-//!   (the public address reads "hidden" there).
-//! - `no_agent_shows_install_panel`: a copy of the page with nobody behind it.
+//! - `check_then_share`: the agent's own page pairs, validates the form (the
+//!   error tied to its field, which takes the focus), runs a check from the
+//!   keyboard, fills the grid, shows and announces the verdict, the network
+//!   facts (from a fake DNS server on loopback) and the advice the fakes
+//!   call for, requests nothing but 127.0.0.1, and makes a share link (with
+//!   server names hidden too, the provider's relay stays) that opens in a
+//!   fresh profile with no agent running: same verdict, exact date, rows in
+//!   plan order, the public address "hidden". Phone width (emulated, 390
+//!   CSS pixels) for both.
+//! - `phone_grid_with_ten_columns`: five ports × two families at phone
+//!   width, live and shared: the page never scrolls sideways, only the grid.
+//! - `no_agent_shows_install_panel`: a copy of the page with nobody behind
+//!   it: the install steps first, the browser-block hints after them.
+//! - `older_agent_says_update`: an agent whose health answer lacks fields is
+//!   named as older, with the install steps; one whose answer cannot be read
+//!   is not called missing.
 //! - `other_origin_connects_on_click`: a copy of the page on another origin
-//!   (like the public page) waits for a click, then calls the agent
-//!   cross-origin (CORS, bearer token from the fragment); without network
-//!   facts (`--no-netinfo`) the page shows no network block.
+//!   (like the public page) sends nothing to the agent before a click, then
+//!   calls it cross-origin (CORS, bearer token from the fragment); without
+//!   network facts (`--no-netinfo`) the page shows no network block.
 //! - `stopping_cancels_the_check`: the agent's page pairs itself without a
 //!   token in its address; Stop closes the stream, the agent cancels the
 //!   check and at once accepts a new one.
-//! - `broken_share_link_explains`: a cut-off link on a phone-width screen.
+//! - `broken_share_link_explains`: cut-off, damaged and future links on a
+//!   phone.
 //!
 //! Skipped with a message when chromedriver is missing, unless CI is set.
 //! Screenshots land in `artifacts/`.
@@ -25,8 +36,8 @@ use fantoccini::Locator;
 use mailport_shared::share;
 use std::net::Ipv4Addr;
 use support::{
-    browser_available, free_port, Agent, Browser, FakeNetinfoDns, FakeSmtp, StaticSite,
-    FAKE_PUBLIC_IP,
+    browser_available, free_port, Agent, Browser, FakeAgent, FakeNetinfoDns, FakeSmtp, StaticSite,
+    ENTER, FAKE_PUBLIC_IP, TAB,
 };
 
 /// Private loopback addresses for this run, so parallel runs and other
@@ -40,6 +51,33 @@ fn fake_ips() -> [Ipv4Addr; 3] {
 /// 25 refuse (nothing listens there), the submission server greets on 587.
 const EXPECTED_HEADLINE: &str =
     "Outgoing port 25 is actively rejected on IPv4. Submission port 587 is open.";
+
+/// A Unix time in ms as the shared view writes it, computed by date(1) so
+/// the test does not lean on the page's own arithmetic.
+fn utc_minute(ms: u64) -> String {
+    let out = std::process::Command::new("date")
+        .args([
+            "-u",
+            "-d",
+            &format!("@{}", ms / 1000),
+            "+%Y-%m-%d %H:%M UTC",
+        ])
+        .output()
+        .expect("date(1)");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Whether every request that could leave the browser (http, https, ws,
+/// wss) went to this machine's 127.0.0.1; `chrome:`, `data:` and `blob:`
+/// URLs never leave it.
+fn all_local(requests: &[String]) -> bool {
+    requests.iter().all(|u| {
+        let networked = ["http:", "https:", "ws:", "wss:"]
+            .iter()
+            .any(|s| u.starts_with(s));
+        !networked || u.starts_with("http://127.0.0.1:")
+    })
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_then_share() {
@@ -96,6 +134,15 @@ async fn check_then_share() {
         err,
         "\"exa mple.org\" is not a valid host name: only letters, digits, hyphens and dots are allowed."
     );
+    // The error belongs to its field, which takes the focus.
+    let domain = b.wait_for("#domain[aria-invalid=\"true\"]", 5).await;
+    let described = domain
+        .attr("aria-describedby")
+        .await
+        .expect("attr")
+        .unwrap_or_default();
+    assert_eq!(described, "domain-help form-error");
+    assert_eq!(b.focused().await, "domain");
 
     // Reload: the token now comes from sessionStorage, the form from the fragment.
     b.client.refresh().await.expect("reload");
@@ -118,19 +165,43 @@ async fn check_then_share() {
         .await
         .expect("state");
     assert!(!ipv6_ticked, "families=4 in the fragment unticks IPv6");
+    assert!(
+        b.client
+            .find(Locator::Css("#domain[aria-invalid]"))
+            .await
+            .is_err(),
+        "a fresh form marks nothing invalid"
+    );
+    // From the keyboard: Tab from the last field reaches Run, Enter runs.
     b.client
-        .find(Locator::Css("#run"))
+        .execute(
+            "document.querySelector('#reflector summary').focus();",
+            vec![],
+        )
         .await
-        .expect("run button")
-        .click()
-        .await
-        .expect("click");
+        .expect("focus the last field");
+    b.press(TAB).await;
+    assert_eq!(b.focused().await, "run", "Tab reaches the Run button");
+    b.press(ENTER).await;
 
     // The grid fills in: 2 MX × 25, the submission host × 25 and 587.
     b.wait_text("#progress", 60, |t| t.starts_with("4 of 4"))
         .await;
     let headline = b.wait_text("#headline", 30, |t| !t.is_empty()).await;
     assert_eq!(headline, EXPECTED_HEADLINE);
+    // The focus went from the Run button to the results, and the answer is
+    // said in the live region.
+    assert_eq!(b.focused().await, "results");
+    let said = b
+        .client
+        .find(Locator::Css("#announce[aria-live=\"polite\"]"))
+        .await
+        .expect("a live region")
+        .prop("textContent")
+        .await
+        .expect("text")
+        .unwrap_or_default();
+    assert_eq!(said, format!("Result: {EXPECTED_HEADLINE}"));
     // Under the headline: the network the check ran from, in the
     // terminal's words.
     let network = b.wait_text("#network", 10, |t| !t.is_empty()).await;
@@ -139,7 +210,8 @@ async fn check_then_share() {
         "{network}"
     );
     assert!(
-        network.contains(&format!("Public address: IPv4 {FAKE_PUBLIC_IP}, reverse DNS c-198-51-100-73.hsd1.ca.comcast.net")),
+        // The fake DNS is the only myip server asked: said as such.
+        network.contains(&format!("Public address: IPv4 {FAKE_PUBLIC_IP} (one source), reverse DNS c-198-51-100-73.hsd1.ca.comcast.net")),
         "{network}"
     );
     assert!(
@@ -234,7 +306,7 @@ async fn check_then_share() {
         .expect("link")
         .unwrap_or_default();
     assert!(
-        link.starts_with("https://mailport.github.io/#r=1."),
+        link.starts_with("https://mailport.github.io/#r=2."),
         "{link}"
     );
     let fragment = link
@@ -251,26 +323,52 @@ async fn check_then_share() {
         !json.contains(FAKE_PUBLIC_IP) && !json.contains("c-198-51-100-73"),
         "the public address and its name are hidden: {json}"
     );
+    assert!(
+        json.contains("submission.fake.test"),
+        "names stay by default"
+    );
+    // Hiding server names too: the fakes' names go, the provider's relay
+    // that the advice names stays.
+    b.client
+        .find(Locator::Css("#redact-hosts"))
+        .await
+        .expect("the names box")
+        .click()
+        .await
+        .expect("tick");
+    let hidden_link = b
+        .wait_for("#share-link", 5)
+        .await
+        .prop("value")
+        .await
+        .expect("link")
+        .unwrap_or_default();
+    assert_ne!(hidden_link, link, "the link follows the box");
+    let hidden = share::from_fragment(hidden_link.split_once('#').map(|(_, f)| f).unwrap_or(""))
+        .expect("a report in the link")
+        .expect("the link decodes");
+    let hidden_json = serde_json::to_string(&hidden).expect("json");
+    assert!(!hidden_json.contains("fake.test"), "{hidden_json}");
+    assert!(!hidden_json.contains("127.88."), "{hidden_json}");
+    assert_eq!(hidden.advice[0].title, shared.advice[0].title);
+    assert!(
+        hidden.advice[0].title.contains("smtp.comcast.net"),
+        "{:?}",
+        hidden.advice[0]
+    );
+    // Nothing left this machine: every request went to the agent.
+    let requests = b.requests().await;
+    assert!(
+        requests.iter().any(|u| u.contains("/v1/checks")),
+        "the log holds the page's requests: {requests:?}"
+    );
+    assert!(all_local(&requests), "{requests:?}");
     let shot = b.screenshot("check-result.png").await;
     eprintln!("screenshot: {}", shot.display());
     // Phone width: the same page, one column, tables scroll on their own.
-    b.client.set_window_size(390, 844).await.expect("resize");
-    let overflow = b
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
-            vec![],
-        )
-        .await
-        .expect("measure");
-    assert_eq!(
-        overflow.as_bool(),
-        Some(false),
-        "the page fits a phone's width"
-    );
-    let shot = b
-        .screenshot_at("#verdict-title", "check-result-phone.png")
-        .await;
+    b.phone(844).await;
+    assert!(b.fits_phone().await, "the page fits a phone's width");
+    let shot = b.phone_screenshot("check-result-phone.png").await;
     eprintln!("screenshot: {}", shot.display());
     b.close().await;
     drop(agent);
@@ -283,9 +381,41 @@ async fn check_then_share() {
         .await
         .expect("open the shared link");
     let banner = b.wait_text("#shared-banner", 20, |t| !t.is_empty()).await;
-    assert!(banner.starts_with("Shared result from 20"), "{banner}");
+    assert!(
+        banner.starts_with(&format!(
+            "Shared result from {}, measured by mailport {} in {} on the sender's network.",
+            utc_minute(shared.started_at_ms),
+            shared.tool_version,
+            shared.duration_text()
+        )),
+        "{banner}"
+    );
     assert_eq!(b.text("#headline").await, EXPECTED_HEADLINE);
-    assert!(b.text("#grid").await.contains("[ip-"));
+    // Rows in the order the check planned them (the targets as given), not
+    // in the order the probes finished.
+    let mut rows = Vec::new();
+    for th in b
+        .client
+        .find_all(Locator::Css("#grid tbody th .host"))
+        .await
+        .expect("rows")
+    {
+        rows.push(th.text().await.unwrap_or_default());
+    }
+    let planned: Vec<String> = shared
+        .options
+        .targets
+        .iter()
+        .map(|t| t.host.clone())
+        .collect();
+    assert_eq!(rows, planned);
+    assert!(rows.iter().all(|r| r.starts_with("[ip-")), "{rows:?}");
+    assert!(
+        b.text("footer")
+            .await
+            .contains("measured on the sender's computer"),
+        "the footer does not claim the check ran here"
+    );
     let network = b.text("#network").await;
     assert!(network.contains("Comcast Xfinity"), "{network}");
     assert!(network.contains("Public address: IPv4 hidden"), "{network}");
@@ -295,7 +425,121 @@ async fn check_then_share() {
         "",
         "no agent panel in a shared view"
     );
+    assert!(all_local(&b.requests().await), "a shared view calls nobody");
     let shot = b.screenshot("shared-view.png").await;
+    eprintln!("screenshot: {}", shot.display());
+    b.phone(844).await;
+    assert!(b.fits_phone().await, "the shared view fits a phone");
+    let shot = b.phone_screenshot("shared-view-phone.png").await;
+    eprintln!("screenshot: {}", shot.display());
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_grid_with_ten_columns() {
+    if !browser_available("phone_grid_with_ten_columns") {
+        return;
+    }
+    let [a, ..] = fake_ips();
+    let sub = Ipv4Addr::new(a.octets()[0], a.octets()[1], a.octets()[2], 6);
+    let _submission = FakeSmtp::start(sub, 587, "phone.fake.test");
+    let agent = Agent::start(&[]);
+    let b = Browser::start(1000, 900).await;
+    b.phone(844).await;
+    // An IPv4 and an IPv6 target on all five ports: ten columns.
+    b.client
+        .goto(&format!(
+            "{}&targets={sub}%20submission,::1%20submission&ports=25,26,465,587,2525&families=46",
+            agent.url
+        ))
+        .await
+        .expect("open the agent's page");
+    b.wait_for("#run:not([disabled])", 20)
+        .await
+        .click()
+        .await
+        .expect("run");
+    b.wait_text("#progress", 60, |t| t.starts_with("10 of 10"))
+        .await;
+    b.wait_text("#headline", 30, |t| !t.is_empty()).await;
+    // Below the long form, the answer scrolled into view by itself.
+    let mut in_view = serde_json::Value::Null;
+    for _ in 0..50 {
+        in_view = b
+            .client
+            .execute(
+                "const r = document.getElementById('verdict-title').getBoundingClientRect(); \
+                 return r.top >= 0 && r.top < window.innerHeight && window.scrollY > 0;",
+                vec![],
+            )
+            .await
+            .expect("measure");
+        if in_view == serde_json::json!(true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(in_view, serde_json::json!(true), "the answer is in view");
+    let columns = b
+        .client
+        .find_all(Locator::Css("#grid thead th"))
+        .await
+        .expect("columns")
+        .len();
+    assert_eq!(columns, 11, "the server column and 5 ports × 2 families");
+    assert!(b.fits_phone().await, "the page does not scroll sideways");
+    // The grid scrolls inside its box, the host column stays in view.
+    let scrolls = b
+        .client
+        .execute(
+            "const s = document.querySelector('#grid').parentElement; s.scrollLeft = 10000; \
+             const th = document.querySelector('#grid tbody th').getBoundingClientRect(); \
+             return [s.scrollWidth > s.clientWidth, s.scrollLeft > 0, Math.round(th.left - s.getBoundingClientRect().left)];",
+            vec![],
+        )
+        .await
+        .expect("scroll the grid");
+    assert_eq!(scrolls, serde_json::json!([true, true, 0]), "{scrolls}");
+    assert!(b.fits_phone().await);
+    let shot = b
+        .screenshot_at("#grid-title", "phone-grid-10-columns.png")
+        .await;
+    eprintln!("screenshot: {}", shot.display());
+    let link = b
+        .wait_for("#share-link", 10)
+        .await
+        .prop("value")
+        .await
+        .expect("link")
+        .unwrap_or_default();
+    b.close().await;
+    drop(agent);
+
+    // The same grid in a shared view, on a phone.
+    let site = StaticSite::start(Ipv4Addr::LOCALHOST);
+    let b = Browser::start(1000, 900).await;
+    b.phone(844).await;
+    let fragment = link.split_once('#').map(|(_, f)| f).unwrap_or("");
+    b.client
+        .goto(&format!("http://127.0.0.1:{}/#{fragment}", site.port))
+        .await
+        .expect("open the shared link");
+    b.wait_text("#shared-banner", 20, |t| !t.is_empty()).await;
+    assert_eq!(
+        b.client
+            .find_all(Locator::Css("#grid thead th"))
+            .await
+            .expect("columns")
+            .len(),
+        11
+    );
+    assert!(
+        b.fits_phone().await,
+        "the shared view does not scroll sideways"
+    );
+    let shot = b
+        .screenshot_at("#grid-title", "shared-phone-grid-10-columns.png")
+        .await;
     eprintln!("screenshot: {}", shot.display());
     b.close().await;
 }
@@ -318,13 +562,145 @@ async fn no_agent_shows_install_panel() {
         format!("✗ No mailport agent answered at http://127.0.0.1:{nobody}.")
     );
     let install = b.wait_for("#install", 5).await.text().await.expect("text");
-    assert!(install.contains("cargo install --git"), "{install}");
+    // The honest commands: Rust is needed; install.sh builds the page in.
+    assert!(install.contains("you need Rust"), "{install}");
+    assert_eq!(
+        b.text("#cmd-unix").await,
+        "git clone https://github.com/mailport/mailport && bash mailport/install.sh"
+    );
     assert!(install.contains("What it does not do"), "{install}");
+    assert!(
+        install.contains("runs only while you have it started"),
+        "{install}"
+    );
+    // Nothing listens there, which the browser reports as it would a block:
+    // the install steps come first, the browser hints after them.
+    let order = b
+        .client
+        .execute(
+            "const i = document.getElementById('install'), h = document.getElementById('blocked-hint'); \
+             return !!h && !!(i.compareDocumentPosition(h) & Node.DOCUMENT_POSITION_FOLLOWING);",
+            vec![],
+        )
+        .await
+        .expect("compare");
+    assert_eq!(
+        order,
+        serde_json::json!(true),
+        "hints after the install steps"
+    );
+    // The Safari hint opens the agent's page on the port the page looked at.
+    let safari = b
+        .client
+        .find(Locator::Css("#blocked-hint a"))
+        .await
+        .expect("the agent's page link")
+        .attr("href")
+        .await
+        .expect("href")
+        .unwrap_or_default();
+    assert_eq!(safari, format!("http://127.0.0.1:{nobody}/"));
+    // A copy button per command, which says what happened.
+    b.client
+        .find(Locator::Css("#cmd-unix + button"))
+        .await
+        .expect("copy button")
+        .click()
+        .await
+        .expect("click");
+    let note = b
+        .wait_text("#cmd-unix ~ p.note", 5, |t| !t.is_empty())
+        .await;
+    assert!(
+        note == "Copied to the clipboard." || note.contains("copy it by hand"),
+        "{note}"
+    );
     assert!(
         b.client.find(Locator::Css("#check")).await.is_err(),
         "no check form without an agent"
     );
     let shot = b.screenshot("no-agent.png").await;
+    eprintln!("screenshot: {}", shot.display());
+    // On a phone the command keeps to one line and scrolls in its box
+    // (never broken inside the address), and the page does not scroll.
+    b.phone(844).await;
+    assert!(b.fits_phone().await, "the install panel fits a phone");
+    let one_line = b
+        .client
+        .execute(
+            "const p = document.getElementById('cmd-unix'); \
+             return getComputedStyle(p).whiteSpace === 'pre' && p.scrollWidth > p.clientWidth;",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(one_line, serde_json::json!(true));
+    let shot = b.phone_screenshot("no-agent-phone.png").await;
+    eprintln!("screenshot: {}", shot.display());
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_agent_says_update() {
+    if !browser_available("older_agent_says_update") {
+        return;
+    }
+    let site = StaticSite::start(Ipv4Addr::LOCALHOST);
+    let b = Browser::start(1000, 900).await;
+    // A health answer from before `capabilities` existed.
+    let old = FakeAgent::start(r#"{"agent_version":"0.0.5","api_version":0}"#);
+    b.client
+        .goto(&format!(
+            "http://127.0.0.1:{}/#agent={}",
+            site.port, old.port
+        ))
+        .await
+        .expect("open the page");
+    let status = b.wait_text("#agent-status", 20, |t| !t.is_empty()).await;
+    assert_eq!(
+        status,
+        format!(
+            "✓ Connected to the mailport agent 0.0.5 at http://127.0.0.1:{}.",
+            old.port
+        ),
+        "an older agent is an agent, and no IPv6 claim is made for it"
+    );
+    assert_eq!(
+        b.text("#agent-outdated").await,
+        format!(
+            "This mailport agent is version 0.0.5, older than this page ({}): checks may fail until you update it. Install the new version as below, then start it again.",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    assert!(b
+        .text("#install")
+        .await
+        .contains("bash mailport/install.sh"));
+    let shot = b.screenshot("old-agent.png").await;
+    eprintln!("screenshot: {}", shot.display());
+
+    // An answer this page cannot read at all: not "no agent".
+    let odd = FakeAgent::start(r#"{"agent_version":5,"api_version":"one"}"#);
+    b.client
+        .goto(&format!(
+            "http://127.0.0.1:{}/?odd#agent={}",
+            site.port, odd.port
+        ))
+        .await
+        .expect("open the page");
+    let status = b.wait_text("#agent-status", 20, |t| !t.is_empty()).await;
+    assert!(
+        status.starts_with(&format!(
+            "✗ Something answered at http://127.0.0.1:{}, but not as a mailport agent this page can talk to: most likely an older mailport.",
+            odd.port
+        )),
+        "{status}"
+    );
+    assert!(b
+        .text("#install")
+        .await
+        .contains("bash mailport/install.sh"));
+    let shot = b.screenshot("unreadable-agent.png").await;
     eprintln!("screenshot: {}", shot.display());
     b.close().await;
 }
@@ -335,18 +711,58 @@ async fn broken_share_link_explains() {
         return;
     }
     let site = StaticSite::start(Ipv4Addr::LOCALHOST);
-    let b = Browser::start(390, 800).await;
-    b.client
-        .goto(&format!("http://127.0.0.1:{}/#r=1.eJyrVkrOz0", site.port))
-        .await
-        .expect("open the page");
-    let why = b.wait_text("#share-error", 20, |t| !t.is_empty()).await;
-    assert!(
-        why.starts_with("This link is incomplete") || why.starts_with("This link is damaged"),
-        "{why}"
-    );
-    let shot = b.screenshot("broken-link-phone.png").await;
-    eprintln!("screenshot: {}", shot.display());
+    let b = Browser::start(1000, 900).await;
+    b.phone(800).await;
+    // A real link to damage in three ways.
+    let report: mailport_shared::Report = serde_json::from_value(serde_json::json!({
+        "schema_version": mailport_shared::SCHEMA_VERSION, "tool_version": "0.1.0",
+        "started_at_ms": 1_790_000_000_000u64, "duration_ms": 840,
+        "options": {}, "probes": [], "verdicts": [],
+        "headline": "Port 25 was not tested.", "advice": []
+    }))
+    .expect("a report");
+    let good = share::encode(&report);
+    let (version, data) = good.split_once('.').expect("versioned");
+    let mid = data.len() / 2;
+    let flipped = if &data[mid..=mid] == "A" { "B" } else { "A" };
+    let cases = [
+        (
+            "cut",
+            format!("{version}.{}", &data[..mid]),
+            "This link is incomplete",
+        ),
+        (
+            "damaged",
+            format!("{version}.{}{flipped}{}", &data[..mid], &data[mid + 1..]),
+            "This link is damaged",
+        ),
+        (
+            "future",
+            format!("{}.{data}", share::LINK_VERSION + 1),
+            "This result was made by a newer version of mailport",
+        ),
+    ];
+    for (name, value, words) in cases {
+        // A query makes each a new page load (a new fragment alone would not).
+        b.client
+            .goto(&format!("http://127.0.0.1:{}/?{name}#r={value}", site.port))
+            .await
+            .expect("open the page");
+        let why = b.wait_text("#share-error", 20, |t| !t.is_empty()).await;
+        assert!(why.starts_with(words), "{name}: {why}");
+        assert!(
+            b.text("footer")
+                .await
+                .starts_with("The check runs on your computer"),
+            "{name}: a broken link claims no sender"
+        );
+        assert!(b.fits_phone().await, "{name}: fits the phone");
+        let shot = b
+            .phone_screenshot(&format!("broken-link-{name}-phone.png"))
+            .await;
+        eprintln!("screenshot: {}", shot.display());
+        b.phone(800).await;
+    }
     b.close().await;
 }
 
@@ -373,9 +789,20 @@ async fn other_origin_connects_on_click() {
         ))
         .await
         .expect("open the other copy");
-    // No request before a click: Chrome grants loopback access on a gesture.
+    // No request to the agent before a click: Chrome grants loopback access
+    // on a gesture. The page had time to misbehave: it rendered and waited.
     let connect = b.wait_for("#connect", 20).await;
-    assert_eq!(b.text("#agent-status").await, "");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let to_agent = format!("http://127.0.0.1:{agent_port}/");
+    let before = b.requests().await;
+    assert!(
+        before.iter().any(|u| u.starts_with(&origin)),
+        "the log holds the page's own loads: {before:?}"
+    );
+    assert!(
+        !before.iter().any(|u| u.starts_with(&to_agent)),
+        "nothing went to the agent before the click: {before:?}"
+    );
     connect.click().await.expect("click connect");
     b.wait_text("#agent-status", 20, |t| {
         t.contains(&format!(
@@ -395,6 +822,11 @@ async fn other_origin_connects_on_click() {
     assert_eq!(
         headline,
         "Port 25 was not tested. Submission port 587 is open."
+    );
+    let after = b.requests().await;
+    assert!(
+        after.contains(&format!("{to_agent}v1/health")),
+        "the click asked the agent: {after:?}"
     );
     // This agent runs with --no-netinfo: no network block at all, not an
     // empty or broken one.

@@ -3,6 +3,7 @@
 //! the page (a "public page" with no agent behind it), and SMTP fakes on
 //! loopback addresses.
 
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -125,6 +126,11 @@ impl Browser {
             opts["binary"] = serde_json::json!(bin.display().to_string());
         }
         caps.insert("goog:chromeOptions".into(), opts);
+        // Every request the page makes, for `Browser::requests`.
+        caps.insert(
+            "goog:loggingPrefs".into(),
+            serde_json::json!({ "performance": "ALL" }),
+        );
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {
@@ -229,10 +235,167 @@ impl Browser {
         path
     }
 
+    /// Sends a Chrome DevTools Protocol command through chromedriver.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(Chromedriver {
+                path: "goog/cdp/execute",
+                body: serde_json::json!({ "cmd": cmd, "params": params }),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("DevTools {cmd}: {e}"))
+    }
+
+    /// Makes the page a phone's: 390 CSS pixels wide (an iPhone 12 to 15),
+    /// `height` tall, mobile viewport rules on. A desktop window cannot be
+    /// made that narrow (Chromium's minimum is 500), so this emulates the
+    /// device, as DevTools' device mode does; [`Browser::fits_phone`]
+    /// measures that it took.
+    pub async fn phone(&self, height: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({
+                "width": PHONE_WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": true
+            }),
+        )
+        .await;
+    }
+
+    /// Whether the page, shown phone-wide, fits without scrolling sideways.
+    /// A mobile browser widens the window to content that does not fit (and
+    /// shrinks it all), so a window wider than the phone is a miss too.
+    pub async fn fits_phone(&self) -> bool {
+        let [width, scroll_width] = self
+            .client
+            .execute(
+                "return [window.innerWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await
+            .expect("measure")
+            .as_array()
+            .and_then(|a| <[serde_json::Value; 2]>::try_from(a.clone()).ok())
+            .map(|[w, s]| [w.as_u64().unwrap_or(0), s.as_u64().unwrap_or(0)])
+            .expect("two widths");
+        if width != u64::from(PHONE_WIDTH) || scroll_width > width {
+            let _ = writeln!(
+                std::io::stderr(),
+                "the page is {scroll_width} px wide in a {width} px window, on a {PHONE_WIDTH} px phone"
+            );
+            return false;
+        }
+        true
+    }
+
+    /// A full-page screenshot at phone width (see [`Browser::phone`]).
+    pub async fn phone_screenshot(&self, name: &str) -> PathBuf {
+        let height = self
+            .client
+            .execute(
+                "return Math.ceil(document.documentElement.scrollHeight);",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(844);
+        self.phone(height.min(8000) as u32).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = artifacts().join(name);
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// The URL of every request the page started since the last call
+    /// (from Chrome's performance log), in order.
+    pub async fn requests(&self) -> Vec<String> {
+        let log = self
+            .client
+            .issue_cmd(Chromedriver {
+                path: "se/log",
+                body: serde_json::json!({ "type": "performance" }),
+            })
+            .await
+            .expect("the performance log");
+        let mut urls = Vec::new();
+        for entry in log.as_array().into_iter().flatten() {
+            let Some(message) = entry["message"].as_str() else {
+                continue;
+            };
+            let Ok(event) = serde_json::from_str::<serde_json::Value>(message) else {
+                continue;
+            };
+            if event["message"]["method"] == "Network.requestWillBeSent" {
+                if let Some(url) = event["message"]["params"]["request"]["url"].as_str() {
+                    urls.push(url.to_string());
+                }
+            }
+        }
+        urls
+    }
+
+    /// The id of the element that has the keyboard focus ("" for none).
+    pub async fn focused(&self) -> String {
+        self.client
+            .execute(
+                "return document.activeElement ? document.activeElement.id : '';",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Presses keys (WebDriver key codes, e.g. [`TAB`]) in the focused element.
+    pub async fn press(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .expect("a focused element")
+            .send_keys(keys)
+            .await
+            .expect("keys");
+    }
+
     /// Ends the session.
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
         let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// The width of a phone's page in CSS pixels.
+pub const PHONE_WIDTH: u32 = 390;
+
+/// The Tab key, as WebDriver sends it.
+pub const TAB: &str = "\u{E004}";
+/// The Enter key.
+pub const ENTER: &str = "\u{E007}";
+
+/// A chromedriver endpoint beyond the W3C set (`goog/cdp/execute`,
+/// `se/log`): a POST of `body` under the session.
+#[derive(Debug)]
+struct Chromedriver {
+    path: &'static str,
+    body: serde_json::Value,
+}
+
+impl WebDriverCompatibleCommand for Chromedriver {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/{}",
+            session.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
     }
 }
 
@@ -524,5 +687,60 @@ c-198-51-100-73.hsd1.ca.comcast.net A 198.51.100.73
 impl Drop for FakeNetinfoDns {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.zone);
+    }
+}
+
+/// Something on loopback answering `/v1/health` with `body`, like an older
+/// agent would (CORS allowed for any origin, so a page on another port may
+/// read it). Stops when dropped.
+pub struct FakeAgent {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl FakeAgent {
+    pub fn start(body: &'static str) -> FakeAgent {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind fake agent");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(mut c) = conn else { continue };
+                let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = [0u8; 4096];
+                let n = c.read(&mut buf).unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]);
+                let origin = req
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("origin")
+                            .then(|| v.trim().to_string())
+                    })
+                    .unwrap_or_else(|| "*".into());
+                let (status, body) = if req.starts_with("GET /v1/health ") {
+                    ("200 OK", body)
+                } else {
+                    ("404 Not Found", "{}")
+                };
+                let _ = write!(
+                    c,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nAccess-Control-Allow-Origin: {origin}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        FakeAgent { port, stop }
+    }
+}
+
+impl Drop for FakeAgent {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
     }
 }

@@ -1,9 +1,9 @@
-//! The agent's status: looking, found (and how old), or missing with how to
-//! get it and how to let the browser reach it.
+//! The agent's status: looking, found (and how old), something unreadable
+//! answering, or missing with how to get it and how to let the browser
+//! reach it.
 
 use crate::components::install::Install;
 use crate::state::Agent;
-use mailport_shared::api::{API_VERSION, DEFAULT_PORT};
 use yew::prelude::*;
 
 /// Props of [`AgentPanel`].
@@ -19,6 +19,10 @@ pub struct Props {
     pub safari: bool,
     /// Look for the agent (from a click).
     pub on_connect: Callback<()>,
+    /// The last copy to the clipboard: what, and did it work?
+    pub copied: Option<(String, bool)>,
+    /// Copy text to the clipboard.
+    pub on_copy: Callback<String>,
 }
 
 /// The panel.
@@ -28,7 +32,10 @@ pub fn agent_panel(props: &Props) -> Html {
         let cb = props.on_connect.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
-    let own_page = format!("http://127.0.0.1:{DEFAULT_PORT}/");
+    let own_page = props.agent.own_page();
+    let install = html! {
+        <Install os={props.os.clone()} copied={props.copied.clone()} on_copy={props.on_copy.clone()} />
+    };
     match &props.agent {
         Agent::NeedsClick { candidates } => html! {
             <section id="agent" class="agent" aria-live="polite">
@@ -38,32 +45,56 @@ pub fn agent_panel(props: &Props) -> Html {
                 if props.safari {
                     <p class="warn">{ "Safari does not let public pages reach your computer. Start the agent and open " }<a href={own_page.clone()}>{ own_page.clone() }</a>{ " instead." }</p>
                 }
-                <details><summary>{ "Not installed yet?" }</summary><Install os={props.os.clone()} /></details>
+                <details><summary>{ "Not installed yet?" }</summary>{ install }</details>
             </section>
         },
         Agent::Detecting => html! {
             <section id="agent" class="agent" aria-live="polite"><p>{ "Looking for the mailport agent on this computer…" }</p></section>
         },
-        Agent::Found { base, health, .. } => html! {
-            <section id="agent" class="agent found" aria-live="polite">
-                <p id="agent-status"><span aria-hidden="true">{ "✓ " }</span>
-                    { format!("Connected to the mailport agent {} at {base}.", health.agent_version) }
-                    if !health.capabilities.ipv6 { { " This computer has no IPv6 address, so IPv6 will show “no route”." } }
+        Agent::Found { base, health, .. } => {
+            let outdated = props.agent.outdated();
+            let version = if health.agent_version.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", health.agent_version)
+            };
+            html! {
+                <section id="agent" class={classes!("agent", if outdated.is_some() { "old" } else { "found" })} aria-live="polite">
+                    <p id="agent-status"><span aria-hidden="true">{ "✓ " }</span>
+                        { format!("Connected to the mailport agent{version} at {base}.") }
+                        // An older agent may not say what it can do.
+                        if outdated.is_none() && !health.capabilities.ipv6 { { " This computer has no IPv6 address, so IPv6 will show “no route”." } }
+                    </p>
+                    if !props.paired {
+                        <p class="warn" role="alert">{ "This page is not paired with the agent yet: open the address the agent printed when it started (it ends with #token=…)." }</p>
+                    }
+                    if let Some(old) = outdated {
+                        <p id="agent-outdated" class="warn" role="alert">{ old.message() }</p>
+                        { install }
+                    }
+                </section>
+            }
+        }
+        Agent::Unreadable { base, detail } => html! {
+            <section id="agent" class="agent old" aria-live="polite">
+                <p id="agent-status" class="warn"><span aria-hidden="true">{ "✗ " }</span>
+                    { format!("Something answered at {base}, but not as a mailport agent this page can talk to: most likely an older mailport. Update it as below, then start it again.") }
                 </p>
-                if let Some(v) = props.agent.outdated() {
-                    <p class="warn" role="alert">{ format!("This agent speaks API version {v}, older than this page's ({API_VERSION}). Update it (run the install command again) if something fails.") }</p>
-                }
-                if !props.paired {
-                    <p class="warn" role="alert">{ "This page is not paired with the agent yet: open the address the agent printed when it started (it ends with #token=…)." }</p>
-                }
+                <details><summary>{ "What it answered" }</summary><p class="note">{ detail.clone() }</p></details>
+                <button id="connect" onclick={connect}>{ "Try again" }</button>
+                { install }
             </section>
         },
         Agent::Missing { tried, blocked } => html! {
             <section id="agent" class="agent missing" aria-live="polite">
                 <p id="agent-status" class="warn"><span aria-hidden="true">{ "✗ " }</span>{ format!("No mailport agent answered at {}.", tried.join(" or ")) }</p>
+                <button id="connect" onclick={connect}>{ "Try again" }</button>
+                { install }
+                // After the install steps: most often the agent is simply
+                // not running, and a browser block is the rarer story.
                 if *blocked {
-                    <div class="hint">
-                        <p>{ "If the agent is running, your browser may have blocked this page from reaching it:" }</p>
+                    <div id="blocked-hint" class="hint">
+                        <p>{ "Already running the agent? Your browser may have blocked this page from reaching it:" }</p>
                         <ul>
                             <li>{ "Chrome and Edge: click the icon left of the address bar, open Site settings, set “Local network access” to Allow, then try again." }</li>
                             <li>{ "Safari blocks it always: open the agent's own page, " }<a href={own_page.clone()}>{ own_page.clone() }</a>{ "." }</li>
@@ -71,8 +102,6 @@ pub fn agent_panel(props: &Props) -> Html {
                         </ul>
                     </div>
                 }
-                <button id="connect" onclick={connect}>{ "Try again" }</button>
-                <Install os={props.os.clone()} />
             </section>
         },
     }

@@ -2,7 +2,7 @@
 //! reflector to prove (advanced, collapsed).
 //! Validation is the shared code the agent runs, so both say the same.
 
-use crate::state::{Action, Form};
+use crate::state::{Action, Field, Form};
 use mailport_shared::MAIL_PORTS;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -88,6 +88,15 @@ pub fn check_form(props: &Props) -> Html {
         })
     };
     let f = &props.form;
+    let bad = f.error.as_ref().map(|e| e.field);
+    // The invalid field says so, and points at the message (after its own
+    // help text, when it has one).
+    let invalid = |field: Field| (bad == Some(field)).then_some("true");
+    let described = |field: Field, help: Option<&str>| {
+        let err = (bad == Some(field)).then_some("form-error");
+        let ids: Vec<&str> = help.into_iter().chain(err).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
     let extra_ports: Vec<u16> = f
         .ports
         .iter()
@@ -100,9 +109,10 @@ pub fn check_form(props: &Props) -> Html {
             <label for="domain">{ "Your mail domain (optional)" }</label>
             <input id="domain" type="text" inputmode="url" autocomplete="off" spellcheck="false"
                 placeholder="example.org" value={f.domain.clone()} oninput={on_domain}
-                aria-describedby="domain-help" />
+                aria-invalid={invalid(Field::Domain)}
+                aria-describedby={described(Field::Domain, Some("domain-help"))} />
             <p id="domain-help" class="note">{ "Its mail servers are tested on every port, beside well-known servers." }</p>
-            <fieldset>
+            <fieldset id="ports" aria-invalid={invalid(Field::Ports)} aria-describedby={described(Field::Ports, None)}>
                 <legend>{ "Ports" }</legend>
                 { for MAIL_PORTS.iter().map(|&p| {
                     let d = d.clone();
@@ -119,7 +129,7 @@ pub fn check_form(props: &Props) -> Html {
                     <p class="note">{ format!("Also: {}", extra_ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")) }</p>
                 }
             </fieldset>
-            <fieldset>
+            <fieldset id="families" aria-invalid={invalid(Field::Families)} aria-describedby={described(Field::Families, None)}>
                 <legend>{ "Address families" }</legend>
                 <label class="check-item" for="ipv4"><input type="checkbox" id="ipv4" checked={f.ipv4} onchange={fam(false)} />{ " IPv4" }</label>
                 <label class="check-item" for="ipv6"><input type="checkbox" id="ipv6" checked={f.ipv6} onchange={fam(true)} />{ " IPv6" }</label>
@@ -128,7 +138,8 @@ pub fn check_form(props: &Props) -> Html {
                 <summary>{ "Test other servers" }</summary>
                 <label for="targets">{ "One server per line, optionally followed by its role: mx, submission, own, echo, reflector or host. With servers here, the well-known ones are not tested." }</label>
                 <textarea id="targets" rows="4" spellcheck="false" placeholder="mail.example.org submission"
-                    value={f.targets.clone()} oninput={on_targets} />
+                    value={f.targets.clone()} oninput={on_targets}
+                    aria-invalid={invalid(Field::Targets)} aria-describedby={described(Field::Targets, None)} />
             </details>
             // Collapsed unless filled in: a <details> opens with Enter or
             // Space on its summary, like any button.
@@ -141,18 +152,20 @@ pub fn check_form(props: &Props) -> Html {
                         <label for="reflector-host">{ "Reflector host" }</label>
                         <input id="reflector-host" type="text" inputmode="url" autocomplete="off" spellcheck="false"
                             placeholder="reflector.example.org" value={f.reflector_host.clone()}
-                            oninput={on_reflector_host} aria-describedby="reflector-help" />
+                            oninput={on_reflector_host} aria-invalid={invalid(Field::ReflectorHost)}
+                            aria-describedby={described(Field::ReflectorHost, Some("reflector-help"))} />
                     </div>
                     <div>
                         <label for="reflector-key">{ "Its public key (hex or base64)" }</label>
                         <input id="reflector-key" type="text" autocomplete="off" spellcheck="false"
                             placeholder="printed by mailport reflect --gen-key" value={f.reflector_key.clone()}
-                            oninput={on_reflector_key} aria-describedby="reflector-help" />
+                            oninput={on_reflector_key} aria-invalid={invalid(Field::ReflectorKey)}
+                            aria-describedby={described(Field::ReflectorKey, Some("reflector-help"))} />
                     </div>
                 </div>
             </details>
             if let Some(e) = &f.error {
-                <p id="form-error" class="error" role="alert">{ e.clone() }</p>
+                <p id="form-error" class="error" role="alert">{ e.message.clone() }</p>
             }
             <button id="run" class="primary" type="submit" disabled={props.busy || !props.ready}>
                 { if props.busy { "Checking…" } else { "Run the check" } }

@@ -46,7 +46,7 @@ pub fn progress_grid(props: &Props) -> Html {
                 <tbody>
                 { for grid.rows().into_iter().map(|(host, role)| html! {
                     <tr>
-                        <th scope="row"><span class="host">{ host.clone() }</span><span class="role">{ role.label() }</span></th>
+                        <th scope="row"><span class="host">{ breakable(&host) }</span><span class="role">{ role.label() }</span></th>
                         { for cols.iter().map(|(p, f)| match grid.cell(&host, *p, *f) {
                             Some(cell) => view_cell(cell),
                             None => html!{ <td class="cell none"><span class="sr">{ "not tested" }</span>{ "·" }</td> },
@@ -58,6 +58,21 @@ pub fn progress_grid(props: &Props) -> Html {
             </div>
         </section>
     }
+}
+
+/// A host name or address that may wrap only after its dots and colons
+/// (`gmail-smtp-in.l.<wbr>google.<wbr>com`), never inside a label or a
+/// number: the row header stays narrow on a phone and still reads.
+fn breakable(host: &str) -> Html {
+    let mut parts = Vec::new();
+    let mut rest = host;
+    while let Some(i) = rest.find(['.', ':']) {
+        let (part, tail) = rest.split_at(i + 1);
+        parts.push(html! { <>{ part.to_string() }<wbr /></> });
+        rest = tail;
+    }
+    parts.push(html! { { rest.to_string() } });
+    parts.into_iter().collect()
 }
 
 fn view_cell(cell: &Cell) -> Html {

@@ -1,7 +1,7 @@
 //! Share links: the report in the URL fragment, optionally redacted, on a
 //! public copy of the page (a link to 127.0.0.1 opens nowhere else).
 
-use crate::state::Action;
+use crate::state::{copy_note, Action};
 use mailport_shared::share::{self, RedactOptions};
 use mailport_shared::Report;
 use web_sys::HtmlInputElement;
@@ -18,8 +18,8 @@ pub struct Props {
     pub page_url: AttrValue,
     /// Where the main link points (see `Location::share_base`).
     pub share_base: AttrValue,
-    /// The last copy: did it work?
-    pub copied: Option<bool>,
+    /// The last copy: what, and did it work?
+    pub copied: Option<(String, bool)>,
     /// Redaction changes.
     pub dispatch: Callback<Action>,
     /// Copy text to the clipboard.
@@ -29,9 +29,13 @@ pub struct Props {
 /// The panel.
 #[component(SharePanel)]
 pub fn share_panel(props: &Props) -> Html {
-    let redacted = share::redact(&props.report, props.redact);
-    let public = share::link(&props.share_base, &redacted);
-    let here = share::link(&props.page_url, &redacted);
+    // No link at all when redaction fails: never an unredacted one.
+    let links = share::redact(&props.report, props.redact).map(|redacted| {
+        (
+            share::link(&props.share_base, &redacted),
+            share::link(&props.page_url, &redacted),
+        )
+    });
     let toggle = |hosts: bool| {
         let d = props.dispatch.clone();
         let r = props.redact;
@@ -53,27 +57,36 @@ pub fn share_panel(props: &Props) -> Html {
             <h2 id="share-title">{ "Share this result" }</h2>
             <p>{ "Send this link to your ISP, your hosting support or a forum. The whole result is inside the link: no server stores it." }</p>
             <label class="check-item" for="redact-ip"><input type="checkbox" id="redact-ip" checked={props.redact.ip} onchange={toggle(false)} />{ " Hide IP addresses" }</label>
-            <label class="check-item" for="redact-hosts"><input type="checkbox" id="redact-hosts" checked={props.redact.hosts} onchange={toggle(true)} />{ " Hide server names (well-known public servers stay)" }</label>
-            <label for="share-link">{ "Link" }</label>
-            <div class="copy-row">
-                <input id="share-link" type="text" readonly=true value={public.clone()} />
-                <button type="button" onclick={copy(public)}>{ "Copy" }</button>
-            </div>
-            <p id="copy-status" class="note" role="status">{ match props.copied {
-                Some(true) => "Copied to the clipboard.",
-                Some(false) => "The browser did not allow copying: select the link and copy it by hand.",
-                None => "",
-            } }</p>
-            if props.share_base != props.page_url {
-            <details>
-                <summary>{ "Link to this copy of the page instead" }</summary>
-                <div class="copy-row">
-                    <input id="share-link-here" type="text" readonly=true aria-label="Link to this page" value={here.clone()} />
-                    <button type="button" onclick={copy(here)}>{ "Copy" }</button>
-                </div>
-                <p class="note">{ "Only useful if the other person can open this address: 127.0.0.1 is always their own computer." }</p>
-            </details>
-            }
+            <label class="check-item" for="redact-hosts"><input type="checkbox" id="redact-hosts" checked={props.redact.hosts} onchange={toggle(true)} />{ " Hide server names (well-known public servers and your provider's relay stay)" }</label>
+            { match links {
+                Ok((public, here)) => {
+                    let note = match copy_note(props.copied.as_ref(), &public) {
+                        "" => copy_note(props.copied.as_ref(), &here),
+                        note => note,
+                    };
+                    html! { <>
+                    <label for="share-link">{ "Link" }</label>
+                    <div class="copy-row">
+                        <input id="share-link" type="text" readonly=true value={public.clone()} />
+                        <button type="button" onclick={copy(public)}>{ "Copy" }</button>
+                    </div>
+                    <p id="copy-status" class="note" role="status">{ note }</p>
+                    if props.share_base != props.page_url {
+                    <details>
+                        <summary>{ "Link to this copy of the page instead" }</summary>
+                        <div class="copy-row">
+                            <input id="share-link-here" type="text" readonly=true aria-label="Link to this page" value={here.clone()} />
+                            <button type="button" onclick={copy(here)}>{ "Copy" }</button>
+                        </div>
+                        <p class="note">{ "Only useful if the other person can open this address: 127.0.0.1 is always their own computer." }</p>
+                    </details>
+                    }
+                </> }
+                }
+                Err(e) => html! {
+                    <p id="share-error" class="error" role="alert">{ format!("{e}.") }</p>
+                },
+            } }
         </section>
     }
 }

@@ -4,6 +4,7 @@
 use crate::facts::network_lines;
 use mailport_shared::classify::Verdict;
 use mailport_shared::report::Conclusion;
+use mailport_shared::Advice;
 use mailport_shared::NetworkFacts;
 use yew::prelude::*;
 
@@ -43,6 +44,27 @@ fn network_block(facts: Option<&NetworkFacts>) -> Html {
     }
 }
 
+/// How many pieces of advice show before "N more": the ranking puts what
+/// matters first, and a long list buries it.
+const SHOWN_ADVICE: usize = 3;
+
+fn more_label(n: usize) -> String {
+    if n == 1 {
+        "1 more thing to know".into()
+    } else {
+        format!("{n} more things to know")
+    }
+}
+
+fn view_advice(a: &Advice) -> Html {
+    html! {
+        <li data-id={serde_json::to_value(a.id).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()}>
+            <strong>{ a.title.clone() }</strong>
+            <p>{ a.why.clone() }</p>
+        </li>
+    }
+}
+
 /// The verdict.
 #[component(VerdictView)]
 pub fn verdict_view(props: &Props) -> Html {
@@ -65,12 +87,21 @@ pub fn verdict_view(props: &Props) -> Html {
                         <tr data-port={v.port.to_string()} data-family={v.family.to_string()}>
                             <td>{ v.port }</td>
                             <td>{ v.family.to_string() }</td>
-                            <td class={classes!("v", class)}><span aria-hidden="true">{ sym }{ " " }</span>{ v.verdict.label() }</td>
+                            <td class={classes!("v", class)}><span aria-hidden="true">{ sym }{ " " }</span>{ v.label() }</td>
                             <td>
                                 { v.why.clone() }
                                 if !v.evidence.is_empty() {
                                     <ul class="evidence">
-                                    { for v.evidence.iter().map(|e| html!{ <li>{ e.detail.clone() }</li> }) }
+                                    { for v.evidence.iter().map(|e| {
+                                        // Strong findings and notes look apart, in
+                                        // words as well as in style.
+                                        let (class, tag) = match (e.proof, e.strong) {
+                                            (true, _) => ("proof", "Proof: "),
+                                            (false, true) => ("strong", ""),
+                                            (false, false) => ("note", "Note: "),
+                                        };
+                                        html!{ <li class={class}>{ tag }{ e.detail.clone() }</li> }
+                                    }) }
                                     </ul>
                                 }
                             </td>
@@ -83,13 +114,16 @@ pub fn verdict_view(props: &Props) -> Html {
             if !c.advice.is_empty() {
                 <h2 id="advice-title">{ "What to do" }</h2>
                 <ol id="advice" class="advice" aria-labelledby="advice-title">
-                { for c.advice.iter().map(|a| html! {
-                    <li data-id={serde_json::to_value(a.id).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()}>
-                        <strong>{ a.title.clone() }</strong>
-                        <p>{ a.why.clone() }</p>
-                    </li>
-                }) }
+                    { for c.advice.iter().take(SHOWN_ADVICE).map(view_advice) }
                 </ol>
+                if c.advice.len() > SHOWN_ADVICE {
+                    <details id="more-advice" class="more-advice">
+                        <summary>{ more_label(c.advice.len() - SHOWN_ADVICE) }</summary>
+                        <ol class="advice" start={(SHOWN_ADVICE + 1).to_string()}>
+                            { for c.advice.iter().skip(SHOWN_ADVICE).map(view_advice) }
+                        </ol>
+                    </details>
+                }
             }
         </section>
     }
