@@ -407,7 +407,10 @@ async fn a_name_mixing_public_and_private_addresses_is_refused() {
     let dns = fakes::dns::serve(zone).await;
     let smtp = fake_smtp().await;
     let d = fakes::MapDialer::new();
-    // Every address leads to a working server, so only the guard stops a probe.
+    // Every address leads to a working server, so only the guard stops a
+    // probe. The addresses must look public to the guard (documentation
+    // ranges do not), but the map dialer connects each one to the loopback
+    // fake: no packet goes to 10/8 or 11/8.
     for ip in [
         "11.0.0.25",
         "10.0.0.25",
