@@ -23,6 +23,7 @@ use crate::interception::{self, Evidence, EvidenceKind};
 use crate::outcome::{DnsFailure, Outcome};
 use crate::probe::ProbeResult;
 use crate::target::Role;
+use crate::text::{and_list, capitalised};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -264,20 +265,6 @@ fn local_cause(group: &[&ProbeResult]) -> String {
         Some(detail) => format!("this machine could not open connections ({detail})"),
         None => "this machine could not open connections".into(),
     }
-}
-
-/// The phrase with its first letter in upper case, to open a sentence.
-fn capitalised(phrase: &str) -> String {
-    let mut chars = phrase.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
-/// The hosts of `set` in a sentence.
-fn and_list(set: &BTreeSet<&str>) -> String {
-    interception::and_list(set.iter().copied())
 }
 
 /// "it" or "they", for a sentence about the hosts of `set`.

@@ -11,6 +11,7 @@
 
 use crate::knowledge::{self, Matched, ProviderKind};
 use crate::suffix;
+use crate::text::and_list;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -859,15 +860,6 @@ pub fn kind_label(kind: ProviderKind) -> &'static str {
     }
 }
 
-fn ports_text(ports: &[u16]) -> String {
-    let list: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
-    match list.len() {
-        0 => String::new(),
-        1 => list[0].clone(),
-        n => format!("{} and {}", list[..n - 1].join(", "), list[n - 1]),
-    }
-}
-
 /// "Network: Comcast Xfinity (AS7922, US), residential — known to block 25
 /// (as of 2012-08)", or the AS name when no provider is known, or "Network:
 /// unknown (timed out)" when the origin lookup was tried and did not answer
@@ -889,7 +881,7 @@ pub fn provider_line(facts: &NetworkFacts) -> Option<String> {
         let mut policy = if p.blocks.is_empty() {
             "not known to block mail ports".to_string()
         } else {
-            format!("known to block {}", ports_text(p.blocks))
+            format!("known to block {}", and_list(p.blocks))
         };
         if !p.scope.is_empty() {
             policy.push_str(&format!(" on {}", p.scope));
