@@ -149,12 +149,17 @@ fn provider_relay(m: Matched, relay: &Relay, verdicts: &[PortVerdict]) -> (Strin
         1 => why.push_str(&format!(" Port {} is open here.", open[0])),
         _ => why.push_str(&format!(" Ports {} are open here.", and_list(&open))),
     }
-    if !blocked.is_empty() {
-        why.push_str(&format!(
-            " Port {} looked blocked towards other hosts here; try it against {} itself.",
-            or_list(&blocked),
+    match blocked.as_slice() {
+        [] => {}
+        [one] => why.push_str(&format!(
+            " Port {one} looked blocked towards other hosts here; try it against {} itself.",
             relay.host
-        ));
+        )),
+        _ => why.push_str(&format!(
+            " Ports {} looked blocked towards other hosts here; try them against {} itself.",
+            and_list(&blocked),
+            relay.host
+        )),
     }
     if !p.note.is_empty() {
         why.push(' ');

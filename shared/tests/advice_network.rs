@@ -153,6 +153,21 @@ fn the_relay_ports_are_checked_against_the_measurement() {
         "{}",
         a[0].why
     );
+    // Both relay ports blocked towards the other hosts: said once, in the
+    // plural.
+    let verdicts = vec![
+        v(25, Verdict::BlockedSilently),
+        v(465, Verdict::BlockedSilently),
+        v(587, Verdict::BlockedActively),
+    ];
+    let a = run(&verdicts, facts(7922));
+    let relay = get(&a, AdviceId::IspRelay);
+    assert!(
+        relay.why.contains(" Ports 587 and 465 looked blocked towards other hosts here; try them against smtp.comcast.net itself."),
+        "{}",
+        relay.why
+    );
+    assert!(!relay.why.contains("open here"), "{}", relay.why);
 }
 
 #[test]
