@@ -73,25 +73,20 @@ pub struct Advice {
     pub why: String,
 }
 
-/// What else is known when advising, beyond the port verdicts.
+/// What else is known when advising, beyond the port verdicts. The
+/// provider is looked up from the facts when advising
+/// ([`NetworkFacts::provider`]), so it cannot disagree with them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Context {
     /// What was learned about the network (public address, origin,
     /// blocklists, reverse DNS).
     pub network: Option<NetworkFacts>,
-    /// The provider matched from an origin AS, from the knowledge base, with
-    /// the AS number that matched.
-    pub provider: Option<Matched>,
 }
 
 impl Context {
-    /// The context for these network facts, with the provider looked up.
+    /// The context for these network facts.
     pub fn from_network(facts: Option<NetworkFacts>) -> Self {
-        let provider = facts.as_ref().and_then(|f| f.provider().map(|m| m.matched));
-        Context {
-            network: facts,
-            provider,
-        }
+        Context { network: facts }
     }
 }
 
@@ -342,8 +337,8 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 })
     });
 
-    let provider = ctx.provider;
     let facts = ctx.network.as_ref();
+    let provider = facts.and_then(|f| f.provider()).map(|m| m.matched);
     let direct_possible = !open25.is_empty() && !intercepted25;
     let known_block = blocked25 || intercepted25;
     let pbl: Vec<String> = facts
