@@ -79,7 +79,8 @@ impl Verdict {
         matches!(self, Verdict::Open | Verdict::Restricted)
     }
 
-    /// Whether the network is in the way (blocked or intercepted).
+    /// Whether the network is in the way: blocked, intercepted, or letting
+    /// the port through only to some hosts.
     pub fn is_block(&self) -> bool {
         matches!(
             self,
@@ -308,8 +309,8 @@ fn groups(probes: &[ProbeResult]) -> Vec<(u16, Family, Vec<&ProbeResult>)> {
         .collect()
 }
 
-/// Classifies every (port, family) seen in `probes`, ports in the order
-/// first seen and IPv4 before IPv6.
+/// Classifies every (port, family) seen in `probes`, ports in the order of
+/// [`crate::MAIL_PORTS`] (others after, by number), IPv4 before IPv6.
 pub fn classify(probes: &[ProbeResult]) -> Vec<PortVerdict> {
     let evidence = interception::detect(probes);
     groups(probes)
