@@ -7,6 +7,7 @@ use crate::classify::{NotTestableReason, PortVerdict, Verdict};
 use crate::family::Family;
 use crate::knowledge::{Matched, ProviderKind, Relay, Unblock};
 use crate::netinfo::{Fact, Forward, NetworkFacts};
+use crate::text::{and_list, capitalised, lowercase_first, or_list};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -72,50 +73,26 @@ pub struct Advice {
     pub why: String,
 }
 
-/// What else is known when advising, beyond the port verdicts.
+/// What else is known when advising, beyond the port verdicts. The
+/// provider is looked up from the facts when advising
+/// ([`NetworkFacts::provider`]), so it cannot disagree with them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Context {
     /// What was learned about the network (public address, origin,
     /// blocklists, reverse DNS).
     pub network: Option<NetworkFacts>,
-    /// The provider matched from an origin AS, from the knowledge base, with
-    /// the AS number that matched.
-    pub provider: Option<Matched>,
 }
 
 impl Context {
-    /// The context for these network facts, with the provider looked up.
+    /// The context for these network facts.
     pub fn from_network(facts: Option<NetworkFacts>) -> Self {
-        let provider = facts.as_ref().and_then(|f| f.provider().map(|m| m.matched));
-        Context {
-            network: facts,
-            provider,
-        }
+        Context { network: facts }
     }
 }
 
 /// "Comcast Xfinity (AS7922)": the provider and the AS that named it.
 fn provider_named(m: Matched) -> String {
     format!("{} (AS{})", m.provider.name, m.asn)
-}
-
-/// "25", "25 or 587", "25, 465 or 587".
-fn or_list<T: ToString>(items: &[T]) -> String {
-    joined(items, "or")
-}
-
-/// "25", "25 and 587", "25, 465 and 587".
-fn and_list<T: ToString>(items: &[T]) -> String {
-    joined(items, "and")
-}
-
-fn joined<T: ToString>(items: &[T], word: &str) -> String {
-    let list: Vec<String> = items.iter().map(ToString::to_string).collect();
-    match list.len() {
-        0 => String::new(),
-        1 => list[0].clone(),
-        n => format!("{} {word} {}", list[..n - 1].join(", "), list[n - 1]),
-    }
 }
 
 /// `text` as a sentence ending in one full stop.
@@ -167,12 +144,17 @@ fn provider_relay(m: Matched, relay: &Relay, verdicts: &[PortVerdict]) -> (Strin
         1 => why.push_str(&format!(" Port {} is open here.", open[0])),
         _ => why.push_str(&format!(" Ports {} are open here.", and_list(&open))),
     }
-    if !blocked.is_empty() {
-        why.push_str(&format!(
-            " Port {} looked blocked towards other hosts here; try it against {} itself.",
-            or_list(&blocked),
+    match blocked.as_slice() {
+        [] => {}
+        [one] => why.push_str(&format!(
+            " Port {one} looked blocked towards other hosts here; try it against {} itself.",
             relay.host
-        ));
+        )),
+        _ => why.push_str(&format!(
+            " Ports {} looked blocked towards other hosts here; try them against {} itself.",
+            and_list(&blocked),
+            relay.host
+        )),
     }
     if !p.note.is_empty() {
         why.push(' ');
@@ -309,22 +291,6 @@ fn open_on(verdicts: &[PortVerdict], port: u16) -> Vec<Family> {
         .collect()
 }
 
-fn families(list: &[Family]) -> String {
-    list.iter()
-        .map(|f| f.to_string())
-        .collect::<Vec<_>>()
-        .join(" and ")
-}
-
-/// `title` with its first letter in lower case, to follow a colon.
-fn lowercase_first(title: &str) -> String {
-    let mut chars = title.chars();
-    chars
-        .next()
-        .map(|c| c.to_lowercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
 /// Ranked advice for these verdicts, most useful first, each id at most once.
 pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
     let mut out: Vec<Advice> = Vec::new();
@@ -371,8 +337,8 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 })
     });
 
-    let provider = ctx.provider;
     let facts = ctx.network.as_ref();
+    let provider = facts.and_then(|f| f.provider()).map(|m| m.matched);
     let direct_possible = !open25.is_empty() && !intercepted25;
     let known_block = blocked25 || intercepted25;
     let pbl: Vec<String> = facts
@@ -422,7 +388,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
         };
         add(
             AdviceId::DirectDeliveryOk,
-            format!("{network} lets you deliver mail directly on port 25 ({})", families(&open25)),
+            format!("{network} lets you deliver mail directly on port 25 ({})", and_list(&open25)),
             "A mail server here can talk to recipients' MX servers. Deliverability still needs a proper reverse DNS name, SPF, DKIM and DMARC.".into(),
         );
         let blocked_families: Vec<Family> = p25
@@ -435,8 +401,8 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 AdviceId::PreferWorkingFamily,
                 format!(
                     "Port 25 works over {} but not over {}: make your mail server use the working one",
-                    families(&open25),
-                    families(&blocked_families)
+                    and_list(&open25),
+                    and_list(&blocked_families)
                 ),
                 "A mail server that tries the blocked family first waits for a timeout on every message. In Postfix, set smtp_address_preference (or inet_protocols) accordingly.".into(),
             );
@@ -581,13 +547,13 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 add(
                     AdviceId::Submit587,
                     "Send through your mail provider's submission server on port 587, with STARTTLS and your login".into(),
-                    format!("Port 587 is open here ({}). It is the standard port for mail clients and for a server relaying through a smarthost (RFC 6409).", families(&fams)),
+                    format!("Port 587 is open here ({}). It is the standard port for mail clients and for a server relaying through a smarthost (RFC 6409).", and_list(&fams)),
                 );
             } else {
                 add(
                     AdviceId::Submit465,
                     "Or submit on port 465 with implicit TLS".into(),
-                    format!("Port 465 is open here ({}). It encrypts from the first byte (RFC 8314); most providers accept it as well as 587.", families(&fams)),
+                    format!("Port 465 is open here ({}). It encrypts from the first byte (RFC 8314); most providers accept it as well as 587.", and_list(&fams)),
                 );
             }
         }
@@ -689,11 +655,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
     // advice has nothing before it to be an alternative to.
     if let Some(first) = out.first_mut() {
         if let Some(rest) = first.title.strip_prefix("Or ") {
-            let mut chars = rest.chars();
-            first.title = chars
-                .next()
-                .map(|c| c.to_uppercase().chain(chars).collect())
-                .unwrap_or_default();
+            first.title = capitalised(rest);
         }
     }
     out

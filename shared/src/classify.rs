@@ -23,6 +23,7 @@ use crate::interception::{self, Evidence, EvidenceKind};
 use crate::outcome::{DnsFailure, Outcome};
 use crate::probe::ProbeResult;
 use crate::target::Role;
+use crate::text::{and_list, capitalised};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -78,7 +79,8 @@ impl Verdict {
         matches!(self, Verdict::Open | Verdict::Restricted)
     }
 
-    /// Whether the network is in the way (blocked or intercepted).
+    /// Whether the network is in the way: blocked, intercepted, or letting
+    /// the port through only to some hosts.
     pub fn is_block(&self) -> bool {
         matches!(
             self,
@@ -266,26 +268,13 @@ fn local_cause(group: &[&ProbeResult]) -> String {
     }
 }
 
-/// The phrase with its first letter in upper case, to open a sentence.
-fn capitalised(phrase: &str) -> String {
-    let mut chars = phrase.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
-/// The hosts of `set` in a sentence.
-fn and_list(set: &BTreeSet<&str>) -> String {
-    interception::and_list(set.iter().copied())
-}
-
-/// "it" or "they", for a sentence about the hosts of `set`.
-fn pronoun(set: &BTreeSet<&str>) -> &'static str {
+/// `one` or `many` ("it" or "they", "is" or "are"), to agree with the
+/// hosts of `set` in a sentence about them.
+fn agree<'a>(set: &BTreeSet<&str>, one: &'a str, many: &'a str) -> &'a str {
     if set.len() == 1 {
-        "it"
+        one
     } else {
-        "they"
+        many
     }
 }
 
@@ -320,8 +309,8 @@ fn groups(probes: &[ProbeResult]) -> Vec<(u16, Family, Vec<&ProbeResult>)> {
         .collect()
 }
 
-/// Classifies every (port, family) seen in `probes`, ports in the order
-/// first seen and IPv4 before IPv6.
+/// Classifies every (port, family) seen in `probes`, ports in the order of
+/// [`crate::MAIL_PORTS`] (others after, by number), IPv4 before IPv6.
 pub fn classify(probes: &[ProbeResult]) -> Vec<PortVerdict> {
     let evidence = interception::detect(probes);
     groups(probes)
@@ -523,7 +512,11 @@ fn classify_group(
     if !reached.is_empty() {
         if !failed.is_empty() && convincing_failure(&failed) {
             let listen = if known_to_listen(&failed) {
-                ", which are known to listen"
+                agree(
+                    &failed,
+                    ", which is known to listen",
+                    ", which are known to listen",
+                )
             } else {
                 ""
             };
@@ -544,14 +537,14 @@ fn classify_group(
             why.push_str(&format!(
                 " {} did not answer; {} may be down.",
                 and_list(&failed),
-                pronoun(&failed)
+                agree(&failed, "it", "they")
             ));
         }
         if !odd.is_empty() {
             why.push_str(&format!(
                 " {} took the connection but did not greet normally; {} may be overloaded.",
                 and_list(&odd),
-                pronoun(&odd)
+                agree(&odd, "it", "they")
             ));
         }
         let noted: BTreeSet<&str> = evidence
@@ -561,8 +554,9 @@ fn classify_group(
             .collect();
         if !noted.is_empty() {
             why.push_str(&format!(
-                " What looked odd about {} is shown as a note: one host alone does not show interception.",
-                and_list(&noted)
+                " What looked odd about {} is shown as a note: {} own setup explains it as well as interception would.",
+                and_list(&noted),
+                agree(&noted, "that server's", "those servers'")
             ));
         }
         return verdict(Verdict::Open, why);
@@ -588,7 +582,11 @@ fn classify_group(
                 "Connections to port {port} are rejected ({}){}.{router_note}",
                 and_list(&rejected),
                 if known_to_listen(&rejected) {
-                    ", though these hosts accept mail there"
+                    agree(
+                        &rejected,
+                        ", though this host accepts mail there",
+                        ", though these hosts accept mail there",
+                    )
                 } else {
                     ": a router or firewall on the way answered no"
                 }
@@ -618,7 +616,7 @@ fn classify_group(
             format!(
                 "On port {port}, {}; no other host known to listen there answered, so {} may simply be down or overloaded. Add another host to tell.",
                 said.join(", and "),
-                pronoun(&tried)
+                agree(&tried, "it", "they")
             ),
         );
     }
@@ -647,8 +645,9 @@ fn classify_group(
         )
     } else {
         format!(
-            "{} accepted the connection on port {port}, but no mail server greeted; it is not known to run mail there, so this cannot tell a proxy from another service.",
-            and_list(&connected)
+            "{} accepted the connection on port {port}, but no mail server greeted; {} not known to run mail there, so this cannot tell a proxy from another service.",
+            and_list(&connected),
+            agree(&connected, "it is", "they are")
         )
     };
     verdict(

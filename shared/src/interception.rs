@@ -20,6 +20,7 @@ use crate::probe::ProbeResult;
 use crate::reflector::{AddressCheck, ProofStatus};
 use crate::suffix::site;
 use crate::target::{default_target, Role};
+use crate::text::and_list;
 use serde::{Deserialize, Serialize};
 
 /// Which heuristic fired.
@@ -207,16 +208,6 @@ fn known_starttls_on_25(host: &str) -> bool {
 const SLOW_MARGIN_MS: u32 = 2_000;
 /// See [`SLOW_MARGIN_MS`].
 const SLOW_FACTOR: u32 = 3;
-
-/// "a", "a and b", "a, b and c": hosts in a sentence.
-pub(crate) fn and_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    let items: Vec<&str> = items.into_iter().collect();
-    match items.as_slice() {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
 
 /// Runs every heuristic over the probes of one check, and weighs each
 /// finding against the others (see the module documentation).
@@ -607,7 +598,7 @@ fn findings<'a>(probes: &'a [ProbeResult]) -> Vec<Finding<'a>> {
             let hosts: Vec<&str> = twins.iter().map(|o| o.spec.host.as_str()).collect();
             let detail = format!(
                 "{} returned the same greeting \"{}\"",
-                and_list(hosts.iter().copied()),
+                and_list(&hosts),
                 ex.greeting.first_line()
             );
             // One finding per host, so that each greeting counts as odd;

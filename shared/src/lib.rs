@@ -35,6 +35,7 @@ pub mod report;
 pub mod share;
 pub mod suffix;
 pub mod target;
+mod text;
 pub mod validate;
 
 pub use advice::{advise, Advice, AdviceId};

@@ -11,6 +11,7 @@
 
 use crate::knowledge::{self, Matched, ProviderKind};
 use crate::suffix;
+use crate::text::and_list;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -717,10 +718,20 @@ const NUMBERED_WORDS: &[&str] = &[
     "wireless", "mobile",
 ];
 
+/// Whether the lowercase `name` spells `ip` out ([`embeds_ipv4`],
+/// [`embeds_ipv6`]): what makes a reverse DNS name generic, and what share
+/// redaction hides beside the address itself.
+pub(crate) fn embeds_ip(name: &str, ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => embeds_ipv4(name, v4),
+        IpAddr::V6(v6) => embeds_ipv6(name, v6),
+    }
+}
+
 /// Whether the lowercase `name` spells `ip` out: its four numbers in either
 /// order, joined by `-` or `.`, plain or zero-padded, as 12 digits or as 8
-/// hex digits. Also what share redaction hides beside the address itself.
-pub(crate) fn embeds_ipv4(name: &str, ip: Ipv4Addr) -> bool {
+/// hex digits.
+fn embeds_ipv4(name: &str, ip: Ipv4Addr) -> bool {
     let o = ip.octets();
     let forward = [o[0], o[1], o[2], o[3]];
     let reverse = [o[3], o[2], o[1], o[0]];
@@ -754,7 +765,7 @@ pub(crate) fn embeds_ipv4(name: &str, ip: Ipv4Addr) -> bool {
 
 /// Whether `needle` occurs in `hay` not glued to further digits (`digit`
 /// says what counts as one).
-pub(crate) fn contains_bounded(hay: &str, needle: &str, digit: fn(char) -> bool) -> bool {
+fn contains_bounded(hay: &str, needle: &str, digit: fn(char) -> bool) -> bool {
     if !hay.is_ascii() {
         // Byte offsets below step one at a time; DNS names are ASCII anyway.
         return false;
@@ -784,22 +795,29 @@ pub(crate) fn has_dotted_quad(name: &str) -> bool {
     })
 }
 
-/// The forms an ISP writes an IPv6 address in a host name: its eight groups
-/// joined by `-`, padded or not, the compressed form with `-` for `:`, or the
-/// 32 hex digits in a row.
+/// Whether the lowercase `name` spells `ip` out: its groups joined by `-`
+/// (compressed, plain or padded), its 32 hex digits in a row, or its
+/// `ip6.arpa` nibbles. Forms shorter than 6 characters (`::1` as `--1`) say
+/// too little to count.
 fn embeds_ipv6(name: &str, ip: Ipv6Addr) -> bool {
     let groups = ip.segments();
-    let unpadded: Vec<String> = groups.iter().map(|g| format!("{g:x}")).collect();
-    let padded: Vec<String> = groups.iter().map(|g| format!("{g:04x}")).collect();
-    let forms = [
-        unpadded.join("-"),
-        padded.join("-"),
+    let joined = |width: usize| {
+        groups
+            .iter()
+            .map(|g| format!("{g:0width$x}"))
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    [
+        joined(1),
+        joined(4),
         ip.to_string().replace(':', "-"),
-        padded.concat(),
-    ];
-    forms
-        .iter()
-        .any(|f| contains_bounded(name, f, |c| c.is_ascii_hexdigit()))
+        format!("{:032x}", u128::from(ip)),
+        reverse_ipv6_nibbles(ip),
+    ]
+    .iter()
+    .filter(|form| form.len() >= 6)
+    .any(|form| contains_bounded(name, form, |c| c.is_ascii_hexdigit()))
 }
 
 /// Whether a reverse DNS name looks like an ISP's generic pool name, which
@@ -811,12 +829,7 @@ fn embeds_ipv6(name: &str, ip: Ipv6Addr) -> bool {
 /// digits.
 pub fn generic_ptr(name: &str, ip: Option<IpAddr>) -> Option<GenericSign> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let embedded = match ip {
-        Some(IpAddr::V4(v4)) => embeds_ipv4(&name, v4),
-        Some(IpAddr::V6(v6)) => embeds_ipv6(&name, v6),
-        None => false,
-    };
-    if embedded || has_dotted_quad(&name) {
+    if ip.is_some_and(|ip| embeds_ip(&name, ip)) || has_dotted_quad(&name) {
         return Some(GenericSign::EmbeddedAddress);
     }
     let domain = suffix::registrable_domain(&name);
@@ -847,15 +860,6 @@ pub fn kind_label(kind: ProviderKind) -> &'static str {
     }
 }
 
-fn ports_text(ports: &[u16]) -> String {
-    let list: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
-    match list.len() {
-        0 => String::new(),
-        1 => list[0].clone(),
-        n => format!("{} and {}", list[..n - 1].join(", "), list[n - 1]),
-    }
-}
-
 /// "Network: Comcast Xfinity (AS7922, US), residential — known to block 25
 /// (as of 2012-08)", or the AS name when no provider is known, or "Network:
 /// unknown (timed out)" when the origin lookup was tried and did not answer
@@ -877,7 +881,7 @@ pub fn provider_line(facts: &NetworkFacts) -> Option<String> {
         let mut policy = if p.blocks.is_empty() {
             "not known to block mail ports".to_string()
         } else {
-            format!("known to block {}", ports_text(p.blocks))
+            format!("known to block {}", and_list(p.blocks))
         };
         if !p.scope.is_empty() {
             policy.push_str(&format!(" on {}", p.scope));

@@ -2,7 +2,7 @@
 
 use crate::family::Family;
 use crate::outcome::Outcome;
-use crate::target::{Role, Target, DEFAULT_TARGETS};
+use crate::target::{default_target, Role, Target};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -83,10 +83,7 @@ pub fn plan(targets: &[Target], ports: &[u16], families: &[Family]) -> Vec<Probe
 /// Whether `host` is known to listen on `port`: by its role, or because it is
 /// one of the default targets whose ports are known.
 pub fn expected(host: &str, role: Role, port: u16) -> bool {
-    role.listens_on(port)
-        || DEFAULT_TARGETS
-            .iter()
-            .any(|d| d.host.eq_ignore_ascii_case(host) && d.ports.contains(&port))
+    role.listens_on(port) || default_target(host).is_some_and(|d| d.ports.contains(&port))
 }
 
 #[cfg(test)]
@@ -122,5 +119,9 @@ mod tests {
     fn default_targets_known_ports() {
         assert!(expected("smtp.sendgrid.net", Role::Submission, 2525));
         assert!(!expected("smtp.gmail.com", Role::Submission, 2525));
+        // A default target given as a custom one, in any case, with the
+        // root's dot: its ports are still known.
+        assert!(expected("SMTP.SendGrid.net.", Role::Custom, 2525));
+        assert!(!expected("smtp.sendgrid.net.example", Role::Custom, 2525));
     }
 }

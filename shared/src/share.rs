@@ -20,14 +20,14 @@
 //! [`redact`] removes addresses and host names before sharing.
 
 use crate::knowledge::PROVIDERS;
-use crate::netinfo::{contains_bounded, embeds_ipv4, has_dotted_quad, reverse_ipv6_nibbles};
+use crate::netinfo::{embeds_ip, has_dotted_quad};
 use crate::report::Report;
 use crate::target::DEFAULT_TARGETS;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use miniz_oxide::inflate::TINFLStatus;
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use thiserror::Error;
 
 /// The version of the link format written by [`encode`]: 2 is zlib (deflate
@@ -378,41 +378,13 @@ impl Redactor {
         let name = core.to_ascii_lowercase();
         self.hidden_names.contains(&name)
             || has_dotted_quad(&name)
-            || self.ips.keys().any(|ip| match ip {
-                IpAddr::V4(v4) => embeds_ipv4(&name, *v4),
-                IpAddr::V6(v6) => embeds_ipv6(&name, *v6),
-            })
+            || self.ips.keys().any(|ip| embeds_ip(&name, *ip))
     }
 
     fn is_public(&self, host: &str) -> bool {
         let host = host.to_lowercase();
         self.public.contains(&host)
     }
-}
-
-/// Whether the lowercase `name` spells out `ip`: its `ip6.arpa` nibbles, its
-/// 32 hex digits, or its groups joined by `-` (compressed, plain or padded).
-/// Forms shorter than 6 characters (`::1` as `--1`) say too little to hide
-/// a name for.
-fn embeds_ipv6(name: &str, ip: Ipv6Addr) -> bool {
-    let groups = ip.segments();
-    let joined = |width: usize| {
-        groups
-            .iter()
-            .map(|g| format!("{g:0width$x}"))
-            .collect::<Vec<_>>()
-            .join("-")
-    };
-    [
-        reverse_ipv6_nibbles(ip),
-        format!("{:032x}", u128::from(ip)),
-        ip.to_string().replace(':', "-"),
-        joined(1),
-        joined(4),
-    ]
-    .iter()
-    .filter(|form| form.len() >= 6)
-    .any(|form| contains_bounded(name, form, |c| c.is_ascii_hexdigit()))
 }
 
 /// Names that are the same in every user's report and that the advice

@@ -15,7 +15,8 @@
 //! ([`TWO_LABEL_SUFFIXES`]) and treats every other name as `<label>.<tld>`.
 //! A miss makes the registrable domain one label too short, which can only
 //! make unrelated names look related (interception finds less, never more)
-//! and reads the domain as host words, exactly as before this module.
+//! and lets the generic reverse-DNS test read the domain's first label as a
+//! host word.
 
 /// Two-label public suffixes (ICANN section of the Public Suffix List)
 /// common enough to matter, lowercase and sorted. Not the whole list: see
@@ -69,9 +70,7 @@ fn registrable_labels(name: &str) -> usize {
 /// is dropped.
 pub fn registrable_domain(name: &str) -> &str {
     let name = name.trim_end_matches('.');
-    let keep = registrable_labels(name);
-    let total = name.split('.').count();
-    let skip = total - keep;
+    let skip = name.split('.').count() - registrable_labels(name);
     name.splitn(skip + 1, '.').last().unwrap_or(name)
 }
 

@@ -150,11 +150,7 @@ fn verdict_for(probes: &[ProbeResult], port: u16) -> PortVerdict {
 }
 
 fn verdict25(probes: &[ProbeResult]) -> Verdict {
-    classify(probes)
-        .into_iter()
-        .find(|v| v.port == 25 && v.family == V4)
-        .map(|v| v.verdict)
-        .expect("a verdict for 25")
+    verdict_for(probes, 25).verdict
 }
 
 fn kinds(probes: &[ProbeResult]) -> Vec<EvidenceKind> {
@@ -441,10 +437,7 @@ fn findings_read_well() {
     for p in probes.iter_mut().filter(|p| p.spec.port == 25) {
         p.outcome = banner(proxy, false);
     }
-    let v = classify(&probes)
-        .into_iter()
-        .find(|v| v.port == 25)
-        .expect("25");
+    let v = verdict_for(&probes, 25);
     let stripped = v
         .evidence
         .iter()
@@ -458,10 +451,7 @@ fn findings_read_well() {
     for p in probes.iter_mut().filter(|p| p.spec.port == 25) {
         p.outcome = banner(pix, false);
     }
-    let v = classify(&probes)
-        .into_iter()
-        .find(|v| v.port == 25)
-        .expect("25");
+    let v = verdict_for(&probes, 25);
     let masked = v
         .evidence
         .iter()
@@ -480,10 +470,7 @@ fn findings_read_well() {
     for p in probes.iter_mut().filter(|p| p.spec.port == 25) {
         p.outcome = Outcome::Silent;
     }
-    let v = classify(&probes)
-        .into_iter()
-        .find(|v| v.port == 25)
-        .expect("25");
+    let v = verdict_for(&probes, 25);
     assert!(
         v.why.contains("no normal mail-server greeting"),
         "{}",

@@ -657,7 +657,7 @@ fn one_host_is_not_the_network() {
             ],
             25,
             Verdict::Restricted,
-            vec!["but not smtp.beta.example"],
+            vec!["but not smtp.beta.example, which is known to listen:"],
         ),
         (
             "one host answers, the reflector (always listening) times out",
@@ -735,7 +735,7 @@ fn one_host_is_not_the_network() {
             ],
             25,
             Verdict::BlockedActively,
-            vec!["rejected (smtp.gamma.example)"],
+            vec!["rejected (smtp.gamma.example), though this host accepts mail there."],
         ),
         (
             "network unreachable everywhere is still no route",
@@ -756,7 +756,26 @@ fn one_host_is_not_the_network() {
             Verdict::NotTestable {
                 reason: NotTestableReason::NoKnownListener,
             },
-            vec!["accepted the connection"],
+            vec!["other.example and own.example accepted the connection on port 2525, but no mail server greeted; they are not known to run mail there"],
+        ),
+        (
+            "a reset from one host not known to listen says nothing",
+            vec![probe("own.example", Role::Custom, 2525, V4, false, Outcome::Reset)],
+            2525,
+            Verdict::NotTestable {
+                reason: NotTestableReason::NoKnownListener,
+            },
+            vec!["greeted; it is not known to run mail there"],
+        ),
+        (
+            "one MX behind its own PIX beside one that greets normally",
+            vec![
+                mx("a.alpha.example", V4, up("a.alpha.example")),
+                mx("b.beta.example", V4, pix()),
+            ],
+            25,
+            Verdict::Open,
+            vec!["What looked odd about b.beta.example is shown as a note: that server's own setup explains it"],
         ),
         (
             "a tie of dropped and rejected lists both",

@@ -1,0 +1,88 @@
+//! Small pieces of English that every sentence mailport writes shares
+//! (verdict whys, headlines, advice, the network lines), so that a list or
+//! a capital letter reads the same everywhere.
+
+use std::fmt::Display;
+
+/// "a", "a and b", "a, b and c".
+pub(crate) fn and_list<I>(items: I) -> String
+where
+    I: IntoIterator,
+    I::Item: Display,
+{
+    joined(items, "and")
+}
+
+/// "a", "a or b", "a, b or c".
+pub(crate) fn or_list<I>(items: I) -> String
+where
+    I: IntoIterator,
+    I::Item: Display,
+{
+    joined(items, "or")
+}
+
+fn joined<I>(items: I, word: &str) -> String
+where
+    I: IntoIterator,
+    I::Item: Display,
+{
+    let items: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
+    match items.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {word} {last}", init.join(", ")),
+    }
+}
+
+/// `phrase` with its first letter in upper case, to open a sentence.
+pub(crate) fn capitalised(phrase: &str) -> String {
+    let mut chars = phrase.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `phrase` with its first letter in lower case, to follow a colon.
+pub(crate) fn lowercase_first(phrase: &str) -> String {
+    let mut chars = phrase.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists() {
+        let none: [&str; 0] = [];
+        assert_eq!(and_list(none), "");
+        assert_eq!(and_list(["a"]), "a");
+        assert_eq!(and_list(["a", "b"]), "a and b");
+        assert_eq!(and_list(["a", "b", "c"]), "a, b and c");
+        assert_eq!(or_list([25u16, 465, 587]), "25, 465 or 587");
+        let ports: &[u16] = &[587];
+        assert_eq!(or_list(ports), "587");
+    }
+
+    #[test]
+    fn first_letters() {
+        for (phrase, up, low) in [
+            ("the DNS server", "The DNS server", "the DNS server"),
+            (
+                "Your public address",
+                "Your public address",
+                "your public address",
+            ),
+            ("élan", "Élan", "élan"),
+            ("", "", ""),
+        ] {
+            assert_eq!(capitalised(phrase), up);
+            assert_eq!(lowercase_first(phrase), low);
+        }
+    }
+}
