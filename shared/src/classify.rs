@@ -16,13 +16,15 @@
 //!    port; a block, or interception from odd answers (silence, not SMTP), is
 //!    declared only when independent hosts agree, the same host is up on
 //!    another port, or the host listens by design (reflector, port tester).
-//!    Otherwise the port is "not testable" against these hosts.
+//!    A plain refusal from a host that is up elsewhere counts only when the
+//!    host is a well-known one: a server that answers on 587 may simply not
+//!    offer 465. Otherwise the port is "not testable" against these hosts.
 
 use crate::family::Family;
 use crate::interception::{self, Evidence, EvidenceKind};
 use crate::outcome::{DnsFailure, Outcome};
 use crate::probe::ProbeResult;
-use crate::target::Role;
+use crate::target::{default_target, Role};
 use crate::text::{and_list, capitalised};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -247,7 +249,7 @@ fn dns_cause(group: &[&ProbeResult], family: Family) -> String {
     } else if all(|r| matches!(r, DnsFailure::Other { .. })) {
         // The resolver's own words say what to fix ("refused the query").
         match failures.first() {
-            Some(DnsFailure::Other { detail }) => format!("DNS lookups failed ({detail})"),
+            Some(DnsFailure::Other { detail }) => format!("DNS lookups failed: {detail}"),
             _ => "DNS lookups failed".into(),
         }
     } else {
@@ -442,13 +444,39 @@ fn classify_group(
             .iter()
             .any(|p| p.spec.host == host && matches!(p.spec.role, Role::PortEcho | Role::Reflector))
     };
+    // A plain refusal (a RST to the SYN) from a host that works on other
+    // ports may only mean it does not offer this one, unless it is a
+    // well-known host whose ports are known. A timeout or an ICMP rejection
+    // from a host that is up is the path's doing.
+    let only_refused = |host: &str| {
+        group
+            .iter()
+            .filter(|p| p.spec.host == host)
+            .all(|p| matches!(p.outcome, Outcome::Refused))
+    };
+    let up_and_listening = |host: &str| {
+        elsewhere(host, Outcome::connected)
+            && (!only_refused(host) || default_target(host).is_some())
+    };
     // Failures say "blocked" when independent hosts known to listen agree, or
-    // the failing host is up on another port, or listens by design.
+    // the failing host is up on another port (and listens on this one), or
+    // listens by design.
     let convincing_failure = |set: &BTreeSet<&str>| {
         interception::independent_hosts(&probes_of(set, true)) >= 2
-            || set
-                .iter()
-                .any(|h| elsewhere(h, Outcome::connected) || by_design(h))
+            || set.iter().any(|h| up_and_listening(h) || by_design(h))
+    };
+    // What the failing hosts did, in words: a refusal is not silence.
+    let failed_words = |set: &BTreeSet<&str>| -> Vec<String> {
+        let (refused, silent): (BTreeSet<&str>, BTreeSet<&str>) =
+            set.iter().partition(|h| only_refused(h));
+        let mut said = Vec::new();
+        if !silent.is_empty() {
+            said.push(format!("{} did not answer", and_list(&silent)));
+        }
+        if !refused.is_empty() {
+            said.push(format!("{} refused the connection", and_list(&refused)));
+        }
+        said
     };
     // Odd answers say "intercepted" when independent hosts agree, or the odd
     // host greets normally on another port, or listens by design.
@@ -534,9 +562,14 @@ fn classify_group(
             and_list(&reached)
         );
         if !failed.is_empty() {
+            let maybe = if failed.iter().any(|h| only_refused(h)) {
+                format!("down or not offer port {port}")
+            } else {
+                "down".to_string()
+            };
             why.push_str(&format!(
-                " {} did not answer; {} may be down.",
-                and_list(&failed),
+                " {}; {} may be {maybe}.",
+                failed_words(&failed).join(", and "),
                 agree(&failed, "it", "they")
             ));
         }
@@ -605,16 +638,19 @@ fn classify_group(
                 and_list(&odd)
             ));
         }
-        if !failed.is_empty() {
-            said.push(format!("{} did not answer", and_list(&failed)));
-        }
+        said.extend(failed_words(&failed));
         let tried: BTreeSet<&str> = odd.union(&failed).copied().collect();
+        let maybe = if failed.iter().any(|h| only_refused(h)) {
+            format!("down, overloaded or not offer port {port}")
+        } else {
+            "down or overloaded".to_string()
+        };
         return verdict(
             Verdict::NotTestable {
                 reason: NotTestableReason::SingleHost,
             },
             format!(
-                "On port {port}, {}; no other host known to listen there answered, so {} may simply be down or overloaded. Add another host to tell.",
+                "On port {port}, {}; no other host known to listen there answered, so {} may simply be {maybe}. Add another host to tell.",
                 said.join(", and "),
                 agree(&tried, "it", "they")
             ),

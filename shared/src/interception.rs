@@ -595,7 +595,11 @@ fn findings<'a>(probes: &'a [ProbeResult]) -> Vec<Finding<'a>> {
             3
         };
         if independent_hosts(&twins) >= needed {
-            let hosts: Vec<&str> = twins.iter().map(|o| o.spec.host.as_str()).collect();
+            // Sorted, not in the order the probes finished: the same finding
+            // on both families then reads the same, and is shown once.
+            let mut hosts: Vec<&str> = twins.iter().map(|o| o.spec.host.as_str()).collect();
+            hosts.sort_unstable();
+            hosts.dedup();
             let detail = format!(
                 "{} returned the same greeting \"{}\"",
                 and_list(&hosts),

@@ -614,7 +614,10 @@ fn one_host_is_not_the_network() {
             ],
             25,
             Verdict::Open,
-            vec!["(a.alpha.example)", "b.beta.example did not answer; it may be down"],
+            vec![
+                "(a.alpha.example)",
+                "b.beta.example refused the connection; it may be down or not offer port 25",
+            ],
         ),
         (
             "default targets: Gmail answers, iCloud times out once",
@@ -821,6 +824,40 @@ fn one_host_is_not_the_network() {
                 reason: NotTestableReason::LocalError,
             },
             vec!["says nothing about the network"],
+        ),
+        (
+            // A server typed in as a submission host may simply not offer 465.
+            "a submission host up on 587 refuses 465: no block",
+            vec![
+                submission("smtp.alpha.example", 587, true, up("smtp.alpha.example")),
+                submission("smtp.alpha.example", 465, true, Outcome::Refused),
+            ],
+            465,
+            single(),
+            vec!["smtp.alpha.example refused the connection", "not offer port 465"],
+        ),
+        (
+            // A timeout from a host that is up is the path's doing.
+            "a submission host up on 587 times out on 465: dropped",
+            vec![
+                submission("smtp.alpha.example", 587, true, up("smtp.alpha.example")),
+                submission("smtp.alpha.example", 465, true, Outcome::Filtered),
+            ],
+            465,
+            Verdict::BlockedSilently,
+            vec!["time out (smtp.alpha.example)"],
+        ),
+        (
+            // smtp.gmail.com is known to listen on 465: its refusal there,
+            // while 587 works, is the network's.
+            "a well-known host up on 587 refuses 465: rejected",
+            vec![
+                submission("smtp.gmail.com", 587, true, up("smtp.gmail.com")),
+                submission("smtp.gmail.com", 465, true, Outcome::Refused),
+            ],
+            465,
+            Verdict::BlockedActively,
+            vec!["rejected (smtp.gmail.com)"],
         ),
         (
             "local errors do not hide a block the other probes show",
