@@ -5,7 +5,7 @@
 
 use mailport_shared::api::{Health, API_VERSION, DEFAULT_PORT, PUBLIC_PAGE_ORIGIN};
 use mailport_shared::options::Families;
-use mailport_shared::reflector::ReflectorSpec;
+use mailport_shared::reflector::{ProofStatus, ReflectorSpec};
 use mailport_shared::report::Conclusion;
 use mailport_shared::share::RedactOptions;
 use mailport_shared::validate::InputError;
@@ -566,10 +566,15 @@ pub enum Tone {
 }
 
 impl Tone {
-    /// Of one outcome.
+    /// Of one outcome. A reflector's greeting is judged by its proof: one
+    /// without the reflector's signature is something else answering in
+    /// its place, and a busy reflector tested nothing.
     pub fn of(o: &Outcome) -> Tone {
         match o {
-            Outcome::Banner(_) => Tone::Good,
+            Outcome::Banner(ex) => ex
+                .reflector
+                .as_deref()
+                .map_or(Tone::Good, |p| Tone::of_proof(p.status)),
             Outcome::Refused | Outcome::Filtered | Outcome::Unreachable { .. } | Outcome::Reset => {
                 Tone::Bad
             }
@@ -580,6 +585,15 @@ impl Tone {
             Outcome::NoRoute { .. } | Outcome::DnsFailed { .. } | Outcome::LocalError { .. } => {
                 Tone::Neutral
             }
+        }
+    }
+
+    /// Of a reflector's proof.
+    pub fn of_proof(status: ProofStatus) -> Tone {
+        match status {
+            ProofStatus::Genuine => Tone::Good,
+            ProofStatus::Unverified => Tone::Odd,
+            ProofStatus::Busy => Tone::Neutral,
         }
     }
 
@@ -1488,6 +1502,45 @@ mod tests {
             Tone::Neutral,
         ] {
             assert!(!t.symbol().is_empty() && !t.class().is_empty());
+        }
+    }
+
+    /// A reflector's greeting reads by its proof: without the signature it
+    /// is not a good sign (something else answered), and a busy reflector
+    /// says nothing; a mail server's greeting stays good.
+    #[test]
+    fn a_reflector_greeting_reads_by_its_proof() {
+        use mailport_shared::outcome::{EhloOutcome, Reply, SmtpExchange};
+        use mailport_shared::reflector::ReflectorProof;
+        let greeting = |status: Option<ProofStatus>| {
+            Outcome::Banner(SmtpExchange {
+                greeting: Reply {
+                    code: 220,
+                    lines: vec!["reflector.example ESMTP".into()],
+                },
+                ehlo: EhloOutcome::NotSent,
+                implicit_tls: false,
+                tls: None,
+                reflector: status.map(|status| {
+                    Box::new(ReflectorProof {
+                        status,
+                        detail: String::new(),
+                        seen_address: None,
+                        seen_port: None,
+                        listening: Vec::new(),
+                        local_address: None,
+                        public_address: None,
+                    })
+                }),
+            })
+        };
+        for (status, tone) in [
+            (None, Tone::Good),
+            (Some(ProofStatus::Genuine), Tone::Good),
+            (Some(ProofStatus::Unverified), Tone::Odd),
+            (Some(ProofStatus::Busy), Tone::Neutral),
+        ] {
+            assert_eq!(Tone::of(&greeting(status)), tone, "{status:?}");
         }
     }
 
