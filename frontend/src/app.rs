@@ -379,7 +379,7 @@ pub fn app() -> Html {
                     os={browser.os} safari={browser.safari} on_connect={on_connect}
                     copied={state.copied.clone()} on_copy={on_copy.clone()} />
                 if matches!(state.agent, Agent::Found { .. }) {
-                    <CheckForm form={state.form.clone()} busy={state.busy()} ready={true}
+                    <CheckForm form={state.form.clone()} busy={state.busy()}
                         dispatch={dispatch_cb.clone()} on_submit={on_submit} />
                 }
                 <div id="results" class="results" tabindex="-1" role="region" aria-label="The check and its result">

@@ -1205,6 +1205,23 @@ mod tests {
         }
     }
 
+    /// A finished report of these probes with this headline, and nothing
+    /// else.
+    fn report(probes: Vec<ProbeResult>, headline: &str) -> Report {
+        Report {
+            schema_version: 1,
+            tool_version: "0.1.0".into(),
+            started_at_ms: 0,
+            duration_ms: 10,
+            options: CheckOptions::default(),
+            probes,
+            verdicts: vec![],
+            headline: headline.into(),
+            advice: vec![],
+            network: None,
+        }
+    }
+
     #[test]
     fn fragment_parsing() {
         let f = Fragment::parse("#agent=7600&token=abc123&targets=127.77.0.1%20mx,127.77.0.2+submission&ports=25,587&families=4");
@@ -1413,16 +1430,9 @@ mod tests {
         })));
         assert_eq!(s.conclusion.as_ref(), Some(&conclusion));
         let report = Report {
-            schema_version: 1,
-            tool_version: "0.1.0".into(),
-            started_at_ms: 0,
-            duration_ms: 10,
-            options: CheckOptions::default(),
-            probes: vec![r1, r2],
             verdicts: conclusion.verdicts.clone(),
-            headline: conclusion.headline.clone(),
             advice: conclusion.advice.clone(),
-            network: None,
+            ..report(vec![r1, r2], &conclusion.headline)
         };
         s.apply(Action::Event(Box::new(CheckEvent::Done {
             report: Box::new(report.clone()),
@@ -1547,16 +1557,8 @@ mod tests {
     #[test]
     fn shared_links_open_or_explain() {
         let report = Report {
-            schema_version: 1,
-            tool_version: "0.1.0".into(),
             started_at_ms: 1_790_000_000_000,
-            duration_ms: 10,
-            options: CheckOptions::default(),
-            probes: vec![],
-            verdicts: vec![],
-            headline: "Port 25 was not tested.".into(),
-            advice: vec![],
-            network: None,
+            ..report(vec![], "Port 25 was not tested.")
         };
         let enc = mailport_shared::share::encode(&report);
         let l = loc("https://mailport.github.io", "mailport.github.io");
@@ -1675,18 +1677,10 @@ mod tests {
         })));
         assert_eq!(s.announcement(), "");
         let r = result("a.example", 25, Outcome::Filtered);
-        let report = Report {
-            schema_version: 1,
-            tool_version: "0.1.0".into(),
-            started_at_ms: 0,
-            duration_ms: 10,
-            options: CheckOptions::default(),
-            probes: vec![r.clone()],
-            verdicts: vec![],
-            headline: "Outgoing port 25 is silently dropped on IPv4.".into(),
-            advice: vec![],
-            network: None,
-        };
+        let report = report(
+            vec![r.clone()],
+            "Outgoing port 25 is silently dropped on IPv4.",
+        );
         s.apply(Action::Event(Box::new(CheckEvent::Done {
             report: Box::new(report),
         })));
@@ -1708,10 +1702,6 @@ mod tests {
             ..result(host, port, Outcome::Refused)
         };
         let report = Report {
-            schema_version: 1,
-            tool_version: "0.1.0".into(),
-            started_at_ms: 0,
-            duration_ms: 10,
             options: CheckOptions {
                 domain: Some("own.example".into()),
                 targets: vec![
@@ -1721,18 +1711,17 @@ mod tests {
                 ],
                 ..CheckOptions::default()
             },
-            probes: vec![
-                r("reflector.example", Role::Reflector, 25),
-                r("[ip-3]", Role::Submission, 587),
-                r("mx.own.example", Role::RecipientMx, 25),
-                r("[ip-2]", Role::RecipientMx, 25),
-                r("[ip-3]", Role::Submission, 25),
-                r("[ip-1]", Role::RecipientMx, 25),
-            ],
-            verdicts: vec![],
-            headline: String::new(),
-            advice: vec![],
-            network: None,
+            ..report(
+                vec![
+                    r("reflector.example", Role::Reflector, 25),
+                    r("[ip-3]", Role::Submission, 587),
+                    r("mx.own.example", Role::RecipientMx, 25),
+                    r("[ip-2]", Role::RecipientMx, 25),
+                    r("[ip-3]", Role::Submission, 25),
+                    r("[ip-1]", Role::RecipientMx, 25),
+                ],
+                "",
+            )
         };
         let g = Grid::from_report(&report);
         let rows: Vec<String> = g.rows().into_iter().map(|(h, _)| h).collect();
