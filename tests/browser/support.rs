@@ -195,11 +195,30 @@ impl Browser {
         }
     }
 
-    /// Saves a full-page screenshot into `artifacts/`.
-    pub async fn screenshot(&self, name: &str) -> PathBuf {
-        // Make the window as tall as the page so the picture holds it all.
-        let height = self
-            .client
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} to click: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    /// Waits (up to `secs`) for the input `css` and returns its value.
+    pub async fn value(&self, css: &str, secs: u64) -> String {
+        self.wait_for(css, secs)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("the value of {css}: {e}"))
+            .unwrap_or_default()
+    }
+
+    /// The page's full height in CSS pixels, if it can be measured.
+    async fn page_height(&self) -> Option<u64> {
+        self.client
             .execute(
                 "return Math.ceil(document.documentElement.scrollHeight);",
                 vec![],
@@ -207,21 +226,32 @@ impl Browser {
             .await
             .ok()
             .and_then(|v| v.as_u64())
-            .unwrap_or(1200);
+    }
+
+    /// Saves what the window shows now as `artifacts/<name>`, and says
+    /// where.
+    async fn save_screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = artifacts().join(name);
+        std::fs::write(&path, png).expect("write screenshot");
+        eprintln!("screenshot: {}", path.display());
+    }
+
+    /// Saves a full-page screenshot into `artifacts/`.
+    pub async fn screenshot(&self, name: &str) {
+        // Make the window as tall as the page so the picture holds it all.
+        let height = self.page_height().await.unwrap_or(1200);
         if let Ok((w, _)) = self.client.get_window_size().await {
             let _ = self
                 .client
                 .set_window_size(w as u32, (height + 140).min(6000) as u32)
                 .await;
         }
-        let png = self.client.screenshot().await.expect("screenshot");
-        let path = artifacts().join(name);
-        std::fs::write(&path, png).expect("write screenshot");
-        path
+        self.save_screenshot(name).await;
     }
 
     /// Saves what the window shows now, scrolled to `css`.
-    pub async fn screenshot_at(&self, css: &str, name: &str) -> PathBuf {
+    pub async fn screenshot_at(&self, css: &str, name: &str) {
         let _ = self
             .client
             .execute(
@@ -229,10 +259,7 @@ impl Browser {
                 vec![serde_json::json!(css)],
             )
             .await;
-        let png = self.client.screenshot().await.expect("screenshot");
-        let path = artifacts().join(name);
-        std::fs::write(&path, png).expect("write screenshot");
-        path
+        self.save_screenshot(name).await;
     }
 
     /// Sends a Chrome DevTools Protocol command through chromedriver.
@@ -288,22 +315,10 @@ impl Browser {
     }
 
     /// A full-page screenshot at phone width (see [`Browser::phone`]).
-    pub async fn phone_screenshot(&self, name: &str) -> PathBuf {
-        let height = self
-            .client
-            .execute(
-                "return Math.ceil(document.documentElement.scrollHeight);",
-                vec![],
-            )
-            .await
-            .ok()
-            .and_then(|v| v.as_u64())
-            .unwrap_or(844);
+    pub async fn phone_screenshot(&self, name: &str) {
+        let height = self.page_height().await.unwrap_or(844);
         self.phone(height.min(8000) as u32).await;
-        let png = self.client.screenshot().await.expect("screenshot");
-        let path = artifacts().join(name);
-        std::fs::write(&path, png).expect("write screenshot");
-        path
+        self.save_screenshot(name).await;
     }
 
     /// The URL of every request the page started since the last call
