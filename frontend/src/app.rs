@@ -8,8 +8,9 @@ use crate::components::check_form::CheckForm;
 use crate::components::grid::ProgressGrid;
 use crate::components::share_panel::SharePanel;
 use crate::components::verdict::VerdictView;
-use crate::state::{utc_datetime, Action, Agent, Fragment, Grid, Location, Run, Shared, State};
-use mailport_shared::report::Conclusion;
+use crate::state::{
+    conclusion_of, utc_datetime, Action, Agent, Fragment, Grid, Location, Run, Shared, State,
+};
 use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -361,7 +362,7 @@ pub fn app() -> Html {
                     { format!(", measured by mailport {} in {} on the sender's network.", report.tool_version, report.duration_text()) }</p>
                     <p class="note"><a href={browser.location.page_url.clone()}>{ "Run your own check" }</a></p>
                 </section>
-                <VerdictView conclusion={Conclusion { verdicts: report.verdicts.clone(), headline: report.headline.clone(), advice: report.advice.clone() }}
+                <VerdictView conclusion={conclusion_of(report)}
                     network={report.network.clone()} />
                 <ProgressGrid grid={Grid::from_report(report)} running={false} />
             </>

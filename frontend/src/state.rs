@@ -1045,16 +1045,22 @@ impl State {
                     }
                 }
                 self.grid.order_as_planned(&report.options);
-                self.conclusion = Some(Conclusion {
-                    verdicts: report.verdicts.clone(),
-                    headline: report.headline.clone(),
-                    advice: report.advice.clone(),
-                });
+                self.conclusion = Some(conclusion_of(&report));
                 self.report = Some(report);
                 self.run = Run::Done;
             }
             CheckEvent::Failed { message, .. } => self.run = Run::Failed(message),
         }
+    }
+}
+
+/// The verdicts, headline and advice a finished report carries: what the
+/// page shows of a live check's report and of a shared one.
+pub fn conclusion_of(report: &Report) -> Conclusion {
+    Conclusion {
+        verdicts: report.verdicts.clone(),
+        headline: report.headline.clone(),
+        advice: report.advice.clone(),
     }
 }
 
