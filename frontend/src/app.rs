@@ -37,9 +37,7 @@ fn read_browser() -> Browser {
     let pathname = get(web_sys::Location::pathname);
     let hash = get(web_sys::Location::hash);
     let fragment = Fragment::parse(&hash);
-    let storage = window
-        .as_ref()
-        .and_then(|w| w.session_storage().ok().flatten());
+    let storage = session_storage();
     if let (Some(t), Some(s)) = (&fragment.token, &storage) {
         // Keep the token for reloads of this tab, and out of the address bar
         // (and so out of bookmarks, history sync and screenshots).
