@@ -347,26 +347,16 @@ pub enum Field {
 }
 
 impl Field {
-    /// The id of the element that is marked invalid (an input, or a
-    /// fieldset for the check boxes).
-    pub fn id(self) -> &'static str {
-        match self {
-            Field::Domain => "domain",
-            Field::Ports => "ports",
-            Field::Families => "families",
-            Field::Targets => "targets",
-            Field::ReflectorHost => "reflector-host",
-            Field::ReflectorKey => "reflector-key",
-        }
-    }
-
     /// The id of the element that takes the focus: the input, or the first
     /// box of a fieldset.
     pub fn focus_id(self) -> &'static str {
         match self {
+            Field::Domain => "domain",
             Field::Ports => "port-25",
             Field::Families => "ipv4",
-            other => other.id(),
+            Field::Targets => "targets",
+            Field::ReflectorHost => "reflector-host",
+            Field::ReflectorKey => "reflector-key",
         }
     }
 }
@@ -1334,8 +1324,7 @@ mod tests {
             assert_eq!(e.field, Field::Targets, "{targets}");
             assert!(e.message.contains(words), "{targets}: {}", e.message);
         }
-        // The element each field marks invalid and focuses exists in the form.
-        assert_eq!(Field::Ports.id(), "ports");
+        // A fieldset's error focuses its first box.
         assert_eq!(Field::Ports.focus_id(), "port-25");
         assert_eq!(Field::Domain.focus_id(), "domain");
     }
