@@ -8,8 +8,9 @@ use crate::components::check_form::CheckForm;
 use crate::components::grid::ProgressGrid;
 use crate::components::share_panel::SharePanel;
 use crate::components::verdict::VerdictView;
-use crate::state::{utc_datetime, Action, Agent, Fragment, Grid, Location, Run, Shared, State};
-use mailport_shared::report::Conclusion;
+use crate::state::{
+    conclusion_of, utc_datetime, Action, Agent, Fragment, Grid, Location, Run, Shared, State,
+};
 use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -36,9 +37,7 @@ fn read_browser() -> Browser {
     let pathname = get(web_sys::Location::pathname);
     let hash = get(web_sys::Location::hash);
     let fragment = Fragment::parse(&hash);
-    let storage = window
-        .as_ref()
-        .and_then(|w| w.session_storage().ok().flatten());
+    let storage = session_storage();
     if let (Some(t), Some(s)) = (&fragment.token, &storage) {
         // Keep the token for reloads of this tab, and out of the address bar
         // (and so out of bookmarks, history sync and screenshots).
@@ -361,7 +360,7 @@ pub fn app() -> Html {
                     { format!(", measured by mailport {} in {} on the sender's network.", report.tool_version, report.duration_text()) }</p>
                     <p class="note"><a href={browser.location.page_url.clone()}>{ "Run your own check" }</a></p>
                 </section>
-                <VerdictView conclusion={Conclusion { verdicts: report.verdicts.clone(), headline: report.headline.clone(), advice: report.advice.clone() }}
+                <VerdictView conclusion={conclusion_of(report)}
                     network={report.network.clone()} />
                 <ProgressGrid grid={Grid::from_report(report)} running={false} />
             </>
@@ -379,7 +378,7 @@ pub fn app() -> Html {
                     os={browser.os} safari={browser.safari} on_connect={on_connect}
                     copied={state.copied.clone()} on_copy={on_copy.clone()} />
                 if matches!(state.agent, Agent::Found { .. }) {
-                    <CheckForm form={state.form.clone()} busy={state.busy()} ready={true}
+                    <CheckForm form={state.form.clone()} busy={state.busy()}
                         dispatch={dispatch_cb.clone()} on_submit={on_submit} />
                 }
                 <div id="results" class="results" tabindex="-1" role="region" aria-label="The check and its result">

@@ -83,9 +83,11 @@ pub fn network_lines(facts: Option<&NetworkFacts>) -> Vec<NetLine> {
 /// How a reflector proof reads in a cell's details.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProofView {
-    /// Tone of the status word: good when genuine, odd when not.
+    /// Tone of the status word ([`Tone::of_proof`]): good when genuine, odd
+    /// when not, neutral when busy.
     pub tone: Tone,
-    /// "✓ genuine" or "? unverified": symbol and word, never colour alone.
+    /// "✓ genuine", "? unverified" or "– busy": symbol and word, never
+    /// colour alone.
     pub status: String,
     /// The address the reflector saw, "hidden" in a shared report whose
     /// addresses were removed, `None` when nothing was signed.
@@ -97,13 +99,11 @@ pub struct ProofView {
 impl ProofView {
     /// The view of one proof.
     pub fn of(p: &ReflectorProof) -> ProofView {
-        let (tone, word) = match p.status {
-            ProofStatus::Genuine => (Tone::Good, "genuine: the real reflector answered"),
-            ProofStatus::Unverified => (Tone::Odd, "unverified: something else answered"),
-            ProofStatus::Busy => (
-                Tone::Neutral,
-                "busy: the reflector asked to come back later",
-            ),
+        let tone = Tone::of_proof(p.status);
+        let word = match p.status {
+            ProofStatus::Genuine => "genuine: the real reflector answered",
+            ProofStatus::Unverified => "unverified: something else answered",
+            ProofStatus::Busy => "busy: the reflector asked to come back later",
         };
         let seen = match (p.status, p.seen_address, p.seen_port) {
             (_, Some(ip), Some(port)) => Some(format!("{ip} (port {port})")),

@@ -5,7 +5,7 @@
 
 use mailport_shared::api::{Health, API_VERSION, DEFAULT_PORT, PUBLIC_PAGE_ORIGIN};
 use mailport_shared::options::Families;
-use mailport_shared::reflector::ReflectorSpec;
+use mailport_shared::reflector::{ProofStatus, ReflectorSpec};
 use mailport_shared::report::Conclusion;
 use mailport_shared::share::RedactOptions;
 use mailport_shared::validate::InputError;
@@ -347,26 +347,16 @@ pub enum Field {
 }
 
 impl Field {
-    /// The id of the element that is marked invalid (an input, or a
-    /// fieldset for the check boxes).
-    pub fn id(self) -> &'static str {
-        match self {
-            Field::Domain => "domain",
-            Field::Ports => "ports",
-            Field::Families => "families",
-            Field::Targets => "targets",
-            Field::ReflectorHost => "reflector-host",
-            Field::ReflectorKey => "reflector-key",
-        }
-    }
-
     /// The id of the element that takes the focus: the input, or the first
     /// box of a fieldset.
     pub fn focus_id(self) -> &'static str {
         match self {
+            Field::Domain => "domain",
             Field::Ports => "port-25",
             Field::Families => "ipv4",
-            other => other.id(),
+            Field::Targets => "targets",
+            Field::ReflectorHost => "reflector-host",
+            Field::ReflectorKey => "reflector-key",
         }
     }
 }
@@ -566,10 +556,15 @@ pub enum Tone {
 }
 
 impl Tone {
-    /// Of one outcome.
+    /// Of one outcome. A reflector's greeting is judged by its proof: one
+    /// without the reflector's signature is something else answering in
+    /// its place, and a busy reflector tested nothing.
     pub fn of(o: &Outcome) -> Tone {
         match o {
-            Outcome::Banner(_) => Tone::Good,
+            Outcome::Banner(ex) => ex
+                .reflector
+                .as_deref()
+                .map_or(Tone::Good, |p| Tone::of_proof(p.status)),
             Outcome::Refused | Outcome::Filtered | Outcome::Unreachable { .. } | Outcome::Reset => {
                 Tone::Bad
             }
@@ -580,6 +575,15 @@ impl Tone {
             Outcome::NoRoute { .. } | Outcome::DnsFailed { .. } | Outcome::LocalError { .. } => {
                 Tone::Neutral
             }
+        }
+    }
+
+    /// Of a reflector's proof.
+    pub fn of_proof(status: ProofStatus) -> Tone {
+        match status {
+            ProofStatus::Genuine => Tone::Good,
+            ProofStatus::Unverified => Tone::Odd,
+            ProofStatus::Busy => Tone::Neutral,
         }
     }
 
@@ -1031,16 +1035,22 @@ impl State {
                     }
                 }
                 self.grid.order_as_planned(&report.options);
-                self.conclusion = Some(Conclusion {
-                    verdicts: report.verdicts.clone(),
-                    headline: report.headline.clone(),
-                    advice: report.advice.clone(),
-                });
+                self.conclusion = Some(conclusion_of(&report));
                 self.report = Some(report);
                 self.run = Run::Done;
             }
             CheckEvent::Failed { message, .. } => self.run = Run::Failed(message),
         }
+    }
+}
+
+/// The verdicts, headline and advice a finished report carries: what the
+/// page shows of a live check's report and of a shared one.
+pub fn conclusion_of(report: &Report) -> Conclusion {
+    Conclusion {
+        verdicts: report.verdicts.clone(),
+        headline: report.headline.clone(),
+        advice: report.advice.clone(),
     }
 }
 
@@ -1191,6 +1201,23 @@ mod tests {
         }
     }
 
+    /// A finished report of these probes with this headline, and nothing
+    /// else.
+    fn report(probes: Vec<ProbeResult>, headline: &str) -> Report {
+        Report {
+            schema_version: 1,
+            tool_version: "0.1.0".into(),
+            started_at_ms: 0,
+            duration_ms: 10,
+            options: CheckOptions::default(),
+            probes,
+            verdicts: vec![],
+            headline: headline.into(),
+            advice: vec![],
+            network: None,
+        }
+    }
+
     #[test]
     fn fragment_parsing() {
         let f = Fragment::parse("#agent=7600&token=abc123&targets=127.77.0.1%20mx,127.77.0.2+submission&ports=25,587&families=4");
@@ -1297,8 +1324,7 @@ mod tests {
             assert_eq!(e.field, Field::Targets, "{targets}");
             assert!(e.message.contains(words), "{targets}: {}", e.message);
         }
-        // The element each field marks invalid and focuses exists in the form.
-        assert_eq!(Field::Ports.id(), "ports");
+        // A fieldset's error focuses its first box.
         assert_eq!(Field::Ports.focus_id(), "port-25");
         assert_eq!(Field::Domain.focus_id(), "domain");
     }
@@ -1399,16 +1425,9 @@ mod tests {
         })));
         assert_eq!(s.conclusion.as_ref(), Some(&conclusion));
         let report = Report {
-            schema_version: 1,
-            tool_version: "0.1.0".into(),
-            started_at_ms: 0,
-            duration_ms: 10,
-            options: CheckOptions::default(),
-            probes: vec![r1, r2],
             verdicts: conclusion.verdicts.clone(),
-            headline: conclusion.headline.clone(),
             advice: conclusion.advice.clone(),
-            network: None,
+            ..report(vec![r1, r2], &conclusion.headline)
         };
         s.apply(Action::Event(Box::new(CheckEvent::Done {
             report: Box::new(report.clone()),
@@ -1491,19 +1510,50 @@ mod tests {
         }
     }
 
+    /// A reflector's greeting reads by its proof: without the signature it
+    /// is not a good sign (something else answered), and a busy reflector
+    /// says nothing; a mail server's greeting stays good.
+    #[test]
+    fn a_reflector_greeting_reads_by_its_proof() {
+        use mailport_shared::outcome::{EhloOutcome, Reply, SmtpExchange};
+        use mailport_shared::reflector::ReflectorProof;
+        let greeting = |status: Option<ProofStatus>| {
+            Outcome::Banner(SmtpExchange {
+                greeting: Reply {
+                    code: 220,
+                    lines: vec!["reflector.example ESMTP".into()],
+                },
+                ehlo: EhloOutcome::NotSent,
+                implicit_tls: false,
+                tls: None,
+                reflector: status.map(|status| {
+                    Box::new(ReflectorProof {
+                        status,
+                        detail: String::new(),
+                        seen_address: None,
+                        seen_port: None,
+                        listening: Vec::new(),
+                        local_address: None,
+                        public_address: None,
+                    })
+                }),
+            })
+        };
+        for (status, tone) in [
+            (None, Tone::Good),
+            (Some(ProofStatus::Genuine), Tone::Good),
+            (Some(ProofStatus::Unverified), Tone::Odd),
+            (Some(ProofStatus::Busy), Tone::Neutral),
+        ] {
+            assert_eq!(Tone::of(&greeting(status)), tone, "{status:?}");
+        }
+    }
+
     #[test]
     fn shared_links_open_or_explain() {
         let report = Report {
-            schema_version: 1,
-            tool_version: "0.1.0".into(),
             started_at_ms: 1_790_000_000_000,
-            duration_ms: 10,
-            options: CheckOptions::default(),
-            probes: vec![],
-            verdicts: vec![],
-            headline: "Port 25 was not tested.".into(),
-            advice: vec![],
-            network: None,
+            ..report(vec![], "Port 25 was not tested.")
         };
         let enc = mailport_shared::share::encode(&report);
         let l = loc("https://mailport.github.io", "mailport.github.io");
@@ -1622,18 +1672,10 @@ mod tests {
         })));
         assert_eq!(s.announcement(), "");
         let r = result("a.example", 25, Outcome::Filtered);
-        let report = Report {
-            schema_version: 1,
-            tool_version: "0.1.0".into(),
-            started_at_ms: 0,
-            duration_ms: 10,
-            options: CheckOptions::default(),
-            probes: vec![r.clone()],
-            verdicts: vec![],
-            headline: "Outgoing port 25 is silently dropped on IPv4.".into(),
-            advice: vec![],
-            network: None,
-        };
+        let report = report(
+            vec![r.clone()],
+            "Outgoing port 25 is silently dropped on IPv4.",
+        );
         s.apply(Action::Event(Box::new(CheckEvent::Done {
             report: Box::new(report),
         })));
@@ -1655,10 +1697,6 @@ mod tests {
             ..result(host, port, Outcome::Refused)
         };
         let report = Report {
-            schema_version: 1,
-            tool_version: "0.1.0".into(),
-            started_at_ms: 0,
-            duration_ms: 10,
             options: CheckOptions {
                 domain: Some("own.example".into()),
                 targets: vec![
@@ -1668,18 +1706,17 @@ mod tests {
                 ],
                 ..CheckOptions::default()
             },
-            probes: vec![
-                r("reflector.example", Role::Reflector, 25),
-                r("[ip-3]", Role::Submission, 587),
-                r("mx.own.example", Role::RecipientMx, 25),
-                r("[ip-2]", Role::RecipientMx, 25),
-                r("[ip-3]", Role::Submission, 25),
-                r("[ip-1]", Role::RecipientMx, 25),
-            ],
-            verdicts: vec![],
-            headline: String::new(),
-            advice: vec![],
-            network: None,
+            ..report(
+                vec![
+                    r("reflector.example", Role::Reflector, 25),
+                    r("[ip-3]", Role::Submission, 587),
+                    r("mx.own.example", Role::RecipientMx, 25),
+                    r("[ip-2]", Role::RecipientMx, 25),
+                    r("[ip-3]", Role::Submission, 25),
+                    r("[ip-1]", Role::RecipientMx, 25),
+                ],
+                "",
+            )
         };
         let g = Grid::from_report(&report);
         let rows: Vec<String> = g.rows().into_iter().map(|(h, _)| h).collect();

@@ -122,13 +122,7 @@ async fn check_then_share() {
     // Validation in the page, with the shared words.
     let domain = b.wait_for("#domain", 5).await;
     domain.send_keys("exa mple.org").await.expect("type");
-    b.client
-        .find(Locator::Css("#run"))
-        .await
-        .expect("run button")
-        .click()
-        .await
-        .expect("click");
+    b.click("#run").await;
     let err = b.wait_text("#form-error", 5, |t| !t.is_empty()).await;
     assert_eq!(
         err,
@@ -148,13 +142,7 @@ async fn check_then_share() {
     b.client.refresh().await.expect("reload");
     b.wait_text("#agent-status", 20, |t| t.contains("Connected"))
         .await;
-    let targets = b
-        .wait_for("#targets", 5)
-        .await
-        .prop("value")
-        .await
-        .expect("targets value")
-        .unwrap_or_default();
+    let targets = b.value("#targets", 5).await;
     assert_eq!(targets, format!("{mx1} mx\n{mx2} mx\n{sub} submission"));
     let ipv6_ticked = b
         .client
@@ -284,12 +272,7 @@ async fn check_then_share() {
     );
 
     // Details on demand: the greeting of the submission server.
-    let summary = b
-        .client
-        .find(Locator::Css("#grid td[data-port=\"587\"] summary"))
-        .await
-        .expect("587 cell");
-    summary.click().await.expect("open details");
+    b.click("#grid td[data-port=\"587\"] summary").await;
     let details = b.text("#grid td[data-port=\"587\"] details").await;
     assert!(
         details.contains("220 submission.fake.test ESMTP fake ready"),
@@ -298,13 +281,7 @@ async fn check_then_share() {
     assert!(details.contains("SIZE 10240000"), "{details}");
 
     // The share link: public page by default, addresses hidden by default.
-    let link = b
-        .wait_for("#share-link", 10)
-        .await
-        .prop("value")
-        .await
-        .expect("link")
-        .unwrap_or_default();
+    let link = b.value("#share-link", 10).await;
     assert!(
         link.starts_with("https://mailport.github.io/#r=2."),
         "{link}"
@@ -329,20 +306,8 @@ async fn check_then_share() {
     );
     // Hiding server names too: the fakes' names go, the provider's relay
     // that the advice names stays.
-    b.client
-        .find(Locator::Css("#redact-hosts"))
-        .await
-        .expect("the names box")
-        .click()
-        .await
-        .expect("tick");
-    let hidden_link = b
-        .wait_for("#share-link", 5)
-        .await
-        .prop("value")
-        .await
-        .expect("link")
-        .unwrap_or_default();
+    b.click("#redact-hosts").await;
+    let hidden_link = b.value("#share-link", 5).await;
     assert_ne!(hidden_link, link, "the link follows the box");
     let hidden = share::from_fragment(hidden_link.split_once('#').map(|(_, f)| f).unwrap_or(""))
         .expect("a report in the link")
@@ -363,13 +328,11 @@ async fn check_then_share() {
         "the log holds the page's requests: {requests:?}"
     );
     assert!(all_local(&requests), "{requests:?}");
-    let shot = b.screenshot("check-result.png").await;
-    eprintln!("screenshot: {}", shot.display());
+    b.screenshot("check-result.png").await;
     // Phone width: the same page, one column, tables scroll on their own.
     b.phone(844).await;
     assert!(b.fits_phone().await, "the page fits a phone's width");
-    let shot = b.phone_screenshot("check-result-phone.png").await;
-    eprintln!("screenshot: {}", shot.display());
+    b.phone_screenshot("check-result-phone.png").await;
     b.close().await;
     drop(agent);
 
@@ -426,12 +389,10 @@ async fn check_then_share() {
         "no agent panel in a shared view"
     );
     assert!(all_local(&b.requests().await), "a shared view calls nobody");
-    let shot = b.screenshot("shared-view.png").await;
-    eprintln!("screenshot: {}", shot.display());
+    b.screenshot("shared-view.png").await;
     b.phone(844).await;
     assert!(b.fits_phone().await, "the shared view fits a phone");
-    let shot = b.phone_screenshot("shared-view-phone.png").await;
-    eprintln!("screenshot: {}", shot.display());
+    b.phone_screenshot("shared-view-phone.png").await;
     b.close().await;
 }
 
@@ -501,17 +462,9 @@ async fn phone_grid_with_ten_columns() {
         .expect("scroll the grid");
     assert_eq!(scrolls, serde_json::json!([true, true, 0]), "{scrolls}");
     assert!(b.fits_phone().await);
-    let shot = b
-        .screenshot_at("#grid-title", "phone-grid-10-columns.png")
+    b.screenshot_at("#grid-title", "phone-grid-10-columns.png")
         .await;
-    eprintln!("screenshot: {}", shot.display());
-    let link = b
-        .wait_for("#share-link", 10)
-        .await
-        .prop("value")
-        .await
-        .expect("link")
-        .unwrap_or_default();
+    let link = b.value("#share-link", 10).await;
     b.close().await;
     drop(agent);
 
@@ -537,10 +490,8 @@ async fn phone_grid_with_ten_columns() {
         b.fits_phone().await,
         "the shared view does not scroll sideways"
     );
-    let shot = b
-        .screenshot_at("#grid-title", "shared-phone-grid-10-columns.png")
+    b.screenshot_at("#grid-title", "shared-phone-grid-10-columns.png")
         .await;
-    eprintln!("screenshot: {}", shot.display());
     b.close().await;
 }
 
@@ -601,13 +552,7 @@ async fn no_agent_shows_install_panel() {
         .unwrap_or_default();
     assert_eq!(safari, format!("http://127.0.0.1:{nobody}/"));
     // A copy button per command, which says what happened.
-    b.client
-        .find(Locator::Css("#cmd-unix + button"))
-        .await
-        .expect("copy button")
-        .click()
-        .await
-        .expect("click");
+    b.click("#cmd-unix + button").await;
     let note = b
         .wait_text("#cmd-unix ~ p.note", 5, |t| !t.is_empty())
         .await;
@@ -619,8 +564,7 @@ async fn no_agent_shows_install_panel() {
         b.client.find(Locator::Css("#check")).await.is_err(),
         "no check form without an agent"
     );
-    let shot = b.screenshot("no-agent.png").await;
-    eprintln!("screenshot: {}", shot.display());
+    b.screenshot("no-agent.png").await;
     // On a phone the command keeps to one line and scrolls in its box
     // (never broken inside the address), and the page does not scroll.
     b.phone(844).await;
@@ -635,8 +579,7 @@ async fn no_agent_shows_install_panel() {
         .await
         .expect("measure");
     assert_eq!(one_line, serde_json::json!(true));
-    let shot = b.phone_screenshot("no-agent-phone.png").await;
-    eprintln!("screenshot: {}", shot.display());
+    b.phone_screenshot("no-agent-phone.png").await;
     b.close().await;
 }
 
@@ -676,8 +619,7 @@ async fn older_agent_says_update() {
         .text("#install")
         .await
         .contains("bash mailport/install.sh"));
-    let shot = b.screenshot("old-agent.png").await;
-    eprintln!("screenshot: {}", shot.display());
+    b.screenshot("old-agent.png").await;
 
     // An answer this page cannot read at all: not "no agent".
     let odd = FakeAgent::start(r#"{"agent_version":5,"api_version":"one"}"#);
@@ -700,8 +642,7 @@ async fn older_agent_says_update() {
         .text("#install")
         .await
         .contains("bash mailport/install.sh"));
-    let shot = b.screenshot("unreadable-agent.png").await;
-    eprintln!("screenshot: {}", shot.display());
+    b.screenshot("unreadable-agent.png").await;
     b.close().await;
 }
 
@@ -757,10 +698,8 @@ async fn broken_share_link_explains() {
             "{name}: a broken link claims no sender"
         );
         assert!(b.fits_phone().await, "{name}: fits the phone");
-        let shot = b
-            .phone_screenshot(&format!("broken-link-{name}-phone.png"))
+        b.phone_screenshot(&format!("broken-link-{name}-phone.png"))
             .await;
-        eprintln!("screenshot: {}", shot.display());
         b.phone(800).await;
     }
     b.close().await;
@@ -811,13 +750,7 @@ async fn other_origin_connects_on_click() {
         ))
     })
     .await;
-    b.client
-        .find(Locator::Css("#run"))
-        .await
-        .expect("run button")
-        .click()
-        .await
-        .expect("click run");
+    b.click("#run").await;
     let headline = b.wait_text("#headline", 60, |t| !t.is_empty()).await;
     assert_eq!(
         headline,

@@ -195,11 +195,30 @@ impl Browser {
         }
     }
 
-    /// Saves a full-page screenshot into `artifacts/`.
-    pub async fn screenshot(&self, name: &str) -> PathBuf {
-        // Make the window as tall as the page so the picture holds it all.
-        let height = self
-            .client
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} to click: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    /// Waits (up to `secs`) for the input `css` and returns its value.
+    pub async fn value(&self, css: &str, secs: u64) -> String {
+        self.wait_for(css, secs)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("the value of {css}: {e}"))
+            .unwrap_or_default()
+    }
+
+    /// The page's full height in CSS pixels, if it can be measured.
+    async fn page_height(&self) -> Option<u64> {
+        self.client
             .execute(
                 "return Math.ceil(document.documentElement.scrollHeight);",
                 vec![],
@@ -207,21 +226,32 @@ impl Browser {
             .await
             .ok()
             .and_then(|v| v.as_u64())
-            .unwrap_or(1200);
+    }
+
+    /// Saves what the window shows now as `artifacts/<name>`, and says
+    /// where.
+    async fn save_screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = artifacts().join(name);
+        std::fs::write(&path, png).expect("write screenshot");
+        eprintln!("screenshot: {}", path.display());
+    }
+
+    /// Saves a full-page screenshot into `artifacts/`.
+    pub async fn screenshot(&self, name: &str) {
+        // Make the window as tall as the page so the picture holds it all.
+        let height = self.page_height().await.unwrap_or(1200);
         if let Ok((w, _)) = self.client.get_window_size().await {
             let _ = self
                 .client
                 .set_window_size(w as u32, (height + 140).min(6000) as u32)
                 .await;
         }
-        let png = self.client.screenshot().await.expect("screenshot");
-        let path = artifacts().join(name);
-        std::fs::write(&path, png).expect("write screenshot");
-        path
+        self.save_screenshot(name).await;
     }
 
     /// Saves what the window shows now, scrolled to `css`.
-    pub async fn screenshot_at(&self, css: &str, name: &str) -> PathBuf {
+    pub async fn screenshot_at(&self, css: &str, name: &str) {
         let _ = self
             .client
             .execute(
@@ -229,10 +259,7 @@ impl Browser {
                 vec![serde_json::json!(css)],
             )
             .await;
-        let png = self.client.screenshot().await.expect("screenshot");
-        let path = artifacts().join(name);
-        std::fs::write(&path, png).expect("write screenshot");
-        path
+        self.save_screenshot(name).await;
     }
 
     /// Sends a Chrome DevTools Protocol command through chromedriver.
@@ -288,22 +315,10 @@ impl Browser {
     }
 
     /// A full-page screenshot at phone width (see [`Browser::phone`]).
-    pub async fn phone_screenshot(&self, name: &str) -> PathBuf {
-        let height = self
-            .client
-            .execute(
-                "return Math.ceil(document.documentElement.scrollHeight);",
-                vec![],
-            )
-            .await
-            .ok()
-            .and_then(|v| v.as_u64())
-            .unwrap_or(844);
+    pub async fn phone_screenshot(&self, name: &str) {
+        let height = self.page_height().await.unwrap_or(844);
         self.phone(height.min(8000) as u32).await;
-        let png = self.client.screenshot().await.expect("screenshot");
-        let path = artifacts().join(name);
-        std::fs::write(&path, png).expect("write screenshot");
-        path
+        self.save_screenshot(name).await;
     }
 
     /// The URL of every request the page started since the last call
@@ -479,22 +494,17 @@ impl Agent {
     }
 }
 
-/// A static copy of `web/` on 127.0.0.1: the page with no agent behind it,
-/// like the public copy.
-pub struct StaticSite {
-    pub ip: Ipv4Addr,
-    pub port: u16,
+/// A listener served on a thread of its own, each connection by `handle`
+/// on another, until dropped.
+struct Served {
+    addr: SocketAddr,
     stop: Arc<AtomicBool>,
 }
 
-impl StaticSite {
-    /// Serves on `ip` (another loopback address than 127.0.0.1 makes the
-    /// page a different origin than the agent, like the public copy).
-    pub fn start(ip: Ipv4Addr) -> StaticSite {
-        let listener = TcpListener::bind((ip, 0)).expect("bind static site");
-        let port = listener.local_addr().expect("addr").port();
+impl Served {
+    fn start(listener: TcpListener, handle: impl Fn(TcpStream) + Clone + Send + 'static) -> Served {
+        let addr = listener.local_addr().expect("addr");
         let stop = Arc::new(AtomicBool::new(false));
-        let web = root().join("web");
         let stopping = Arc::clone(&stop);
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -502,19 +512,43 @@ impl StaticSite {
                     break;
                 }
                 if let Ok(c) = conn {
-                    let web = web.clone();
-                    std::thread::spawn(move || serve_file(c, &web));
+                    let handle = handle.clone();
+                    std::thread::spawn(move || handle(c));
                 }
             }
         });
-        StaticSite { ip, port, stop }
+        Served { addr, stop }
     }
 }
 
-impl Drop for StaticSite {
+impl Drop for Served {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        let _ = TcpStream::connect((self.ip, self.port));
+        // Wakes the accept loop so that it sees the flag.
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+/// A static copy of `web/` on 127.0.0.1: the page with no agent behind it,
+/// like the public copy.
+pub struct StaticSite {
+    pub ip: Ipv4Addr,
+    pub port: u16,
+    _served: Served,
+}
+
+impl StaticSite {
+    /// Serves on `ip` (another loopback address than 127.0.0.1 makes the
+    /// page a different origin than the agent, like the public copy).
+    pub fn start(ip: Ipv4Addr) -> StaticSite {
+        let listener = TcpListener::bind((ip, 0)).expect("bind static site");
+        let web = root().join("web");
+        let served = Served::start(listener, move |c| serve_file(c, &web));
+        StaticSite {
+            ip,
+            port: served.addr.port(),
+            _served: served,
+        }
     }
 }
 
@@ -552,55 +586,33 @@ fn serve_file(mut c: TcpStream, web: &Path) {
 /// An SMTP server that greets, answers EHLO and QUIT: what a submission
 /// server looks like to the probe. Stops when dropped.
 pub struct FakeSmtp {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    _served: Served,
 }
 
 impl FakeSmtp {
     /// Listens on `ip:port` (a mail port on a private loopback address:
     /// binding below 1024 needs root, which the test machines have).
     pub fn start(ip: Ipv4Addr, port: u16, name: &'static str) -> FakeSmtp {
-        FakeSmtp::serve(ip, port, name, false)
+        FakeSmtp {
+            _served: Served::start(mail_listener(ip, port), move |c| smtp_session(c, name)),
+        }
     }
 
     /// A tarpit: accepts and never says a word (holds each connection for
     /// up to a minute).
     pub fn silent(ip: Ipv4Addr, port: u16) -> FakeSmtp {
-        FakeSmtp::serve(ip, port, "", true)
-    }
-
-    fn serve(ip: Ipv4Addr, port: u16, name: &'static str, silent: bool) -> FakeSmtp {
-        let listener = TcpListener::bind((ip, port))
-            .unwrap_or_else(|e| panic!("cannot listen on {ip}:{port} for a fake mail server: {e} (the browser tests bind mail ports on 127.0.0.0/8 and need root)"));
-        let addr = listener.local_addr().expect("addr");
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if stopping.load(Ordering::Relaxed) {
-                    break;
-                }
-                if let Ok(c) = conn {
-                    std::thread::spawn(move || {
-                        if silent {
-                            let _ = c.set_read_timeout(Some(Duration::from_secs(60)));
-                            let _ = (&c).read(&mut [0u8; 64]);
-                        } else {
-                            smtp_session(c, name)
-                        }
-                    });
-                }
-            }
-        });
-        FakeSmtp { addr, stop }
+        FakeSmtp {
+            _served: Served::start(mail_listener(ip, port), |c| {
+                let _ = c.set_read_timeout(Some(Duration::from_secs(60)));
+                let _ = (&c).read(&mut [0u8; 64]);
+            }),
+        }
     }
 }
 
-impl Drop for FakeSmtp {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = TcpStream::connect(self.addr);
-    }
+fn mail_listener(ip: Ipv4Addr, port: u16) -> TcpListener {
+    TcpListener::bind((ip, port))
+        .unwrap_or_else(|e| panic!("cannot listen on {ip}:{port} for a fake mail server: {e} (the browser tests bind mail ports on 127.0.0.0/8 and need root)"))
 }
 
 fn smtp_session(c: TcpStream, name: &str) {
@@ -695,52 +707,39 @@ impl Drop for FakeNetinfoDns {
 /// read it). Stops when dropped.
 pub struct FakeAgent {
     pub port: u16,
-    stop: Arc<AtomicBool>,
+    _served: Served,
 }
 
 impl FakeAgent {
     pub fn start(body: &'static str) -> FakeAgent {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind fake agent");
-        let port = listener.local_addr().expect("addr").port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if stopping.load(Ordering::Relaxed) {
-                    break;
-                }
-                let Ok(mut c) = conn else { continue };
-                let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut buf = [0u8; 4096];
-                let n = c.read(&mut buf).unwrap_or(0);
-                let req = String::from_utf8_lossy(&buf[..n]);
-                let origin = req
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("origin")
-                            .then(|| v.trim().to_string())
-                    })
-                    .unwrap_or_else(|| "*".into());
-                let (status, body) = if req.starts_with("GET /v1/health ") {
-                    ("200 OK", body)
-                } else {
-                    ("404 Not Found", "{}")
-                };
-                let _ = write!(
-                    c,
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nAccess-Control-Allow-Origin: {origin}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            }
+        let served = Served::start(listener, move |mut c| {
+            let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = [0u8; 4096];
+            let n = c.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]);
+            let origin = req
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("origin")
+                        .then(|| v.trim().to_string())
+                })
+                .unwrap_or_else(|| "*".into());
+            let (status, body) = if req.starts_with("GET /v1/health ") {
+                ("200 OK", body)
+            } else {
+                ("404 Not Found", "{}")
+            };
+            let _ = write!(
+                c,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nAccess-Control-Allow-Origin: {origin}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
         });
-        FakeAgent { port, stop }
-    }
-}
-
-impl Drop for FakeAgent {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
+        FakeAgent {
+            port: served.addr.port(),
+            _served: served,
+        }
     }
 }

@@ -12,11 +12,11 @@
 use crate::scenario::{self, check, Setup};
 use crate::topo::{ns_run, run as run_cmd, Net, CLIENT, MX1, MX2, RELAY};
 use anyhow::{Context, Result};
+use mailport_shared::MAIL_PORTS;
 use serde_json::Value;
 use std::path::Path;
 use std::time::Instant;
 
-const PORTS: [u16; 5] = [25, 26, 465, 587, 2525];
 /// nc's timeout in whole seconds (nc -w takes seconds), the closest to the
 /// 1500 ms mailport uses.
 const NC_TIMEOUT_S: u32 = 2;
@@ -85,7 +85,7 @@ struct Row {
     ms: u128,
     /// TCP connections the tool made.
     conns: usize,
-    /// Each port's state as the tool reads it, in [`PORTS`] order, for every
+    /// Each port's state as the tool reads it, in [`MAIL_PORTS`] order, for every
     /// host (one entry for mailport, which judges a port across hosts).
     states: Vec<Vec<State>>,
     /// Whether the states are per host (nmap, nc) or per port (mailport).
@@ -97,7 +97,7 @@ struct Row {
 impl Row {
     /// Ports whose every state matches the truth.
     fn ports_right(&self, case: &Case) -> usize {
-        PORTS
+        MAIL_PORTS
             .iter()
             .enumerate()
             .filter(|(i, p)| {
@@ -114,10 +114,10 @@ impl Row {
             let right = self
                 .states
                 .iter()
-                .flat_map(|h| h.iter().zip(PORTS))
+                .flat_map(|h| h.iter().zip(MAIL_PORTS))
                 .filter(|(s, p)| **s == case.truth(*p))
                 .count();
-            (right, self.states.len() * PORTS.len())
+            (right, self.states.len() * MAIL_PORTS.len())
         })
     }
 }
@@ -148,7 +148,7 @@ pub fn run(net: &Net, mailport: &Path) -> Result<Measured> {
     let mut out = format!(
         "mailport: {build} build; {nmap_version}; nc -z -w {NC_TIMEOUT_S}. Hosts {} (IPv4), ports {}.\n\n",
         hosts.join(", "),
-        PORTS.map(|p| p.to_string()).join(", ")
+        MAIL_PORTS.map(|p| p.to_string()).join(", ")
     );
     out.push_str("| scenario | tool | wall time | time / mailport | connections | ports right | host × port right | port 25 reads |\n");
     out.push_str("|---|---|---:|---:|---:|---:|---:|---|\n");
@@ -183,7 +183,7 @@ pub fn run(net: &Net, mailport: &Path) -> Result<Measured> {
                 r.ms as f64 / base as f64,
                 r.conns,
                 r.ports_right(case),
-                PORTS.len(),
+                MAIL_PORTS.len(),
                 cells,
                 r.says25,
                 wrong
@@ -192,7 +192,7 @@ pub fn run(net: &Net, mailport: &Path) -> Result<Measured> {
         if let Some(mp) = rows.first() {
             measured
                 .mailport_right
-                .push((case.id, mp.ports_right(case), PORTS.len()));
+                .push((case.id, mp.ports_right(case), MAIL_PORTS.len()));
         }
         let others: Vec<&'static str> = rows
             .iter()
@@ -259,8 +259,10 @@ fn measure(net: &Net, mailport: &Path, hosts: &[&str]) -> Result<Vec<Row>> {
 
     // mailport: its per-port verdict (IPv4) against the truth.
     let (_report, json, elapsed) = check(net, mailport, Setup::FULL)?;
-    let verdicts: Vec<(State, String)> =
-        PORTS.iter().map(|p| mailport_verdict(&json, *p)).collect();
+    let verdicts: Vec<(State, String)> = MAIL_PORTS
+        .iter()
+        .map(|p| mailport_verdict(&json, *p))
+        .collect();
     rows.push(Row {
         tool: "mailport check".into(),
         ms: elapsed.as_millis(),
@@ -274,7 +276,7 @@ fn measure(net: &Net, mailport: &Path, hosts: &[&str]) -> Result<Vec<Row>> {
     });
 
     // nmap -sT -Pn, all hosts and ports at once.
-    let ports = PORTS.map(|p| p.to_string()).join(",");
+    let ports = MAIL_PORTS.map(|p| p.to_string()).join(",");
     let mut args = vec!["nmap", "-sT", "-Pn", "-n", "-p", &ports, "-oG", "-"];
     args.extend_from_slice(hosts);
     let started = Instant::now();
@@ -288,7 +290,7 @@ fn measure(net: &Net, mailport: &Path, hosts: &[&str]) -> Result<Vec<Row>> {
             .find(|l| l.starts_with(&format!("Host: {host} ")) && l.contains("Ports:"))
             .with_context(|| format!("nmap said nothing about {host}:\n{grep}"))?;
         let mut by_port = Vec::new();
-        for port in PORTS {
+        for port in MAIL_PORTS {
             // `25/filtered/tcp//smtp///`
             let word = line
                 .split("Ports: ")
@@ -315,7 +317,7 @@ fn measure(net: &Net, mailport: &Path, hosts: &[&str]) -> Result<Vec<Row>> {
     rows.push(Row {
         tool: "nmap -sT -Pn".into(),
         ms,
-        conns: PORTS.len() * hosts.len(),
+        conns: MAIL_PORTS.len() * hosts.len(),
         states,
         per_host: true,
         says25: per_host_words(&words25),
@@ -327,7 +329,7 @@ fn measure(net: &Net, mailport: &Path, hosts: &[&str]) -> Result<Vec<Row>> {
     let mut words25 = Vec::new();
     for host in hosts {
         let mut by_port = Vec::new();
-        for port in PORTS {
+        for port in MAIL_PORTS {
             let ok = ns_run(
                 CLIENT,
                 &[
@@ -350,7 +352,7 @@ fn measure(net: &Net, mailport: &Path, hosts: &[&str]) -> Result<Vec<Row>> {
     rows.push(Row {
         tool: format!("nc -z -w {NC_TIMEOUT_S} loop"),
         ms: started.elapsed().as_millis(),
-        conns: PORTS.len() * hosts.len(),
+        conns: MAIL_PORTS.len() * hosts.len(),
         states,
         per_host: true,
         says25: per_host_words(&words25),

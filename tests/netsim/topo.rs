@@ -17,6 +17,8 @@
 use crate::certs::Pki;
 use crate::postfix::{Postfix, PostfixSpec};
 use anyhow::{bail, Context, Result};
+use mailport_shared::netinfo::ptr_query_name;
+use mailport_shared::MAIL_PORTS;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -106,27 +108,6 @@ const REVERSE_NAMES: [(&str, &str); 4] = [
     ("198.51.100.1", "nat.isp.example"),
     ("2001:db8:ff::1", "nat.isp.example"),
 ];
-
-/// The reverse DNS name of an address (`in-addr.arpa`, or `ip6.arpa`
-/// nibbles).
-fn reverse_name(ip: std::net::IpAddr) -> String {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
-        }
-        std::net::IpAddr::V6(v6) => {
-            let mut labels: Vec<String> = v6
-                .octets()
-                .iter()
-                .flat_map(|b| [b >> 4, b & 0xf])
-                .map(|n| format!("{n:x}"))
-                .collect();
-            labels.reverse();
-            format!("{}.ip6.arpa", labels.join("."))
-        }
-    }
-}
 
 /// `PATH` with the sbin directories, where ip, nft and postfix live, in case
 /// the caller's PATH lacks them.
@@ -450,7 +431,7 @@ impl Net {
             let ty = if ip.is_ipv4() { "A" } else { "AAAA" };
             z.push_str(&format!(
                 "{} PTR {name}\n{name} {ty} {addr}\n",
-                reverse_name(ip)
+                ptr_query_name(ip)
             ));
         }
         std::fs::write(&zone, z)?;
@@ -547,7 +528,7 @@ impl Net {
         waits.push((NET, format!("{}:53", MYIP.v4)));
         waits.push((NET, format!("[{}]:53", MYIP.v6)));
         for h in [&MX1, &MX2, &RELAY, &OWN_MX] {
-            for port in [25, 26, 465, 587, 2525] {
+            for port in MAIL_PORTS {
                 waits.push((NET, format!("{}:{port}", h.v4)));
                 waits.push((NET, format!("[{}]:{port}", h.v6)));
             }

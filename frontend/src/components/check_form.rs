@@ -14,8 +14,6 @@ pub struct Props {
     pub form: Form,
     /// A check is running.
     pub busy: bool,
-    /// The agent is ready.
-    pub ready: bool,
     /// Form edits.
     pub dispatch: Callback<Action>,
     /// Run.
@@ -167,7 +165,7 @@ pub fn check_form(props: &Props) -> Html {
             if let Some(e) = &f.error {
                 <p id="form-error" class="error" role="alert">{ e.message.clone() }</p>
             }
-            <button id="run" class="primary" type="submit" disabled={props.busy || !props.ready}>
+            <button id="run" class="primary" type="submit" disabled={props.busy}>
                 { if props.busy { "Checking…" } else { "Run the check" } }
             </button>
         </form>

@@ -66,14 +66,14 @@ pub fn install(props: &Props) -> Html {
                     <h3>{ "What the agent does" }</h3>
                     <ul>
                         <li>{ "Opens TCP connections from your network to mail servers on ports 25, 26, 465, 587 and 2525, reads their greeting and tries TLS." }</li>
-                        <li>{ "Looks up mail servers in DNS." }</li>
-                        <li>{ "Listens only on 127.0.0.1 (this computer), for this page." }</li>
+                        <li>{ "Looks up mail servers in DNS, and your public address, its network and blocklist listings (asking OpenDNS, Google, Team Cymru and Spamhaus, by DNS only)." }</li>
+                        <li>{ "Listens only on this computer's loopback addresses (127.0.0.1 and ::1), for this page." }</li>
                     </ul>
                 </div>
                 <div>
                     <h3>{ "What it does not do" }</h3>
                     <ul>
-                        <li>{ "Send any mail: it says goodbye right after the greeting." }</li>
+                        <li>{ "Send any mail: it says goodbye after the greeting, EHLO and the TLS handshake." }</li>
                         <li>{ "Upload anything: results stay on your computer unless you share a link." }</li>
                         <li>{ "Accept connections from other machines." }</li>
                         <li>{ "Start by itself: it runs only while you have it started, or as the user service if you chose to enable it." }</li>

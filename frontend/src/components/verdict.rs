@@ -2,7 +2,7 @@
 //! verdict per port, ranked advice.
 
 use crate::facts::network_lines;
-use mailport_shared::classify::Verdict;
+use mailport_shared::classify::{PortVerdict, Verdict};
 use mailport_shared::report::Conclusion;
 use mailport_shared::Advice;
 use mailport_shared::NetworkFacts;
@@ -19,8 +19,11 @@ pub struct Props {
     pub network: Option<NetworkFacts>,
 }
 
-fn tone(v: &Verdict) -> (&'static str, &'static str) {
-    match v {
+/// How a verdict looks: its CSS class and a symbol, so colour is never the
+/// only signal. A proved interception is no longer a question mark.
+fn look(v: &PortVerdict) -> (&'static str, &'static str) {
+    match &v.verdict {
+        _ if v.proved() => ("bad", "!"),
         Verdict::Open => ("good", "✓"),
         Verdict::Restricted => ("odd", "◐"),
         Verdict::BlockedSilently | Verdict::BlockedActively => ("bad", "✗"),
@@ -82,7 +85,7 @@ pub fn verdict_view(props: &Props) -> Html {
                 </tr></thead>
                 <tbody>
                 { for c.verdicts.iter().map(|v| {
-                    let (class, sym) = tone(&v.verdict);
+                    let (class, sym) = look(v);
                     html! {
                         <tr data-port={v.port.to_string()} data-family={v.family.to_string()}>
                             <td>{ v.port }</td>
@@ -126,5 +129,49 @@ pub fn verdict_view(props: &Props) -> Html {
                 }
             }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailport_shared::interception::{Evidence, EvidenceKind};
+    use mailport_shared::Family;
+
+    #[test]
+    fn a_proved_interception_is_not_a_question() {
+        let intercepted = |proof: bool| PortVerdict {
+            port: 25,
+            family: Family::Ipv4,
+            verdict: Verdict::InterceptedSuspected,
+            why: String::new(),
+            reached: Vec::new(),
+            relays: Vec::new(),
+            evidence: vec![Evidence {
+                kind: EvidenceKind::ReflectorUnverified,
+                port: 25,
+                family: Family::Ipv4,
+                host: "reflector.example".into(),
+                detail: "no signature".into(),
+                strong: true,
+                proof,
+            }],
+        };
+        let suspected = intercepted(false);
+        assert_eq!(
+            (look(&suspected), suspected.label()),
+            (("odd", "?"), "intercepted?")
+        );
+        let proved = intercepted(true);
+        assert_eq!(
+            (look(&proved), proved.label()),
+            (("bad", "!"), "intercepted (proved)")
+        );
+        let open = PortVerdict {
+            verdict: Verdict::Open,
+            evidence: Vec::new(),
+            ..suspected
+        };
+        assert_eq!(look(&open), ("good", "✓"));
     }
 }
