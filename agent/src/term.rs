@@ -240,7 +240,7 @@ fn same_finding(a: &Evidence, b: &Evidence) -> bool {
 /// evidence: strong findings before weak ones, each finding once, naming
 /// the families it stands for when the port has several ("IPv4 and IPv6"
 /// rather than the same words twice).
-fn port_verdicts(out: &mut String, style: Style, group: &[&PortVerdict]) {
+fn port_verdicts(out: &mut String, style: Style, group: &[PortVerdict]) {
     let mut findings: Vec<(&Evidence, Vec<String>)> = Vec::new();
     for v in group {
         let label = pad(v.label(), 20);
@@ -315,12 +315,8 @@ pub fn render(report: &Report, style: Style) -> String {
     let _ = writeln!(out, "{}", style.paint(Tone::Bold, &report.headline));
     let _ = writeln!(out);
     // Verdicts come grouped by port (classify orders them so).
-    let mut rest: &[PortVerdict] = &report.verdicts;
-    while let Some(first) = rest.first() {
-        let n = rest.iter().take_while(|v| v.port == first.port).count();
-        let group: Vec<&PortVerdict> = rest[..n].iter().collect();
-        port_verdicts(&mut out, style, &group);
-        rest = &rest[n..];
+    for group in report.verdicts.chunk_by(|a, b| a.port == b.port) {
+        port_verdicts(&mut out, style, group);
     }
     if let Some(facts) = &report.network {
         let listed = !facts.pbl_listings().is_empty() || !facts.reputation_listings().is_empty();
