@@ -494,23 +494,22 @@ async fn nat64_targets_are_judged_by_the_ipv4_address_inside() {
 #[tokio::test]
 async fn a_reflector_check_through_the_api_is_proved_genuine() {
     use ed25519_dalek::SigningKey;
-    use mailport::reflect::{serve as reflect, ServerConfig};
+    use mailport::reflect::{bind, ServerConfig};
     use mailport_shared::reflector::encode_hex;
 
     let key = SigningKey::from_bytes(&[42u8; 32]);
     let public = encode_hex(key.verifying_key().as_bytes());
     let port = closed_port().await.port();
-    let reflector = tokio::spawn(reflect(ServerConfig {
+    let bound = bind(ServerConfig {
         binds: vec!["127.0.0.1".parse().expect("ip")],
         ports: vec![port],
         name: "reflector.test".into(),
         key,
         limits: mailport::reflect::Limits::default(),
-    }));
-    eventually("the reflector to listen", async || {
-        TcpStream::connect(("127.0.0.1", port)).await.is_ok()
     })
-    .await;
+    .await
+    .expect("the reflector listens");
+    let reflector = tokio::spawn(bound.run());
     // The API probes mail ports only: the reflector "is" 127.0.0.9:587, and
     // the test dialer takes the proof (like any probe) to the real port.
     let d = fakes::MapDialer::new();
