@@ -128,19 +128,8 @@ async fn a_real_check_against_fakes_streams_every_probe_then_the_verdict() {
             "families":{{"ipv4":true,"ipv6":false}},"connect_timeout_ms":300,
             "greeting_timeout_ms":2000,"tls":false}}"#
     );
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(&body)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
-    let id = r.json()["id"].as_str().expect("id").to_string();
-
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    let events = es.collect().await;
+    let id = start_check(a.port, &body).await;
+    let events = follow(a.port, &id).await.collect().await;
     let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(names.first(), Some(&"started"));
     assert_eq!(events[0].data["planned"].as_array().map(Vec::len), Some(3));
@@ -190,18 +179,7 @@ async fn private_targets_are_refused_without_allow_private() {
     let a = engine_agent(Arc::clone(&dialer), false, AgentOptions::default()).await;
     let body = r#"{"targets":[{"host":"127.0.0.1","role":"custom"},{"host":"10.1.2.3","role":"custom"},
         {"host":"192.168.1.1","role":"custom"}],"ports":[25],"families":{"ipv4":true,"ipv6":false}}"#;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(body)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201);
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    let events = es.collect().await;
+    let events = run_through_api(&a, body).await;
     let probes: Vec<_> = events.iter().filter(|e| e.event == "probe").collect();
     assert_eq!(probes.len(), 3);
     for p in probes {
@@ -225,16 +203,8 @@ async fn closing_the_page_stops_the_probes() {
         attempts: AtomicUsize::new(0),
     });
     let a = engine_agent(Arc::clone(&dialer), true, AgentOptions::default()).await;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(SILENT_CHECK)
-        .send(a.port)
-        .await;
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
+    let id = start_check(a.port, SILENT_CHECK).await;
+    let mut es = follow(a.port, &id).await;
     assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
     let port = a.port;
     eventually("the probe to connect", async || {
@@ -329,18 +299,7 @@ async fn domain_check(allow_private: bool) -> (Vec<Sse>, usize) {
     let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
     let body = r#"{"domain":"example.test","ports":[25],"families":{"ipv4":true,"ipv6":false},
         "connect_timeout_ms":500,"greeting_timeout_ms":2000,"tls":false}"#;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(body)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201);
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    let events = es.collect().await;
+    let events = run_through_api(&a, body).await;
     (events, d.connects())
 }
 
@@ -369,18 +328,8 @@ async fn a_name_resolving_to_loopback_is_refused_unless_allowed() {
 
 /// Runs one check through the API and returns its events.
 async fn run_through_api(a: &Agent, body: &str) -> Vec<Sse> {
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(body)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    es.collect().await
+    let id = start_check(a.port, body).await;
+    follow(a.port, &id).await.collect().await
 }
 
 /// The outcome of the probe of `host`.
@@ -538,18 +487,8 @@ async fn a_reflector_check_through_the_api_is_proved_genuine() {
         String::from_utf8_lossy(&r.body)
     );
 
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(&body(&public))
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    let events = es.collect().await;
+    let id = start_check(a.port, &body(&public)).await;
+    let events = follow(a.port, &id).await.collect().await;
     // The proof is planned, so the page shows its cell from the start.
     let planned = events[0].data["planned"].as_array().expect("planned");
     assert!(
