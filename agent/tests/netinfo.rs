@@ -798,7 +798,7 @@ fn netinfo_flags(args: &[&str]) -> Result<Option<NetinfoConfig>, String> {
     match mailport::cli::Cli::try_parse_from(argv) {
         Ok(mailport::cli::Cli {
             command: Some(mailport::cli::Command::Check(a)),
-        }) => Ok(a.netinfo()),
+        }) => Ok(a.netinfo.config()),
         Ok(_) => Err("not a check".into()),
         Err(e) => Err(e.to_string()),
     }
