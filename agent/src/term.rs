@@ -345,14 +345,15 @@ pub fn render(report: &Report, style: Style) -> String {
             let _ = writeln!(out, "     {}", a.why);
         }
     }
+    let n = report.probes.len();
     let _ = writeln!(
         out,
         "\n{}",
         style.paint(
             Tone::Dim,
             &format!(
-                "{} probes in {}. Measured outbound from this machine; incoming mail is another question.",
-                report.probes.len(),
+                "{n} {} in {}. Measured outbound from this machine; incoming mail is another question.",
+                if n == 1 { "probe" } else { "probes" },
                 report.duration_text()
             )
         )
@@ -419,6 +420,11 @@ mod tests {
         assert!(text.contains("blocked (dropped)"), "{text}");
         assert!(text.contains("What to do\n  1. "), "{text}");
         assert!(text.contains("2 probes in 1.5 s."), "{text}");
+        let one = render(
+            &report(vec![probe("mx1.example", 25, Outcome::Filtered)]),
+            Style::default(),
+        );
+        assert!(one.contains("\n1 probe in 1.5 s."), "{one}");
     }
 
     #[test]
