@@ -392,25 +392,56 @@ async fn pairing_is_a_post_from_the_agents_own_origin_only() {
         .await;
     assert_eq!(r.status, 200);
 
+    let local = format!("http://localhost:{}", a.port);
     let refused = [
         // Any local program could send this: no Origin, no token.
-        Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-origin"),
-        Req::new("POST", "/v1/pair"),
-        Req::new("POST", "/v1/pair").origin(PUBLIC),
-        Req::new("POST", "/v1/pair").origin(DEV_ORIGIN),
-        Req::new("POST", "/v1/pair").origin(&format!("http://localhost:{}", a.port)),
-        Req::new("POST", "/v1/pair")
-            .origin(&own)
-            .header("Sec-Fetch-Site", "cross-site"),
-        Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-site"),
+        (
+            Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-origin"),
+            "not_same_origin",
+        ),
+        (Req::new("POST", "/v1/pair"), "not_same_origin"),
+        (
+            Req::new("POST", "/v1/pair").origin(PUBLIC),
+            "not_same_origin",
+        ),
+        (
+            Req::new("POST", "/v1/pair").origin(DEV_ORIGIN),
+            "not_same_origin",
+        ),
+        (
+            Req::new("POST", "/v1/pair").origin(&local),
+            "not_same_origin",
+        ),
+        (
+            Req::new("POST", "/v1/pair")
+                .origin(&own)
+                .header("Sec-Fetch-Site", "cross-site"),
+            "not_same_origin",
+        ),
+        (
+            Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-site"),
+            "not_same_origin",
+        ),
         // The old GET is gone, even from the page's own origin.
-        Req::get("/v1/pair").header("Sec-Fetch-Site", "same-origin"),
-        Req::get("/v1/pair").origin(&own),
+        (
+            Req::get("/v1/pair").header("Sec-Fetch-Site", "same-origin"),
+            "not_same_origin",
+        ),
+        (Req::get("/v1/pair").origin(&own), "method_not_allowed"),
     ];
-    for req in refused {
+    for (req, code) in refused {
         let what = format!("{} {:?}", req.method, req.headers);
         let r = req.send(a.port).await;
-        assert!(r.status == 403 || r.status == 405, "{what}: {}", r.status);
+        assert_eq!(r.code(), code, "{what}");
+        assert_eq!(
+            r.status,
+            if code == "method_not_allowed" {
+                405
+            } else {
+                403
+            },
+            "{what}"
+        );
         assert!(!String::from_utf8_lossy(&r.body).contains(TOKEN), "{what}");
     }
     let r = Req::new("POST", "/v1/pair")
