@@ -316,11 +316,7 @@ async fn nat64_targets_are_judged_by_the_ipv4_address_inside() {
     ] {
         d.map(ip, 25, smtp);
     }
-    let env = fakes::env_builder(&d, None)
-        .allow_private(false)
-        .build()
-        .expect("env");
-    let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
+    let a = engine_agent(&d, false, AgentOptions::default()).await;
     let body = r#"{"targets":[{"host":"64:ff9b::b00:19","role":"custom"},
         {"host":"64:ff9b::a00:19","role":"custom"},{"host":"64:ff9b:1::b00:19","role":"custom"},
         {"host":"3fff::25","role":"custom"},{"host":"2001:2::25","role":"custom"}],"ports":[25],
