@@ -276,16 +276,8 @@ impl CheckArgs {
         if let Some(path) = &self.ca_file {
             builder = builder.ca_file(path)?;
         }
-        builder = builder.netinfo(self.netinfo());
+        builder = builder.netinfo(self.netinfo.config());
         Ok(builder.build()?)
-    }
-}
-
-impl CheckArgs {
-    /// The network-facts configuration these flags ask for; `None` with
-    /// `--no-netinfo`.
-    pub fn netinfo(&self) -> Option<NetinfoConfig> {
-        self.netinfo.config()
     }
 }
 

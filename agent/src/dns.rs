@@ -183,17 +183,13 @@ fn failure(e: &ResolveError, servers: &[SocketAddr]) -> DnsFailure {
     if e.is_no_records_found() {
         return DnsFailure::NoAddress;
     }
-    match e.proto().map(|p| p.kind()) {
-        Some(ProtoErrorKind::Timeout) => DnsFailure::Timeout,
-        Some(ProtoErrorKind::Io(io)) => match unreachable_server(io, servers) {
-            Some(detail) => DnsFailure::Other { detail },
-            None => DnsFailure::Other {
-                detail: e.to_string(),
-            },
-        },
-        _ => DnsFailure::Other {
-            detail: e.to_string(),
-        },
+    let said = match e.proto().map(|p| p.kind()) {
+        Some(ProtoErrorKind::Timeout) => return DnsFailure::Timeout,
+        Some(ProtoErrorKind::Io(io)) => unreachable_server(io, servers),
+        _ => None,
+    };
+    DnsFailure::Other {
+        detail: said.unwrap_or_else(|| e.to_string()),
     }
 }
 

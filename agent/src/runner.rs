@@ -643,8 +643,7 @@ async fn resolve(dns: &Dns, host: &str, family: Family, allow_private: bool) -> 
         Ok(Host::Ip(_)) => (Err(DnsFailure::NoAddress), None),
         Ok(Host::Name(name)) => {
             let r = dns.lookup(&name, family).await;
-            let ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-            (r, Some(ms))
+            (r, Some(elapsed_ms(started)))
         }
         Err(e) => (
             Err(DnsFailure::Other {

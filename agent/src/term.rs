@@ -240,7 +240,7 @@ fn same_finding(a: &Evidence, b: &Evidence) -> bool {
 /// evidence: strong findings before weak ones, each finding once, naming
 /// the families it stands for when the port has several ("IPv4 and IPv6"
 /// rather than the same words twice).
-fn port_verdicts(out: &mut String, style: Style, group: &[&PortVerdict]) {
+fn port_verdicts(out: &mut String, style: Style, group: &[PortVerdict]) {
     let mut findings: Vec<(&Evidence, Vec<String>)> = Vec::new();
     for v in group {
         let label = pad(v.label(), 20);
@@ -315,12 +315,8 @@ pub fn render(report: &Report, style: Style) -> String {
     let _ = writeln!(out, "{}", style.paint(Tone::Bold, &report.headline));
     let _ = writeln!(out);
     // Verdicts come grouped by port (classify orders them so).
-    let mut rest: &[PortVerdict] = &report.verdicts;
-    while let Some(first) = rest.first() {
-        let n = rest.iter().take_while(|v| v.port == first.port).count();
-        let group: Vec<&PortVerdict> = rest[..n].iter().collect();
-        port_verdicts(&mut out, style, &group);
-        rest = &rest[n..];
+    for group in report.verdicts.chunk_by(|a, b| a.port == b.port) {
+        port_verdicts(&mut out, style, group);
     }
     if let Some(facts) = &report.network {
         let listed = !facts.pbl_listings().is_empty() || !facts.reputation_listings().is_empty();
@@ -349,14 +345,15 @@ pub fn render(report: &Report, style: Style) -> String {
             let _ = writeln!(out, "     {}", a.why);
         }
     }
+    let n = report.probes.len();
     let _ = writeln!(
         out,
         "\n{}",
         style.paint(
             Tone::Dim,
             &format!(
-                "{} probes in {}. Measured outbound from this machine; incoming mail is another question.",
-                report.probes.len(),
+                "{n} {} in {}. Measured outbound from this machine; incoming mail is another question.",
+                if n == 1 { "probe" } else { "probes" },
                 report.duration_text()
             )
         )
@@ -423,6 +420,11 @@ mod tests {
         assert!(text.contains("blocked (dropped)"), "{text}");
         assert!(text.contains("What to do\n  1. "), "{text}");
         assert!(text.contains("2 probes in 1.5 s."), "{text}");
+        let one = render(
+            &report(vec![probe("mx1.example", 25, Outcome::Filtered)]),
+            Style::default(),
+        );
+        assert!(one.contains("\n1 probe in 1.5 s."), "{one}");
     }
 
     #[test]

@@ -392,25 +392,56 @@ async fn pairing_is_a_post_from_the_agents_own_origin_only() {
         .await;
     assert_eq!(r.status, 200);
 
+    let local = format!("http://localhost:{}", a.port);
     let refused = [
         // Any local program could send this: no Origin, no token.
-        Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-origin"),
-        Req::new("POST", "/v1/pair"),
-        Req::new("POST", "/v1/pair").origin(PUBLIC),
-        Req::new("POST", "/v1/pair").origin(DEV_ORIGIN),
-        Req::new("POST", "/v1/pair").origin(&format!("http://localhost:{}", a.port)),
-        Req::new("POST", "/v1/pair")
-            .origin(&own)
-            .header("Sec-Fetch-Site", "cross-site"),
-        Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-site"),
+        (
+            Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-origin"),
+            "not_same_origin",
+        ),
+        (Req::new("POST", "/v1/pair"), "not_same_origin"),
+        (
+            Req::new("POST", "/v1/pair").origin(PUBLIC),
+            "not_same_origin",
+        ),
+        (
+            Req::new("POST", "/v1/pair").origin(DEV_ORIGIN),
+            "not_same_origin",
+        ),
+        (
+            Req::new("POST", "/v1/pair").origin(&local),
+            "not_same_origin",
+        ),
+        (
+            Req::new("POST", "/v1/pair")
+                .origin(&own)
+                .header("Sec-Fetch-Site", "cross-site"),
+            "not_same_origin",
+        ),
+        (
+            Req::new("POST", "/v1/pair").header("Sec-Fetch-Site", "same-site"),
+            "not_same_origin",
+        ),
         // The old GET is gone, even from the page's own origin.
-        Req::get("/v1/pair").header("Sec-Fetch-Site", "same-origin"),
-        Req::get("/v1/pair").origin(&own),
+        (
+            Req::get("/v1/pair").header("Sec-Fetch-Site", "same-origin"),
+            "not_same_origin",
+        ),
+        (Req::get("/v1/pair").origin(&own), "method_not_allowed"),
     ];
-    for req in refused {
+    for (req, code) in refused {
         let what = format!("{} {:?}", req.method, req.headers);
         let r = req.send(a.port).await;
-        assert!(r.status == 403 || r.status == 405, "{what}: {}", r.status);
+        assert_eq!(r.code(), code, "{what}");
+        assert_eq!(
+            r.status,
+            if code == "method_not_allowed" {
+                405
+            } else {
+                403
+            },
+            "{what}"
+        );
         assert!(!String::from_utf8_lossy(&r.body).contains(TOKEN), "{what}");
     }
     let r = Req::new("POST", "/v1/pair")
@@ -581,8 +612,7 @@ async fn a_check_streams_every_event_then_serves_its_report() {
         Some(format!("/v1/checks/{id}").as_str())
     );
 
-    let path = format!("/v1/checks/{id}/events");
-    let mut es = Req::get(&path).page_action().open_stream(a.port).await;
+    let mut es = follow(a.port, &id).await;
     assert_eq!(es.status, 200);
     assert!(es
         .header("content-type")
@@ -608,7 +638,7 @@ async fn a_check_streams_every_event_then_serves_its_report() {
     assert_eq!(report.probes.len(), 2);
 
     // A late subscriber replays everything from the start.
-    let mut late = Req::get(&path).page_action().open_stream(a.port).await;
+    let mut late = follow(a.port, &id).await;
     let replay: Vec<String> = late.collect().await.into_iter().map(|e| e.event).collect();
     assert_eq!(replay, names);
     assert_eq!(s.runs.load(Ordering::SeqCst), 1);
@@ -708,14 +738,8 @@ async fn checks_are_rate_limited() {
 async fn an_abandoned_check_is_cancelled() {
     let (s, gate) = Scripted::gated();
     let a = start_agent(s.clone(), AgentOptions::default()).await;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(OPTIONS)
-        .send(a.port)
-        .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
-    let path = format!("/v1/checks/{id}/events");
-    let mut es = Req::get(&path).page_action().open_stream(a.port).await;
+    let id = start_check(a.port, OPTIONS).await;
+    let mut es = follow(a.port, &id).await;
     assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
     drop(es); // the page went away before `done`
 
@@ -730,7 +754,7 @@ async fn an_abandoned_check_is_cancelled() {
     })
     .await;
     // Its log ends with a `failed` event, for anyone who comes late.
-    let mut late = Req::get(&path).page_action().open_stream(a.port).await;
+    let mut late = follow(a.port, &id).await;
     let events = late.collect().await;
     let last = events.last().unwrap();
     assert_eq!(last.event, "failed");
@@ -761,13 +785,7 @@ async fn a_check_nobody_follows_is_cancelled_after_the_grace_period() {
     )
     .await;
     let started = Instant::now();
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(OPTIONS)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201);
-    let id = r.json()["id"].as_str().unwrap().to_string();
+    let id = start_check(a.port, OPTIONS).await;
     // Within the grace period the check holds the slot...
     let r = Req::new("POST", "/v1/checks")
         .page_action()
@@ -819,16 +837,8 @@ async fn a_followed_check_outlives_the_grace_period() {
         },
     )
     .await;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(OPTIONS)
-        .send(a.port)
-        .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
+    let id = start_check(a.port, OPTIONS).await;
+    let mut es = follow(a.port, &id).await;
     assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
     tokio::time::sleep(Duration::from_millis(500)).await;
     gate.add_permits(1);
@@ -841,15 +851,9 @@ async fn a_followed_check_outlives_the_grace_period() {
 async fn a_check_followed_by_two_pages_survives_one_leaving() {
     let (s, gate) = Scripted::gated();
     let a = start_agent(s.clone(), AgentOptions::default()).await;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(OPTIONS)
-        .send(a.port)
-        .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
-    let path = format!("/v1/checks/{id}/events");
-    let mut first = Req::get(&path).page_action().open_stream(a.port).await;
-    let mut second = Req::get(&path).page_action().open_stream(a.port).await;
+    let id = start_check(a.port, OPTIONS).await;
+    let mut first = follow(a.port, &id).await;
+    let mut second = follow(a.port, &id).await;
     assert!(first.next().await.is_some());
     assert!(second.next().await.is_some());
     drop(first);
@@ -955,16 +959,8 @@ async fn more_slow_clients_than_the_cap_do_not_stall_the_agent() {
     )
     .await;
     // A page following a check: its stream is busy, never closed for room.
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(OPTIONS)
-        .send(a.port)
-        .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
+    let id = start_check(a.port, OPTIONS).await;
+    let mut es = follow(a.port, &id).await;
     assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
 
     let mut slow = Vec::new();
@@ -1099,17 +1095,8 @@ impl Checker for Failing {
 #[tokio::test]
 async fn a_failed_check_ends_its_stream_with_failed() {
     let a = start_agent(Arc::new(Failing), AgentOptions::default()).await;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(OPTIONS)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201);
-    let id = r.json()["id"].as_str().unwrap().to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
+    let id = start_check(a.port, OPTIONS).await;
+    let mut es = follow(a.port, &id).await;
     let events = es.collect().await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event, "failed");

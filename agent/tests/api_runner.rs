@@ -4,107 +4,36 @@
 mod fakes;
 mod raw_http;
 
+use fakes::{Behaviour, Fake, MapDialer};
 use mailport::api::EngineChecker;
-use mailport::probe::dial::{ConnectFuture, Dialer};
-use mailport::Env;
 use raw_http::*;
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-
-/// Maps logical addresses to loopback ports; anything unmapped never
-/// connects (a dropped SYN). Counts every attempt.
-struct MapDialer {
-    map: HashMap<SocketAddr, SocketAddr>,
-    attempts: AtomicUsize,
-}
-
-impl Dialer for MapDialer {
-    fn connect(&self, addr: SocketAddr) -> ConnectFuture<'_> {
-        self.attempts.fetch_add(1, Ordering::SeqCst);
-        let to = self.map.get(&addr).copied();
-        Box::pin(async move {
-            match to {
-                Some(to) => TcpStream::connect(to).await,
-                None => std::future::pending().await,
-            }
-        })
-    }
-}
 
 /// A tiny SMTP server: greets, answers EHLO without STARTTLS, says bye to QUIT.
 async fn fake_smtp() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind fake");
-    let addr = listener.local_addr().expect("fake address");
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
-                let mut lines = BufReader::new(read).lines();
-                if write
-                    .write_all(b"220 fake.example ESMTP ready\r\n")
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" => b"250-fake.example\r\n250 SIZE 1000000\r\n",
-                        "QUIT" => b"221 bye\r\n",
-                        _ => b"500 unknown\r\n",
-                    };
-                    if write.write_all(reply).await.is_err() || verb == "QUIT" {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    addr
+    fakes::start(Behaviour::smtp("fake.example ESMTP ready"))
+        .await
+        .addr
 }
 
-/// A loopback port where nothing listens.
-async fn closed_port() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    l.local_addr().expect("address")
-}
-
-async fn engine_agent(dialer: Arc<MapDialer>, allow_private: bool, options: AgentOptions) -> Agent {
-    let env = Env::builder()
-        .dialer(dialer)
+/// An agent whose checks run the real engine, connecting through `dialer`.
+async fn engine_agent(dialer: &MapDialer, allow_private: bool, options: AgentOptions) -> Agent {
+    let env = fakes::env_builder(dialer, None)
         .allow_private(allow_private)
         .build()
         .expect("env");
     start_agent(Arc::new(EngineChecker::new(env)), options).await
 }
 
-/// A server that accepts and never greets (a probe waits for its greeting),
-/// and reports each connection the agent closes.
-async fn silent_server() -> (SocketAddr, tokio::sync::mpsc::Receiver<()>) {
-    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let silent_addr = silent.local_addr().expect("address");
-    let (closed_tx, closed_rx) = tokio::sync::mpsc::channel::<()>(1);
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = silent.accept().await {
-            let closed_tx = closed_tx.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 64];
-                // Returns when the agent closes its end.
-                while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                }
-                let _ = closed_tx.send(()).await;
-            });
-        }
-    });
-    (silent_addr, closed_rx)
+/// A server that accepts and never greets (a probe waits for its greeting)
+/// behind 192.0.2.26:25; its `closed` counts the connections the agent
+/// closed.
+async fn silent_server(dialer: &MapDialer) -> Fake {
+    let silent = fakes::start(Behaviour::Silent).await;
+    dialer.map("192.0.2.26", 25, silent.addr);
+    silent
 }
 
 /// One check of 192.0.2.26:25 that waits a minute for a greeting.
@@ -113,34 +42,21 @@ const SILENT_CHECK: &str = r#"{"targets":[{"host":"192.0.2.26","role":"custom"}]
 
 #[tokio::test]
 async fn a_real_check_against_fakes_streams_every_probe_then_the_verdict() {
-    let smtp = fake_smtp().await;
-    let refused = closed_port().await;
     let host = "192.0.2.25";
-    let logical = |port: u16| SocketAddr::new(host.parse().expect("ip"), port);
-    let dialer = Arc::new(MapDialer {
-        map: HashMap::from([(logical(25), smtp), (logical(587), refused)]),
-        attempts: AtomicUsize::new(0),
-    });
+    let dialer = MapDialer::new();
+    dialer
+        .map(host, 25, fake_smtp().await)
+        .map(host, 587, fakes::closed_port().await)
+        .blackhole(host, 2525);
     // Documentation addresses are not public: this test needs --allow-private.
-    let a = engine_agent(Arc::clone(&dialer), true, AgentOptions::default()).await;
+    let a = engine_agent(&dialer, true, AgentOptions::default()).await;
     let body = format!(
         r#"{{"targets":[{{"host":"{host}","role":"custom"}}],"ports":[25,587,2525],
             "families":{{"ipv4":true,"ipv6":false}},"connect_timeout_ms":300,
             "greeting_timeout_ms":2000,"tls":false}}"#
     );
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(&body)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
-    let id = r.json()["id"].as_str().expect("id").to_string();
-
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    let events = es.collect().await;
+    let id = start_check(a.port, &body).await;
+    let events = follow(a.port, &id).await.collect().await;
     let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(names.first(), Some(&"started"));
     assert_eq!(events[0].data["planned"].as_array().map(Vec::len), Some(3));
@@ -172,36 +88,21 @@ async fn a_real_check_against_fakes_streams_every_probe_then_the_verdict() {
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["probes"].as_array().map(Vec::len), Some(3));
-    assert_eq!(dialer.attempts.load(Ordering::SeqCst), 3);
+    assert_eq!(dialer.connects(), 3);
 }
 
 #[tokio::test]
 async fn private_targets_are_refused_without_allow_private() {
     let smtp = fake_smtp().await;
-    let dialer = Arc::new(MapDialer {
-        // Even a working fake behind these addresses must not be reached.
-        map: HashMap::from([
-            ("127.0.0.1:25".parse().expect("addr"), smtp),
-            ("10.1.2.3:25".parse().expect("addr"), smtp),
-            ("192.168.1.1:25".parse().expect("addr"), smtp),
-        ]),
-        attempts: AtomicUsize::new(0),
-    });
-    let a = engine_agent(Arc::clone(&dialer), false, AgentOptions::default()).await;
+    let dialer = MapDialer::new();
+    // Even a working fake behind these addresses must not be reached.
+    for ip in ["127.0.0.1", "10.1.2.3", "192.168.1.1"] {
+        dialer.map(ip, 25, smtp);
+    }
+    let a = engine_agent(&dialer, false, AgentOptions::default()).await;
     let body = r#"{"targets":[{"host":"127.0.0.1","role":"custom"},{"host":"10.1.2.3","role":"custom"},
         {"host":"192.168.1.1","role":"custom"}],"ports":[25],"families":{"ipv4":true,"ipv6":false}}"#;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(body)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201);
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    let events = es.collect().await;
+    let events = run_through_api(&a, body).await;
     let probes: Vec<_> = events.iter().filter(|e| e.event == "probe").collect();
     assert_eq!(probes.len(), 3);
     for p in probes {
@@ -210,42 +111,28 @@ async fn private_targets_are_refused_without_allow_private() {
         assert_eq!(outcome["reason"]["kind"], "forbidden", "{outcome}");
     }
     assert_eq!(events.last().map(|e| e.event.as_str()), Some("done"));
-    assert_eq!(
-        dialer.attempts.load(Ordering::SeqCst),
-        0,
-        "nothing was dialled"
-    );
+    assert_eq!(dialer.connects(), 0, "nothing was dialled");
 }
 
 #[tokio::test]
 async fn closing_the_page_stops_the_probes() {
-    let (silent_addr, mut closed_rx) = silent_server().await;
-    let dialer = Arc::new(MapDialer {
-        map: HashMap::from([("192.0.2.26:25".parse().expect("addr"), silent_addr)]),
-        attempts: AtomicUsize::new(0),
-    });
-    let a = engine_agent(Arc::clone(&dialer), true, AgentOptions::default()).await;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(SILENT_CHECK)
-        .send(a.port)
-        .await;
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
+    let dialer = MapDialer::new();
+    let silent = silent_server(&dialer).await;
+    let a = engine_agent(&dialer, true, AgentOptions::default()).await;
+    let id = start_check(a.port, SILENT_CHECK).await;
+    let mut es = follow(a.port, &id).await;
     assert_eq!(es.next().await.map(|e| e.event).as_deref(), Some("started"));
     let port = a.port;
     eventually("the probe to connect", async || {
-        dialer.attempts.load(Ordering::SeqCst) == 1
+        silent.accepted.load(Ordering::SeqCst) == 1
     })
     .await;
     drop(es);
     // The probe's connection is closed long before its 60 s greeting timeout.
-    tokio::time::timeout(DEADLINE, closed_rx.recv())
-        .await
-        .expect("the probe was not cancelled");
+    eventually("the probe to be cancelled", async || {
+        silent.closed.load(Ordering::SeqCst) == 1
+    })
+    .await;
     let r = Req::get(&format!("/v1/checks/{id}"))
         .page_action()
         .send(port)
@@ -258,11 +145,8 @@ async fn closing_the_page_stops_the_probes() {
 /// period: its probes are dropped long before their own timeouts.
 #[tokio::test]
 async fn a_check_nobody_follows_frees_the_slot_after_the_grace_period() {
-    let (silent_addr, mut closed_rx) = silent_server().await;
-    let dialer = Arc::new(MapDialer {
-        map: HashMap::from([("192.0.2.26:25".parse().expect("addr"), silent_addr)]),
-        attempts: AtomicUsize::new(0),
-    });
+    let dialer = MapDialer::new();
+    let silent = silent_server(&dialer).await;
     let grace = std::time::Duration::from_millis(500);
     let options = AgentOptions {
         limits: mailport::api::Limits {
@@ -271,24 +155,19 @@ async fn a_check_nobody_follows_frees_the_slot_after_the_grace_period() {
         },
         ..Default::default()
     };
-    let a = engine_agent(Arc::clone(&dialer), true, options).await;
+    let a = engine_agent(&dialer, true, options).await;
     let started = std::time::Instant::now();
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(SILENT_CHECK)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201);
-    let id = r.json()["id"].as_str().expect("id").to_string();
+    let id = start_check(a.port, SILENT_CHECK).await;
     let r = Req::new("POST", "/v1/checks")
         .page_action()
         .json(SILENT_CHECK)
         .send(a.port)
         .await;
     assert_eq!(r.code(), "busy", "the slot is held during the grace period");
-    tokio::time::timeout(DEADLINE, closed_rx.recv())
-        .await
-        .expect("the unfollowed check's probe was not dropped");
+    eventually("the unfollowed check's probe to be dropped", async || {
+        silent.closed.load(Ordering::SeqCst) == 1
+    })
+    .await;
     let freed = started.elapsed();
     assert!(
         freed >= grace && freed < grace + std::time::Duration::from_secs(3),
@@ -299,11 +178,7 @@ async fn a_check_nobody_follows_frees_the_slot_after_the_grace_period() {
         .send(a.port)
         .await;
     assert_eq!(r.code(), "cancelled");
-    assert_eq!(
-        dialer.attempts.load(Ordering::SeqCst),
-        1,
-        "busy started nothing"
-    );
+    assert_eq!(dialer.connects(), 1, "busy started nothing");
     let r = Req::new("POST", "/v1/checks")
         .page_action()
         .json(SILENT_CHECK)
@@ -319,7 +194,7 @@ async fn domain_check(allow_private: bool) -> (Vec<Sse>, usize) {
         .addr("mx1.example.test", "127.0.0.2");
     let dns = fakes::dns::serve(zone).await;
     let smtp = fake_smtp().await;
-    let d = fakes::MapDialer::new();
+    let d = MapDialer::new();
     d.map("127.0.0.2", 25, smtp);
     let env = fakes::env_builder(&d, None)
         .nameservers(vec![dns])
@@ -329,18 +204,7 @@ async fn domain_check(allow_private: bool) -> (Vec<Sse>, usize) {
     let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
     let body = r#"{"domain":"example.test","ports":[25],"families":{"ipv4":true,"ipv6":false},
         "connect_timeout_ms":500,"greeting_timeout_ms":2000,"tls":false}"#;
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(body)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201);
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    let events = es.collect().await;
+    let events = run_through_api(&a, body).await;
     (events, d.connects())
 }
 
@@ -369,18 +233,8 @@ async fn a_name_resolving_to_loopback_is_refused_unless_allowed() {
 
 /// Runs one check through the API and returns its events.
 async fn run_through_api(a: &Agent, body: &str) -> Vec<Sse> {
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(body)
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    es.collect().await
+    let id = start_check(a.port, body).await;
+    follow(a.port, &id).await.collect().await
 }
 
 /// The outcome of the probe of `host`.
@@ -406,7 +260,7 @@ async fn a_name_mixing_public_and_private_addresses_is_refused() {
         .addr("public.example.test", "11.0.0.27");
     let dns = fakes::dns::serve(zone).await;
     let smtp = fake_smtp().await;
-    let d = fakes::MapDialer::new();
+    let d = MapDialer::new();
     // Every address leads to a working server, so only the guard stops a
     // probe. The addresses must look public to the guard (documentation
     // ranges do not), but the map dialer connects each one to the loopback
@@ -452,7 +306,7 @@ async fn a_name_mixing_public_and_private_addresses_is_refused() {
 #[tokio::test]
 async fn nat64_targets_are_judged_by_the_ipv4_address_inside() {
     let smtp = fake_smtp().await;
-    let d = fakes::MapDialer::new();
+    let d = MapDialer::new();
     for ip in [
         "64:ff9b::b00:19",
         "64:ff9b::a00:19",
@@ -462,11 +316,7 @@ async fn nat64_targets_are_judged_by_the_ipv4_address_inside() {
     ] {
         d.map(ip, 25, smtp);
     }
-    let env = fakes::env_builder(&d, None)
-        .allow_private(false)
-        .build()
-        .expect("env");
-    let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
+    let a = engine_agent(&d, false, AgentOptions::default()).await;
     let body = r#"{"targets":[{"host":"64:ff9b::b00:19","role":"custom"},
         {"host":"64:ff9b::a00:19","role":"custom"},{"host":"64:ff9b:1::b00:19","role":"custom"},
         {"host":"3fff::25","role":"custom"},{"host":"2001:2::25","role":"custom"}],"ports":[25],
@@ -494,26 +344,25 @@ async fn nat64_targets_are_judged_by_the_ipv4_address_inside() {
 #[tokio::test]
 async fn a_reflector_check_through_the_api_is_proved_genuine() {
     use ed25519_dalek::SigningKey;
-    use mailport::reflect::{serve as reflect, ServerConfig};
+    use mailport::reflect::{bind, ServerConfig};
     use mailport_shared::reflector::encode_hex;
 
     let key = SigningKey::from_bytes(&[42u8; 32]);
     let public = encode_hex(key.verifying_key().as_bytes());
-    let port = closed_port().await.port();
-    let reflector = tokio::spawn(reflect(ServerConfig {
+    let port = fakes::closed_port().await.port();
+    let bound = bind(ServerConfig {
         binds: vec!["127.0.0.1".parse().expect("ip")],
         ports: vec![port],
         name: "reflector.test".into(),
         key,
         limits: mailport::reflect::Limits::default(),
-    }));
-    eventually("the reflector to listen", async || {
-        TcpStream::connect(("127.0.0.1", port)).await.is_ok()
     })
-    .await;
+    .await
+    .expect("the reflector listens");
+    let reflector = tokio::spawn(bound.run());
     // The API probes mail ports only: the reflector "is" 127.0.0.9:587, and
     // the test dialer takes the proof (like any probe) to the real port.
-    let d = fakes::MapDialer::new();
+    let d = MapDialer::new();
     d.map("127.0.0.9", 587, SocketAddr::from(([127, 0, 0, 1], port)));
     let env = fakes::env_builder(&d, None).build().expect("env");
     let a = start_agent(Arc::new(EngineChecker::new(env)), AgentOptions::default()).await;
@@ -539,18 +388,8 @@ async fn a_reflector_check_through_the_api_is_proved_genuine() {
         String::from_utf8_lossy(&r.body)
     );
 
-    let r = Req::new("POST", "/v1/checks")
-        .page_action()
-        .json(&body(&public))
-        .send(a.port)
-        .await;
-    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
-    let id = r.json()["id"].as_str().expect("id").to_string();
-    let mut es = Req::get(&format!("/v1/checks/{id}/events"))
-        .page_action()
-        .open_stream(a.port)
-        .await;
-    let events = es.collect().await;
+    let id = start_check(a.port, &body(&public)).await;
+    let events = follow(a.port, &id).await.collect().await;
     // The proof is planned, so the page shows its cell from the start.
     let planned = events[0].data["planned"].as_array().expect("planned");
     assert!(

@@ -674,6 +674,21 @@ async fn run_check(
     (report, collect.await.expect("collector"))
 }
 
+/// A check of one MX host that greets (a fake on `127.0.0.2:25`), with
+/// the network facts learned as `netinfo` says (`None`: not at all).
+async fn check_one_mx(netinfo: Option<NetinfoConfig>) -> mailport_shared::Report {
+    use mailport_shared::{Role, Target};
+    let smtp = fakes::start(fakes::Behaviour::smtp("220 mx.test ESMTP")).await;
+    let d = fakes::MapDialer::new();
+    d.map("127.0.0.2", 25, smtp.addr);
+    let env = fakes::env_builder(&d, None)
+        .netinfo(netinfo)
+        .build()
+        .expect("env");
+    let targets = vec![Target::new("127.0.0.2", Role::RecipientMx)];
+    run_check(&env, targets, &[25]).await.0
+}
+
 #[tokio::test]
 async fn a_check_on_a_comcast_line_names_comcast_in_report_terminal_and_advice() {
     use mailport_shared::{Role, Target};
@@ -745,24 +760,11 @@ async fn a_check_on_a_comcast_line_names_comcast_in_report_terminal_and_advice()
 
 #[tokio::test]
 async fn a_dead_dns_never_hides_the_probes() {
-    use mailport_shared::{Role, Target};
     let silent = FakeDns::start(Table::new(), true).await;
-    let smtp = fakes::start(fakes::Behaviour::smtp("220 mx.test ESMTP")).await;
-    let d = fakes::MapDialer::new();
-    d.map("127.0.0.2", 25, smtp.addr);
     let mut c = cfg(silent.addr);
     c.budget = Duration::from_millis(800);
     c.query_timeout = Duration::from_millis(300);
-    let env = fakes::env_builder(&d, None)
-        .netinfo(Some(c))
-        .build()
-        .expect("env");
-    let (report, _) = run_check(
-        &env,
-        vec![Target::new("127.0.0.2", Role::RecipientMx)],
-        &[25],
-    )
-    .await;
+    let report = check_one_mx(Some(c)).await;
     assert_eq!(report.probes.len(), 1);
     assert!(matches!(
         report.probes[0].outcome,
@@ -784,17 +786,7 @@ async fn a_dead_dns_never_hides_the_probes() {
 
 #[tokio::test]
 async fn without_netinfo_the_report_has_no_network() {
-    use mailport_shared::{Role, Target};
-    let smtp = fakes::start(fakes::Behaviour::smtp("220 mx.test ESMTP")).await;
-    let d = fakes::MapDialer::new();
-    d.map("127.0.0.2", 25, smtp.addr);
-    let env = fakes::env(&d, None);
-    let (report, _) = run_check(
-        &env,
-        vec![Target::new("127.0.0.2", Role::RecipientMx)],
-        &[25],
-    )
-    .await;
+    let report = check_one_mx(None).await;
     assert_eq!(report.network, None);
     let json = serde_json::to_string(&report).expect("json");
     assert!(!json.contains("\"network\""), "{json}");
@@ -806,7 +798,7 @@ fn netinfo_flags(args: &[&str]) -> Result<Option<NetinfoConfig>, String> {
     match mailport::cli::Cli::try_parse_from(argv) {
         Ok(mailport::cli::Cli {
             command: Some(mailport::cli::Command::Check(a)),
-        }) => Ok(a.netinfo()),
+        }) => Ok(a.netinfo.config()),
         Ok(_) => Err("not a check".into()),
         Err(e) => Err(e.to_string()),
     }
@@ -1076,26 +1068,13 @@ async fn an_undocumented_zen_code_is_unknown_not_listed() {
 /// origin lookup timed out, as the page does (both print the shared line).
 #[tokio::test]
 async fn the_terminal_says_when_the_origin_lookup_timed_out() {
-    use mailport_shared::{Role, Target};
     let myip = FakeDns::start(comcast_zone().0, false).await;
     let silent = FakeDns::start(Table::new(), true).await;
-    let smtp = fakes::start(fakes::Behaviour::smtp("220 mx.test ESMTP")).await;
-    let d = fakes::MapDialer::new();
-    d.map("127.0.0.2", 25, smtp.addr);
     let mut c = cfg(myip.addr);
     c.resolvers = Some(vec![silent.addr]);
     c.budget = Duration::from_millis(1200);
     c.query_timeout = Duration::from_millis(400);
-    let env = fakes::env_builder(&d, None)
-        .netinfo(Some(c))
-        .build()
-        .expect("env");
-    let (report, _) = run_check(
-        &env,
-        vec![Target::new("127.0.0.2", Role::RecipientMx)],
-        &[25],
-    )
-    .await;
+    let report = check_one_mx(Some(c)).await;
     let text = mailport::term::render(&report, mailport::term::Style { colour: false });
     assert!(text.contains("Network: unknown (timed out)"), "{text}");
 }

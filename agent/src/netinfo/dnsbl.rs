@@ -3,7 +3,7 @@
 //! shared rules, with the list's TXT reason when listed.
 
 use super::client::{self, QueryError};
-use super::{timed_out_list, until, DnsblZone, NetinfoConfig};
+use super::{until, DnsblZone, NetinfoConfig};
 use hickory_resolver::proto::rr::RecordType;
 use mailport_shared::netinfo::{decode_dnsbl, dnsbl_query_name, BlocklistResult, BlocklistStatus};
 use std::net::{IpAddr, SocketAddr};
@@ -17,20 +17,30 @@ pub async fn check_all(
     v6: Option<IpAddr>,
     deadline: Instant,
 ) -> Vec<BlocklistResult> {
-    let mut asks = Vec::new();
-    for list in &cfg.dnsbls {
-        for ip in [v4, v6].into_iter().flatten() {
-            if ip.is_ipv6() && !list.ipv6 {
-                continue;
-            }
-            asks.push(until(
-                deadline,
-                timed_out_list(list, ip),
-                check(cfg, resolvers, list, ip, deadline),
-            ));
-        }
-    }
-    futures::future::join_all(asks).await
+    let checks = asks(&cfg.dnsbls, v4, v6).map(|(list, ip)| {
+        until(
+            deadline,
+            list.result(ip, BlocklistStatus::TimedOut),
+            check(cfg, resolvers, list, ip, deadline),
+        )
+    });
+    futures::future::join_all(checks).await
+}
+
+/// Every (list, address) question to ask: each list about each known
+/// public address, IPv6 ones only of the lists that answer them.
+pub(crate) fn asks(
+    lists: &[DnsblZone],
+    v4: Option<IpAddr>,
+    v6: Option<IpAddr>,
+) -> impl Iterator<Item = (&DnsblZone, IpAddr)> {
+    lists.iter().flat_map(move |list| {
+        [v4, v6]
+            .into_iter()
+            .flatten()
+            .filter(|ip| ip.is_ipv4() || list.ipv6)
+            .map(move |ip| (list, ip))
+    })
 }
 
 async fn check(
@@ -65,10 +75,5 @@ async fn check(
                 error: e.to_string(),
             },
         };
-    BlocklistResult {
-        list: list.name.clone(),
-        zone: list.shown_zone(),
-        address: Some(ip),
-        status,
-    }
+    list.result(ip, status)
 }

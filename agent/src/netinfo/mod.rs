@@ -128,10 +128,11 @@ impl DnsblZone {
         }
     }
 
-    /// Another list, decoded generically, IPv4 only.
+    /// Another list, decoded generically, IPv4 only; named after its zone
+    /// as a report may show it (a DQS key left out).
     pub fn generic(zone: &str) -> Self {
         DnsblZone {
-            name: zone.into(),
+            name: shown_zone(zone),
             zone: zone.into(),
             kind: DnsblKind::Generic,
             ipv6: false,
@@ -172,18 +173,32 @@ impl DnsblZone {
         })
     }
 
-    /// The zone as a report may show it: a DQS zone without its key (the
-    /// subscriber's secret must not end up in a shared link).
-    pub fn shown_zone(&self) -> String {
-        let z = self.zone.trim_end_matches('.');
-        match z.to_ascii_lowercase().rfind(DQS_SUFFIX) {
-            Some(at) => {
-                // `<key>.zen.dq.spamhaus.net`: keep the list's label on.
-                let list = z[..at].rsplit('.').next().unwrap_or_default();
-                format!("<key>.{list}{}", &z[at..])
-            }
-            None => z.to_string(),
+    /// What this list says about `address`, for the report (a DQS key
+    /// left out).
+    pub fn result(&self, address: IpAddr, status: BlocklistStatus) -> BlocklistResult {
+        BlocklistResult {
+            list: self.name.clone(),
+            zone: shown_zone(&self.zone),
+            address: Some(address),
+            status,
         }
+    }
+}
+
+/// `zone` as a report may show it: a DQS zone without its key (the
+/// subscriber's secret must not end up in a shared link). The list's label
+/// stays (`<key>.zen.dq.spamhaus.net`); a DQS zone with a single label
+/// there shows none, since that label may be the key itself.
+fn shown_zone(zone: &str) -> String {
+    let z = zone.trim_end_matches('.');
+    if !z.to_ascii_lowercase().ends_with(DQS_SUFFIX) {
+        return z.to_string();
+    }
+    // The suffix is ASCII, so this is a character boundary.
+    let (labels, suffix) = z.split_at(z.len() - DQS_SUFFIX.len());
+    match labels.rsplit_once('.') {
+        Some((_key, list)) => format!("<key>.{list}{suffix}"),
+        None => format!("<key>{suffix}"),
     }
 }
 
@@ -309,8 +324,8 @@ pub async fn gather(cfg: &NetinfoConfig) -> NetworkFacts {
         ),
     );
 
-    let v4 = public_ipv4.found().copied();
-    let v6 = public_ipv6.found().copied();
+    let v4 = public_ipv4.found().copied().map(IpAddr::V4);
+    let v6 = public_ipv6.found().copied().map(IpAddr::V6);
     let mut facts = NetworkFacts {
         public_ipv4,
         public_ipv6,
@@ -331,32 +346,19 @@ pub async fn gather(cfg: &NetinfoConfig) -> NetworkFacts {
             facts.origin_v6 = failed(&e);
             facts.reverse_dns_v4 = failed(&e);
             facts.reverse_dns_v6 = failed(&e);
-            for list in &cfg.dnsbls {
-                let ips = [v4.map(IpAddr::V4), v6.map(IpAddr::V6)];
-                for ip in ips.into_iter().flatten() {
-                    if ip.is_ipv6() && !list.ipv6 {
-                        continue;
-                    }
-                    facts.blocklists.push(BlocklistResult {
-                        list: list.name.clone(),
-                        zone: list.shown_zone(),
-                        address: Some(ip),
-                        status: BlocklistStatus::Failed { error: e.clone() },
-                    });
-                }
-            }
+            facts.blocklists = dnsbl::asks(&cfg.dnsbls, v4, v6)
+                .map(|(list, ip)| list.result(ip, BlocklistStatus::Failed { error: e.clone() }))
+                .collect();
             return facts;
         }
     };
 
-    let v4_ip = v4.map(IpAddr::V4);
-    let v6_ip = v6.map(IpAddr::V6);
     let (origin_v4, origin_v6, reverse_v4, reverse_v6, blocklists) = tokio::join!(
-        asn::origin(cfg, &resolvers, v4_ip, "IPv4", deadline),
-        asn::origin(cfg, &resolvers, v6_ip, "IPv6", deadline),
-        ptr::reverse(cfg, &resolvers, v4_ip, "IPv4", deadline),
-        ptr::reverse(cfg, &resolvers, v6_ip, "IPv6", deadline),
-        dnsbl::check_all(cfg, &resolvers, v4_ip, v6_ip, deadline),
+        asn::origin(cfg, &resolvers, v4, "IPv4", deadline),
+        asn::origin(cfg, &resolvers, v6, "IPv6", deadline),
+        ptr::reverse(cfg, &resolvers, v4, "IPv4", deadline),
+        ptr::reverse(cfg, &resolvers, v6, "IPv6", deadline),
+        dnsbl::check_all(cfg, &resolvers, v4, v6, deadline),
     );
     facts.origin_v4 = origin_v4;
     facts.origin_v6 = origin_v6;
@@ -366,20 +368,61 @@ pub async fn gather(cfg: &NetinfoConfig) -> NetworkFacts {
     facts
 }
 
-/// A blocklist result that ran out of time, for `until`.
-pub(crate) fn timed_out_list(list: &DnsblZone, address: IpAddr) -> BlocklistResult {
-    BlocklistResult {
-        list: list.name.clone(),
-        zone: list.shown_zone(),
-        address: Some(address),
-        status: BlocklistStatus::TimedOut,
-    }
-}
-
 /// The fact for a lookup that could not start because the address is
 /// unknown.
 pub(crate) fn skipped_no_address<T>(family: &str) -> Fact<T> {
     Fact::Skipped {
         reason: format!("the public {family} address is unknown"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A DQS key is the subscriber's secret: no list built from a zone
+    /// shows it, in its name or its zone, whatever the list.
+    #[test]
+    fn a_dqs_key_never_reaches_the_report() {
+        let cases = [
+            ("zen.spamhaus.org", "Spamhaus ZEN", "zen.spamhaus.org"),
+            (
+                "b.barracudacentral.org.",
+                "b.barracudacentral.org",
+                "b.barracudacentral.org",
+            ),
+            (
+                "s3cr3tkey.zen.dq.spamhaus.net",
+                "Spamhaus ZEN",
+                "<key>.zen.dq.spamhaus.net",
+            ),
+            // Names are read in lower case, with no final dot.
+            (
+                "S3CR3TKEY.ZEN.DQ.SPAMHAUS.NET.",
+                "Spamhaus ZEN",
+                "<key>.zen.dq.spamhaus.net",
+            ),
+            // A component list: decoded like ZEN, named after its zone.
+            (
+                "s3cr3tkey.sbl.dq.spamhaus.net",
+                "<key>.sbl.dq.spamhaus.net",
+                "<key>.sbl.dq.spamhaus.net",
+            ),
+            // A single label before the suffix may be the key itself.
+            (
+                "s3cr3tkey.dq.spamhaus.net",
+                "<key>.dq.spamhaus.net",
+                "<key>.dq.spamhaus.net",
+            ),
+        ];
+        for (zone, name, shown) in cases {
+            let list = DnsblZone::parse(zone).expect("valid zone");
+            let r = list.result(IpAddr::from([192, 0, 2, 1]), BlocklistStatus::TimedOut);
+            assert_eq!((r.list.as_str(), r.zone.as_str()), (name, shown), "{zone}");
+            assert!(
+                !format!("{r:?}").to_ascii_lowercase().contains("s3cr3tkey"),
+                "{r:?}"
+            );
+        }
     }
 }

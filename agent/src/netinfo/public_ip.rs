@@ -32,13 +32,11 @@ pub async fn learn_v4(
     resolvers: &[SocketAddr],
     deadline: Instant,
 ) -> Learned<Ipv4Addr> {
-    let (fact, sources) = learn(cfg, &cfg.myip_v4, Fam::V4, resolvers, deadline).await;
-    let fact = map_fact(fact, |ip| match ip {
+    let learned = learn(cfg, &cfg.myip_v4, Fam::V4, resolvers, deadline).await;
+    narrow(learned, |ip| match ip {
         IpAddr::V4(v4) => Some(v4),
         IpAddr::V6(_) => None,
-    });
-    let sources = if fact.found().is_some() { sources } else { 0 };
-    (fact, sources)
+    })
 }
 
 /// The public IPv6 address.
@@ -47,11 +45,17 @@ pub async fn learn_v6(
     resolvers: &[SocketAddr],
     deadline: Instant,
 ) -> Learned<Ipv6Addr> {
-    let (fact, sources) = learn(cfg, &cfg.myip_v6, Fam::V6, resolvers, deadline).await;
-    let fact = map_fact(fact, |ip| match ip {
+    let learned = learn(cfg, &cfg.myip_v6, Fam::V6, resolvers, deadline).await;
+    narrow(learned, |ip| match ip {
         IpAddr::V6(v6) => Some(v6),
         IpAddr::V4(_) => None,
-    });
+    })
+}
+
+/// `learned` as one family's address; the count of sources stays only
+/// with an address found.
+fn narrow<T>((fact, sources): Learned<IpAddr>, conv: impl Fn(IpAddr) -> Option<T>) -> Learned<T> {
+    let fact = map_fact(fact, conv);
     let sources = if fact.found().is_some() { sources } else { 0 };
     (fact, sources)
 }
@@ -293,5 +297,34 @@ mod tests {
             (Fact::Failed { .. }, 0)
         ));
         assert_eq!(decide(vec![], vec![]), (Fact::TimedOut, 0));
+    }
+
+    #[test]
+    fn an_address_of_the_other_family_is_a_failure_from_no_source() {
+        let v4 = |ip: IpAddr| match ip {
+            IpAddr::V4(v4) => Some(v4),
+            IpAddr::V6(_) => None,
+        };
+        let found = |ip: &str| Fact::Found {
+            value: ip.parse::<IpAddr>().expect("test ip"),
+        };
+        assert_eq!(
+            narrow((found("192.0.2.1"), 2), v4),
+            (
+                Fact::Found {
+                    value: Ipv4Addr::new(192, 0, 2, 1)
+                },
+                2
+            )
+        );
+        assert_eq!(
+            narrow((found("2001:db8::1"), 2), v4),
+            (
+                Fact::Failed {
+                    error: "answer of the wrong address family".into()
+                },
+                0
+            )
+        );
     }
 }

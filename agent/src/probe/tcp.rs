@@ -12,7 +12,7 @@ use std::io::{self, ErrorKind};
 /// - `ETIMEDOUT` → [`Outcome::Filtered`] (the kernel gave up on the SYN).
 /// - `EHOSTUNREACH`, `EACCES`, `EPERM` (ICMP administratively prohibited, or a
 ///   local firewall rule) → [`Outcome::Unreachable`], its detail saying in
-///   words what the OS error means ([`unreachable_detail`]).
+///   words what the OS error means (`unreachable_detail`).
 /// - `ENETUNREACH`, `EADDRNOTAVAIL` (no route, no source address of the
 ///   family) → [`Outcome::NoRoute`].
 /// - `ECONNRESET` → [`Outcome::Reset`].

@@ -317,7 +317,7 @@ async fn read_reply<R: AsyncRead + Unpin>(
 mod tests {
     use super::*;
     use crate::probe::DirectDialer;
-    use crate::reflect::server::{serve, Limits, ServerConfig};
+    use crate::reflect::server::{spawn_on_loopback, Limits};
     use ed25519_dalek::SigningKey;
     use mailport_shared::netinfo::Fact;
     use mailport_shared::reflector::AddressCheck;
@@ -340,15 +340,7 @@ mod tests {
     async fn genuine_reflector_is_proved_and_a_wrong_key_is_not() {
         let key = SigningKey::from_bytes(&[9u8; 32]);
         let public = key.verifying_key();
-        let port = free_port().await;
-        let server = tokio::spawn(serve(ServerConfig {
-            binds: vec!["127.0.0.1".parse().unwrap()],
-            ports: vec![port],
-            name: "reflector.test".into(),
-            key,
-            limits: Limits::default(),
-        }));
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (port, server) = spawn_on_loopback(key, Limits::default()).await;
         let lo: IpAddr = "127.0.0.1".parse().unwrap();
         let r = prove("reflector.test", lo, port, &DirectDialer, &cfg(public)).await;
         let Outcome::Banner(ex) = &r.outcome else {
@@ -470,26 +462,18 @@ mod tests {
     async fn a_busy_reflector_is_busy_not_unverified() {
         let key = SigningKey::from_bytes(&[9u8; 32]);
         let public = key.verifying_key();
-        let port = free_port().await;
-        let server = tokio::spawn(serve(ServerConfig {
-            binds: vec!["127.0.0.1".parse().unwrap()],
-            ports: vec![port],
-            name: "reflector.test".into(),
-            key,
-            limits: Limits {
-                max_per_source: 1,
-                ..Limits::default()
-            },
-        }));
-        let mut held = None;
-        for _ in 0..100 {
-            if let Ok(s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-                held = Some(s);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let held = held.expect("the reflector listens");
+        let limits = Limits {
+            max_per_source: 1,
+            ..Limits::default()
+        };
+        let (port, server) = spawn_on_loopback(key, limits).await;
+        // Greeted: this connection holds the address's only place.
+        let mut held = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let mut greeting = [0u8; 4];
+        held.read_exact(&mut greeting).await.unwrap();
+        assert_eq!(&greeting, b"220 ");
         let lo: IpAddr = "127.0.0.1".parse().unwrap();
         let r = prove("reflector.test", lo, port, &DirectDialer, &cfg(public)).await;
         let Outcome::Banner(ex) = &r.outcome else {

@@ -18,4 +18,4 @@ pub use client::{compare_with_public, prove, ProveConfig};
 pub use keys::{
     generate_key_file, load_signing_key, parse_public_key, public_key_forms, spec_key, KeyError,
 };
-pub use server::{bind, serve, Limits, ServerConfig};
+pub use server::{bind, Limits, ServerConfig};

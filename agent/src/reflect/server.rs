@@ -116,15 +116,9 @@ pub struct Bound {
     shared: Arc<Shared>,
 }
 
-/// Binds every (address, port) and serves until the future is dropped.
-/// Fails if any socket cannot be bound, so a typo is not silently ignored.
-pub async fn serve(cfg: ServerConfig) -> std::io::Result<()> {
-    bind(cfg).await?.run().await;
-    Ok(())
-}
-
 /// Binds every (address, port) of `cfg`; with no address given, each port
-/// on the first of [`DEFAULT_BINDS`] that works.
+/// on the first of [`DEFAULT_BINDS`] that works. Fails if any socket cannot
+/// be bound, so a typo is not silently ignored.
 pub async fn bind(cfg: ServerConfig) -> std::io::Result<Bound> {
     let listeners = bind_each(&cfg.binds, &cfg.ports, TcpListener::bind).await?;
     let mut listening = cfg.ports.clone();
@@ -216,6 +210,29 @@ impl Bound {
         }
         while tasks.join_next().await.is_some() {}
     }
+}
+
+/// A reflector for tests on a free port of 127.0.0.1, greeting as
+/// `reflector.test`: listening when this returns, served until the handle
+/// is aborted or the test's runtime ends.
+#[cfg(test)]
+pub(crate) async fn spawn_on_loopback(
+    key: SigningKey,
+    limits: Limits,
+) -> (u16, tokio::task::JoinHandle<()>) {
+    let free = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let port = free.local_addr().expect("its address").port();
+    drop(free);
+    let bound = bind(ServerConfig {
+        binds: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
+        ports: vec![port],
+        name: "reflector.test".into(),
+        key,
+        limits,
+    })
+    .await
+    .expect("the reflector binds");
+    (port, tokio::spawn(bound.run()))
 }
 
 struct Shared {
@@ -390,23 +407,9 @@ mod tests {
     use mailport_shared::outcome::Reply;
 
     async fn start(limits: Limits) -> u16 {
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = l.local_addr().unwrap().port();
-        drop(l);
-        tokio::spawn(serve(ServerConfig {
-            binds: vec!["127.0.0.1".parse().unwrap()],
-            ports: vec![port],
-            name: "reflector.test".into(),
-            key: SigningKey::from_bytes(&[4u8; 32]),
-            limits,
-        }));
-        for _ in 0..100 {
-            if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return port;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("reflector did not start");
+        spawn_on_loopback(SigningKey::from_bytes(&[4u8; 32]), limits)
+            .await
+            .0
     }
 
     fn quick() -> Limits {

@@ -362,32 +362,26 @@ impl MapDialer {
 
     /// `ip:port` goes to `to`.
     pub fn map(&self, ip: &str, port: u16, to: SocketAddr) -> &Self {
-        let ip: IpAddr = ip.parse().expect("test ip");
-        self.routes
-            .lock()
-            .expect("lock")
-            .insert(SocketAddr::new(ip, port), Route::To(to));
-        self
+        self.route(ip, port, Route::To(to))
     }
 
     /// `ip:port` never answers.
     pub fn blackhole(&self, ip: &str, port: u16) -> &Self {
-        let ip: IpAddr = ip.parse().expect("test ip");
-        self.routes
-            .lock()
-            .expect("lock")
-            .insert(SocketAddr::new(ip, port), Route::Blackhole);
-        self
+        self.route(ip, port, Route::Blackhole)
     }
 
     /// Connecting to `ip:port` fails with the OS error `errno`, as when
     /// this machine runs out of file descriptors (24, EMFILE).
     pub fn fail(&self, ip: &str, port: u16, errno: i32) -> &Self {
+        self.route(ip, port, Route::Fail(errno))
+    }
+
+    fn route(&self, ip: &str, port: u16, route: Route) -> &Self {
         let ip: IpAddr = ip.parse().expect("test ip");
         self.routes
             .lock()
             .expect("lock")
-            .insert(SocketAddr::new(ip, port), Route::Fail(errno));
+            .insert(SocketAddr::new(ip, port), route);
         self
     }
 

@@ -388,6 +388,26 @@ impl EventStream {
     }
 }
 
+/// Starts a check as the agent's own page does, with `body` as its
+/// options: 201, and the check's id.
+pub async fn start_check(port: u16, body: &str) -> String {
+    let r = Req::new("POST", "/v1/checks")
+        .page_action()
+        .json(body)
+        .send(port)
+        .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["id"].as_str().expect("a check id").to_string()
+}
+
+/// Follows the events of check `id` as the agent's own page does.
+pub async fn follow(port: u16, id: &str) -> EventStream {
+    Req::get(&format!("/v1/checks/{id}/events"))
+        .page_action()
+        .open_stream(port)
+        .await
+}
+
 /// Polls `f` until it is true or the deadline passes.
 pub async fn eventually(what: &str, mut f: impl AsyncFnMut() -> bool) {
     let start = std::time::Instant::now();
