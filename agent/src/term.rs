@@ -340,9 +340,16 @@ pub fn render(report: &Report, style: Style) -> String {
     if !report.advice.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style.paint(Tone::Bold, "What to do"));
+        // Numbers right-aligned, so that "10." keeps its text in line with "9.".
+        let w = report.advice.len().to_string().len();
         for (i, a) in report.advice.iter().enumerate() {
-            let _ = writeln!(out, "  {}. {}", i + 1, style.paint(Tone::Bold, &a.title));
-            let _ = writeln!(out, "     {}", a.why);
+            let _ = writeln!(
+                out,
+                "  {:>w$}. {}",
+                i + 1,
+                style.paint(Tone::Bold, &a.title)
+            );
+            let _ = writeln!(out, "  {:w$}  {}", "", a.why);
         }
     }
     let n = report.probes.len();
@@ -401,6 +408,22 @@ mod tests {
             advice: c.advice,
             network: None,
         }
+    }
+
+    #[test]
+    fn advice_numbers_line_up_past_nine() {
+        let mut r = report(vec![probe("mx1.example", 25, Outcome::Filtered)]);
+        let one = r.advice[0].clone();
+        r.advice = (0..10)
+            .map(|i| mailport_shared::Advice {
+                title: format!("title {i}"),
+                why: format!("why {i}"),
+                ..one.clone()
+            })
+            .collect();
+        let text = render(&r, Style::default());
+        assert!(text.contains("\n   1. title 0\n      why 0\n"), "{text}");
+        assert!(text.contains("\n  10. title 9\n      why 9\n"), "{text}");
     }
 
     #[test]

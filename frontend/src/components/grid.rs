@@ -23,10 +23,11 @@ pub fn progress_grid(props: &Props) -> Html {
     let grid = &props.grid;
     let cols = grid.columns();
     let (done, total) = grid.progress();
+    let probes = if total == 1 { "probe" } else { "probes" };
     let status = if props.running {
-        format!("Testing… {done} of {total} probes finished")
+        format!("Testing… {done} of {total} {probes} finished")
     } else {
-        format!("{done} of {total} probes finished")
+        format!("{done} of {total} {probes} finished")
     };
     html! {
         <section class="grid-section" aria-labelledby="grid-title">
