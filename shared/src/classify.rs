@@ -478,6 +478,12 @@ fn classify_group(
         }
         said
     };
+    // Said of hosts that only refused: a reason besides being down.
+    let not_offered = if failed.iter().any(|h| only_refused(h)) {
+        format!(", or not offer port {port}")
+    } else {
+        String::new()
+    };
     // Odd answers say "intercepted" when independent hosts agree, or the odd
     // host greets normally on another port, or listens by design.
     let convincing_odd = |set: &BTreeSet<&str>| {
@@ -562,13 +568,8 @@ fn classify_group(
             and_list(&reached)
         );
         if !failed.is_empty() {
-            let maybe = if failed.iter().any(|h| only_refused(h)) {
-                format!("down or not offer port {port}")
-            } else {
-                "down".to_string()
-            };
             why.push_str(&format!(
-                " {}; {} may be {maybe}.",
+                " {}; {} may be down{not_offered}.",
                 failed_words(&failed).join(", and "),
                 agree(&failed, "it", "they")
             ));
@@ -640,17 +641,12 @@ fn classify_group(
         }
         said.extend(failed_words(&failed));
         let tried: BTreeSet<&str> = odd.union(&failed).copied().collect();
-        let maybe = if failed.iter().any(|h| only_refused(h)) {
-            format!("down, overloaded or not offer port {port}")
-        } else {
-            "down or overloaded".to_string()
-        };
         return verdict(
             Verdict::NotTestable {
                 reason: NotTestableReason::SingleHost,
             },
             format!(
-                "On port {port}, {}; no other host known to listen there answered, so {} may simply be {maybe}. Add another host to tell.",
+                "On port {port}, {}; no other host known to listen there answered, so {} may simply be down or overloaded{not_offered}. Add another host to tell.",
                 said.join(", and "),
                 agree(&tried, "it", "they")
             ),

@@ -616,7 +616,7 @@ fn one_host_is_not_the_network() {
             Verdict::Open,
             vec![
                 "(a.alpha.example)",
-                "b.beta.example refused the connection; it may be down or not offer port 25",
+                "b.beta.example refused the connection; it may be down, or not offer port 25",
             ],
         ),
         (
