@@ -65,7 +65,11 @@ async fn serve_fakes() -> anyhow::Result<()> {
     let dns = fakes::dns::serve(zone).await;
     let mut out = std::io::stdout().lock();
     writeln!(out, "dns {dns}")?;
-    writeln!(out, "cert {}", hex(cert.der.as_ref()))?;
+    writeln!(
+        out,
+        "cert {}",
+        mailport_shared::hex::encode(cert.der.as_ref())
+    )?;
     let binds: &[(&str, &str)] = if v6 {
         &[("v4", "127.0.0.1:0"), ("v6", "[::1]:0")]
     } else {
@@ -129,16 +133,6 @@ fn bin_address(i: usize) -> String {
     format!("127.0.1.{}", i + 2)
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
-        .collect()
-}
-
 fn vm_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -170,7 +164,7 @@ async fn bench() -> anyhow::Result<()> {
         let parts: Vec<&str> = line.split_whitespace().collect();
         match parts.as_slice() {
             ["dns", a] => dns = Some(a.parse()?),
-            ["cert", h] => cert = unhex(h),
+            ["cert", h] => cert = mailport_shared::hex::decode(h).unwrap_or_default(),
             ["binports", p] => bin_ports = p.to_string(),
             [fam, kind, a] => fakes.push((fam.to_string(), kind.to_string(), a.parse()?)),
             ["ready"] => break,

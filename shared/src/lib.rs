@@ -24,6 +24,7 @@ pub mod api;
 pub mod classify;
 pub mod event;
 pub mod family;
+pub mod hex;
 pub mod interception;
 pub mod knowledge;
 pub mod netinfo;

@@ -197,7 +197,7 @@ pub fn reflector_key(input: &str) -> Result<[u8; REFLECTOR_KEY_LEN], InputError>
     use base64::Engine as _;
     let s = input.trim();
     let bytes = if s.len() == 2 * REFLECTOR_KEY_LEN {
-        crate::reflector::decode_hex(s)
+        crate::hex::decode(s)
     } else {
         None
     }

@@ -215,7 +215,7 @@ impl Token {
     pub fn generate() -> Result<Self, TokenError> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(TokenError::Random)?;
-        Ok(Token(hex(&bytes)))
+        Ok(Token(mailport_shared::hex::encode(&bytes)))
     }
 
     /// A token chosen by the user (for scripts): at least 32 characters from
@@ -259,17 +259,6 @@ impl Token {
             _ => false,
         }
     }
-}
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    s
 }
 
 /// What kind of resource a path is, for the rules above.

@@ -3,9 +3,9 @@
 //! report, and the rate limit.
 
 use super::errors::ApiFailure;
-use super::guard::hex;
 use futures::future::BoxFuture;
 use mailport_shared::api::ApiError;
+use mailport_shared::hex;
 use mailport_shared::{CheckEvent, CheckOptions, Report};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -409,5 +409,5 @@ fn new_id() -> String {
             .unwrap_or_default();
         bytes = nanos.to_le_bytes();
     }
-    hex(&bytes)
+    hex::encode(&bytes)
 }

@@ -7,7 +7,7 @@
 //! month the sources were read. Policies change and sources disagree: the
 //! table explains, the measurement decides (see [`crate::advice`]).
 
-use crate::netinfo::AsnInfo;
+use crate::netinfo::asn::AsnInfo;
 use serde::{Deserialize, Serialize};
 
 mod providers;

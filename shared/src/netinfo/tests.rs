@@ -1,4 +1,5 @@
 use super::*;
+use std::net::{IpAddr, Ipv4Addr};
 
 fn v4(s: &str) -> Ipv4Addr {
     s.parse().expect("test address")
