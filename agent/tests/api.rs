@@ -1030,7 +1030,7 @@ async fn a_client_that_never_finishes_its_head_is_cut_off_at_the_deadline() {
 
 #[tokio::test]
 async fn request_heads_are_capped_at_max_head_exactly() {
-    use mailport::api::server::MAX_HEAD;
+    use mailport::api::server::{HYPER_MAX_HEAD, MAX_HEAD};
     let (a, _) = agent().await;
     let with_head_of = |size: usize| {
         let bare = Req::get("/v1/health")
@@ -1041,10 +1041,56 @@ async fn request_heads_are_capped_at_max_head_exactly() {
     };
     let r = with_head_of(MAX_HEAD).send(a.port).await;
     assert_eq!(r.status, 200);
-    for size in [MAX_HEAD + 1, 40 * 1024, 100 * 1024] {
+    // Over the cap: the agent's own answer, JSON with every security header.
+    for size in [MAX_HEAD + 1, 40 * 1024, HYPER_MAX_HEAD - 1024] {
         let r = with_head_of(size).send(a.port).await;
         assert_eq!(r.status, 431, "a head of {size} bytes");
+        assert_eq!(r.code(), "head_too_large");
+        r.assert_security_headers();
     }
+    // Past hyper's own limit: hyper's bare 431 (the documented exception).
+    let r = with_head_of(HYPER_MAX_HEAD + 1024).send(a.port).await;
+    assert_eq!(r.status, 431);
+}
+
+/// RFC 9112 §3.2: no Host, two Host lines or a Host that is no authority is
+/// a bad request (400), answered with the security headers; a well-formed
+/// Host that is not the agent's stays 403 (`rebinding_host_is_refused_everywhere`).
+#[tokio::test]
+async fn malformed_host_is_a_bad_request() {
+    let (a, _) = agent().await;
+    let own = format!("127.0.0.1:{}", a.port);
+    let r = Req::get("/v1/health")
+        .header("Host", own.clone())
+        .header("Host", own.clone())
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 400, "two Host lines");
+    assert_eq!(r.code(), "bad_host");
+    r.assert_security_headers();
+    for bad in ["127.0.0.1:7525:1".to_string(), format!("user@{own}")] {
+        let r = Req::get("/v1/health")
+            .header("Host", bad.clone())
+            .send(a.port)
+            .await;
+        assert_eq!(r.status, 400, "{bad}");
+        assert_eq!(r.code(), "bad_host");
+        r.assert_security_headers();
+    }
+}
+
+/// The Origin and Host checks read a port the same way: `:07525` is no
+/// browser's spelling of the agent's port in either.
+#[tokio::test]
+async fn origin_port_with_leading_zeros_is_refused_like_host() {
+    let (a, _) = agent().await;
+    let r = Req::new("POST", "/v1/pair")
+        .origin(&format!("http://127.0.0.1:0{}", a.port))
+        .send(a.port)
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.code(), "forbidden_origin");
+    assert!(!r.has_header_prefix("access-control-"));
 }
 
 /// hyper answers what it cannot parse before any layer runs: the documented

@@ -42,6 +42,25 @@ impl ApiFailure {
         )
     }
 
+    /// 400: no Host header, two of them, or one that is not an authority
+    /// (RFC 9112 §3.2 asks for a 400 in each case).
+    pub fn bad_host() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_host",
+            "a request needs exactly one Host header naming a host and port",
+        )
+    }
+
+    /// 431: the request head is over the cap.
+    pub fn head_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "head_too_large",
+            format!("the request head is over {limit} bytes"),
+        )
+    }
+
     /// 403: the Origin is not on the allowlist.
     pub fn forbidden_origin() -> Self {
         Self::new(

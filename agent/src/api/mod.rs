@@ -4,7 +4,7 @@
 //!
 //! The agent listens on loopback only, so what can reach it is (a) web pages
 //! the user opens, through the browser, and (b) programs running on this
-//! machine. The guards ([`guard`]) are against (a): a website must not start
+//! machine. The guards ([`access`]) are against (a): a website must not start
 //! checks, read results, learn the token or reach the LAN through the
 //! agent. They are not against (b): a local program can open sockets and
 //! probe mail ports itself, and can forge any header (Host, Origin,
@@ -26,14 +26,15 @@
 //! | `GET /*` | Host check; an Origin, if sent, must be allowed | the embedded page ([`crate::web`]) |
 //!
 //! Errors are [`mailport_shared::api::ApiError`] JSON with stable codes:
-//! `forbidden_host`, `forbidden_origin`, `origin_required`, `not_same_origin`,
+//! `bad_host` (400: no Host, two, or not an authority), `head_too_large`
+//! (431), `forbidden_host`, `forbidden_origin`, `origin_required`, `not_same_origin`,
 //! `unauthorized`, `malformed_json`, `invalid_options`, `port_not_allowed`, `nothing_to_probe`,
 //! `unsupported_media_type`, `body_too_large`, `body_timeout`,
 //! `method_not_allowed`, `not_found`, `busy`, `rate_limited`, `running`,
 //! `cancelled`, `check_failed`.
 //!
 //! Layers, outermost first: `headers::security_headers` on every answer,
-//! then [`guard::guard`] (Host, Origin, token; CORS), then
+//! then [`access::guard`] (head size, Host, Origin, token; CORS), then
 //! [`errors::json_errors`] (axum's own refusals as JSON), then the routes.
 //!
 //! # Answers no layer sees
@@ -43,8 +44,11 @@
 //! security headers:
 //! - a request it cannot parse (bad request line, bad header syntax):
 //!   `400 Bad Request`;
-//! - a request head (request line and headers, as sent) over
-//!   [`server::MAX_HEAD`] bytes: `431 Request Header Fields Too Large`.
+//! - a request head over [`server::HYPER_MAX_HEAD`] bytes: `431 Request
+//!   Header Fields Too Large`. Heads over the agent's own cap,
+//!   [`server::MAX_HEAD`], and under hyper's get the agent's 431
+//!   `head_too_large`, with every header; hyper must buffer a head to hand it
+//!   on, so some bound of its own always remains.
 //!
 //! Both are a status line with `connection: close`, `content-length: 0` and
 //! `date`, nothing else, and the connection closes: there is no body to
@@ -52,17 +56,17 @@
 //! does not arrive within [`server::HEADER_TIMEOUT`], or one closed to make
 //! room at [`server::MAX_CONNECTIONS`], gets no answer at all.
 
+pub mod access;
 pub mod engine;
 pub mod errors;
-pub mod guard;
 mod headers;
 pub mod routes;
 pub mod server;
 pub mod sse;
 pub mod state;
 
+pub use access::{Guard, Origin, Token};
 pub use engine::EngineChecker;
-pub use guard::{Guard, Origin, Token};
 pub use routes::AppState;
 pub use server::Listeners;
 pub use state::{ApiState, CheckFailure, Checker, Limits};
@@ -90,7 +94,7 @@ pub fn router(api: Arc<ApiState>, guard: Arc<Guard>) -> Router {
         .layer(middleware::from_fn(errors::json_errors))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&guard),
-            guard::guard,
+            access::guard,
         ))
         .layer(middleware::from_fn(headers::security_headers))
         .with_state(AppState { api, guard })

@@ -1,8 +1,8 @@
 //! The endpoints. Every request has passed [`super::guard`] before reaching
 //! a handler here: Host and Origin are trusted, actions carry the token.
 
+use super::access::Guard;
 use super::errors::ApiFailure;
-use super::guard::Guard;
 use super::sse;
 use super::state::{ApiState, Status};
 use crate::web;

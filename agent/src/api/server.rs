@@ -39,9 +39,15 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// to start its next one. A browser sends its head at once.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Largest request head (request line and header lines, as sent). A larger
-/// one is answered 431 by hyper itself (see the exceptions in [`super`]).
+/// Largest request head (request line and `Name: value` lines). A larger
+/// one is answered 431 `head_too_large` by the access policy, with the
+/// security headers every answer carries.
 pub const MAX_HEAD: usize = 32 * 1024;
+
+/// hyper's own limit on a head, above [`MAX_HEAD`] so that the policy
+/// answers first: only a head over this (or one hyper cannot parse) gets
+/// hyper's bare answer (see the exceptions in [`super`]).
+pub const HYPER_MAX_HEAD: usize = 64 * 1024;
 
 /// The agent's bound sockets.
 #[derive(Debug)]
@@ -227,8 +233,8 @@ async fn serve_connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
-        .max_header_size(MAX_HEAD)
-        .max_buf_size(MAX_HEAD);
+        .max_header_size(HYPER_MAX_HEAD)
+        .max_buf_size(HYPER_MAX_HEAD);
     // The app, counting the connection busy from a request's head until its
     // response body is finished.
     let inner = TowerToHyperService::new(app);
