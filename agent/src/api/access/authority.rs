@@ -95,10 +95,13 @@ impl Authority {
 mod tests {
     use super::*;
 
+    /// Host, canonical port, whether a port was written.
+    type Parsed = (&'static str, Option<u16>, bool);
+
     #[test]
     fn table() {
         use AuthorityError::*;
-        let cases: &[(&str, Result<(&str, Option<u16>, bool), AuthorityError>)] = &[
+        let cases: &[(&str, Result<Parsed, AuthorityError>)] = &[
             ("127.0.0.1:7525", Ok(("127.0.0.1", Some(7525), true))),
             ("LocalHost:7525", Ok(("localhost", Some(7525), true))),
             ("[::1]:7525", Ok(("[::1]", Some(7525), true))),
