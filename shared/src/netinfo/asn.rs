@@ -44,22 +44,45 @@ pub fn cymru_asn_name(asn: u32, base: &str) -> String {
     format!("AS{asn}.{}", base.trim_end_matches('.'))
 }
 
-/// A Cymru TXT answer that does not have the documented shape.
+/// The most characters of one field of a Cymru answer (and of the answer
+/// quoted in an error) that reach a report. The TXT record comes from
+/// whatever DNS server answered, so it is capped and stripped of control
+/// characters before anything prints it.
+pub const MAX_TXT_FIELD: usize = 128;
+
+/// A Cymru TXT answer that does not have the documented shape. The answer
+/// is quoted as [`shown`] makes it: capped, without control characters.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CymruError {
     /// Fewer fields than documented.
-    #[error("unexpected Team Cymru answer (too few fields): {0:?}")]
+    #[error("unexpected Team Cymru answer (too few fields): \"{0}\"")]
     TooFewFields(String),
     /// The AS number is not a number.
-    #[error("unexpected Team Cymru answer (bad AS number): {0:?}")]
+    #[error("unexpected Team Cymru answer (bad AS number): \"{0}\"")]
     BadAsn(String),
+}
+
+/// Network text made safe to keep and print: control characters written
+/// out (`\u{1b}`), at most [`MAX_TXT_FIELD`] characters.
+fn shown(raw: &str) -> String {
+    raw.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .take(MAX_TXT_FIELD)
+        .collect()
 }
 
 fn cymru_fields(txt: &str) -> Vec<String> {
     txt.trim()
         .trim_matches('"')
         .split('|')
-        .map(|f| f.trim().to_string())
+        .map(|f| shown(f.trim()))
         .collect()
 }
 
@@ -67,7 +90,7 @@ fn parse_asns(field: &str, txt: &str) -> Result<Vec<u32>, CymruError> {
     let asns: Result<Vec<u32>, _> = field.split_whitespace().map(str::parse::<u32>).collect();
     match asns {
         Ok(v) if !v.is_empty() => Ok(v),
-        _ => Err(CymruError::BadAsn(txt.to_string())),
+        _ => Err(CymruError::BadAsn(shown(txt))),
     }
 }
 
@@ -76,7 +99,7 @@ fn parse_asns(field: &str, txt: &str) -> Result<Vec<u32>, CymruError> {
 pub fn parse_cymru_origin(txt: &str) -> Result<AsnInfo, CymruError> {
     let f = cymru_fields(txt);
     if f.len() < 4 {
-        return Err(CymruError::TooFewFields(txt.to_string()));
+        return Err(CymruError::TooFewFields(shown(txt)));
     }
     let asns = parse_asns(&f[0], txt)?;
     Ok(AsnInfo {
@@ -126,8 +149,8 @@ pub fn parse_cymru_asname(txt: &str) -> Result<(u32, String), CymruError> {
     let t = txt.trim().trim_matches('"');
     let f: Vec<&str> = t.splitn(5, '|').map(str::trim).collect();
     if f.len() < 5 {
-        return Err(CymruError::TooFewFields(txt.to_string()));
+        return Err(CymruError::TooFewFields(shown(txt)));
     }
     let asns = parse_asns(f[0], txt)?;
-    Ok((asns[0], f[4].to_string()))
+    Ok((asns[0], shown(f[4])))
 }

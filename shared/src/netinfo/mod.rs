@@ -23,7 +23,7 @@ pub mod reverse;
 
 pub use asn::{
     best_origin, cymru_asn_name, cymru_origin_name, parse_cymru_asname, parse_cymru_origin,
-    AsnInfo, CymruError,
+    AsnInfo, CymruError, MAX_TXT_FIELD,
 };
 pub use dnsbl::{
     decode_dnsbl, dnsbl_query_name, BlocklistResult, BlocklistStatus, DnsblKind, Listing,

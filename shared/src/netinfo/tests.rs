@@ -651,3 +651,25 @@ fn old_forward_confirmed_bools_still_read() {
         r#"{"name":"a.example","forward":"confirmed","generic":null}"#
     );
 }
+
+/// Found by the property suite (shared/tests/fuzz): a Cymru TXT answer is
+/// whatever the DNS server sent, and its fields went to the report and the
+/// terminal raw: an escape sequence in the prefix reached the user's
+/// terminal, and a 10 KB field reached the report whole.
+#[test]
+fn cymru_fields_from_the_network_are_escaped_and_capped() {
+    let hostile = format!(
+        "7922 | \u{1b}]0;owned\u{7} | US | arin | {}",
+        "9".repeat(10_000)
+    );
+    let info = parse_cymru_origin(&hostile).expect("parses");
+    assert_eq!(info.prefix, "\\u{1b}]0;owned\\u{7}");
+    assert_eq!(info.allocated.chars().count(), MAX_TXT_FIELD);
+    let err = parse_cymru_origin(&format!("x\u{1b}[2J | {}", "a".repeat(5000)))
+        .expect_err("bad AS number")
+        .to_string();
+    assert!(!err.contains('\u{1b}'), "{err}");
+    assert!(err.len() < MAX_TXT_FIELD + 60, "{err}");
+    let (_, name) = parse_cymru_asname("7922 | US | arin | 1997 | EVIL\u{1b}[31m").expect("parses");
+    assert_eq!(name, "EVIL\\u{1b}[31m");
+}

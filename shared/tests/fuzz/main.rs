@@ -1,0 +1,20 @@
+//! Every parser of untrusted bytes in the shared crate, under random input.
+//!
+//! Properties, not just "does not panic": what parses re-serialises to the
+//! same thing, what comes from the network is capped and carries no control
+//! byte to a terminal, and a decoder refuses garbage with an error.
+//!
+//! Short mode (the test suite): 256 cases per property. Long mode, for a
+//! fixed time: `MAILPORT_FUZZ_SECONDS=600 cargo test --release -p
+//! mailport-shared --test fuzz -- --nocapture` splits the time between the
+//! properties and prints how many cases each ran.
+//!
+//! Modules, one per parser family:
+//! - `text`: escaping of bytes for display, host/port/key parsers of user input;
+//! - `netinfo`: Team Cymru TXT, blocklist codes, reverse-DNS heuristics;
+//! - `wire`: the reflector's signed reply and share links.
+
+mod netinfo;
+mod runner;
+mod text;
+mod wire;
