@@ -5,9 +5,10 @@
 //! byte to a terminal, and a decoder refuses garbage with an error.
 //!
 //! Short mode (the test suite): 256 cases per property. Long mode, for a
-//! fixed time: `MAILPORT_FUZZ_SECONDS=600 cargo test --release -p
-//! mailport-shared --test fuzz -- --nocapture` splits the time between the
-//! properties and prints how many cases each ran.
+//! fixed time: `MAILPORT_FUZZ_SECONDS=60 cargo test --release -p
+//! mailport-shared --test fuzz -- --nocapture --test-threads 1` runs each
+//! property for 60 s and prints how many cases it ran (`scripts/fuzz.sh`
+//! runs every suite so).
 //!
 //! Modules, one per parser family:
 //! - `text`: escaping of bytes for display, host/port/key parsers of user input;

@@ -45,3 +45,9 @@ pub use host::host_is_own;
 pub use origin::{BadOrigin, Origin};
 pub use policy::{guard, Guard};
 pub use token::{Token, TokenError};
+
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+#[path = "../../../../shared/tests/fuzz/runner.rs"]
+mod fuzz_runner;

@@ -84,7 +84,7 @@ impl Guard {
 
     /// Decides on a request (`target`: its path and query). `Ok` carries
     /// the origin to echo in CORS headers.
-    fn admit(
+    pub(super) fn admit(
         &self,
         method: &Method,
         target: &str,
@@ -166,7 +166,7 @@ impl Guard {
 /// A refused request: the answer, and the origin to give CORS headers to
 /// when the origin itself was allowed (so the page can read why).
 #[derive(Debug)]
-struct Refusal {
+pub(super) struct Refusal {
     failure: ApiFailure,
     echo: Option<Origin>,
 }
@@ -187,7 +187,7 @@ impl From<ApiFailure> for Refusal {
 }
 
 /// The guard's verdict on an admitted request.
-enum Admitted {
+pub(super) enum Admitted {
     /// A CORS preflight, answered by the guard itself.
     Preflight(Option<Origin>),
     /// A request for the routes; `Some` origin gets CORS headers.
