@@ -163,18 +163,10 @@ pub async fn start_on_port_25(ip: &str, behaviour: Behaviour, test: &str) -> Opt
     }
 }
 
-/// Whether this run must not skip anything (`CI` set, as in `.ci/run`).
-pub fn required() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
-
-/// Says on stderr, past the harness's capture, that `test` is skipped and
-/// why; in CI a skip is a failure.
-pub fn skip_or_fail(test: &str, why: &str) {
-    assert!(!required(), "{test}: {why}, and CI is set: it must run");
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
-}
+#[path = "../../../tests/ci.rs"]
+mod ci;
+#[allow(unused_imports)] // each test binary uses its own part of the fakes
+pub use ci::{required, skip_or_fail};
 
 /// A loopback address of its own for one test, `127.<a>.<b>.<last>`, so
 /// tests running at once (and in parallel processes) never share a port.
