@@ -25,6 +25,7 @@ pub mod classify;
 pub mod event;
 pub mod family;
 pub mod hex;
+pub mod inbound;
 pub mod interception;
 pub mod knowledge;
 pub mod netinfo;
