@@ -356,6 +356,7 @@ async fn a_reflector_check_through_the_api_is_proved_genuine() {
         name: "reflector.test".into(),
         key,
         limits: mailport::reflect::Limits::default(),
+        callback: None,
     })
     .await
     .expect("the reflector listens");

@@ -1,6 +1,9 @@
 //! `mailport reflect`: the command-line side of the reflector.
 
-use super::{bind, generate_key_file, load_signing_key, public_key_forms, Limits, ServerConfig};
+use super::{
+    bind, generate_key_file, load_signing_key, public_key_forms, CallbackLimits, Limits,
+    ServerConfig,
+};
 use crate::cli::{parse_host, parse_ports, PortList};
 use anyhow::Context as _;
 use clap::Args;
@@ -34,6 +37,18 @@ pub struct ReflectArgs {
     /// one check opens one per port at once (5 with the default ports).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_per_source)]
     pub max_per_address: usize,
+    /// Call agents back on request (`mailport check --inbound`): connect to
+    /// the address a request comes from, on 25 (465, 587 if asked), read the
+    /// greeting and EHLO reply, and sign what happened. Off by default; see
+    /// docs/reflector.md for its abuse limits.
+    #[arg(long)]
+    pub callback: bool,
+    /// Call-backs per source address per hour (per IPv6 /64: twice this).
+    #[arg(long, value_name = "N", default_value_t = CallbackLimits::default().per_address, requires = "callback")]
+    pub callback_per_hour: usize,
+    /// Also call private and loopback addresses (tests on one machine only).
+    #[arg(long, hide = true, requires = "callback")]
+    pub callback_allow_private: bool,
 }
 
 /// Runs `mailport reflect`.
@@ -69,6 +84,12 @@ pub fn run(args: &ReflectArgs) -> anyhow::Result<ExitCode> {
             max_per_source: args.max_per_address,
             ..Limits::default()
         },
+        callback: args.callback.then(|| CallbackLimits {
+            per_address: args.callback_per_hour.max(1),
+            per_prefix: 2 * args.callback_per_hour.max(1),
+            allow_private: args.callback_allow_private,
+            ..CallbackLimits::default()
+        }),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -78,9 +99,10 @@ pub fn run(args: &ReflectArgs) -> anyhow::Result<ExitCode> {
         let bound = bind(cfg).await?;
         let addrs: Vec<String> = bound.local_addrs().iter().map(|a| a.to_string()).collect();
         eprintln!(
-            "mailport reflector {} on {}, public key {hex}",
+            "mailport reflector {} on {}, public key {hex}{}",
             args.name,
-            addrs.join(" ")
+            addrs.join(" "),
+            if args.callback { ", call-back on" } else { "" }
         );
         tokio::select! {
             () = bound.run() => {}

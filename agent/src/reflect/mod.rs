@@ -9,11 +9,13 @@
 //! whether the reflector saw this machine's own address. The wire protocol
 //! and the result types are in `mailport_shared::reflector`.
 
+pub mod callback;
 pub mod client;
 pub mod cmd;
 pub mod keys;
 pub mod server;
 
+pub use callback::CallbackLimits;
 pub use client::{compare_with_public, prove, ProveConfig};
 pub use keys::{
     generate_key_file, load_signing_key, parse_public_key, public_key_forms, spec_key, KeyError,

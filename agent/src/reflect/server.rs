@@ -9,7 +9,9 @@
 //! ([`mailport_shared::reflector::busy_reply`]), which agents read as "not
 //! tested", never as interception.
 
+use super::callback::{Callback, CallbackLimits};
 use ed25519_dalek::{Signer, SigningKey};
+use mailport_shared::inbound::callback;
 use mailport_shared::reflector::{
     self, busy_reply, decode_hex, encode_hex, format_ports, CHALLENGE_LEN, COMMAND,
 };
@@ -34,6 +36,8 @@ pub struct ServerConfig {
     pub key: SigningKey,
     /// Connection limits and deadlines.
     pub limits: Limits,
+    /// Call-back (`--callback`): `None` keeps it off.
+    pub callback: Option<CallbackLimits>,
 }
 
 /// How much one reflector gives, in all and to one client.
@@ -124,13 +128,22 @@ pub async fn bind(cfg: ServerConfig) -> std::io::Result<Bound> {
     let mut listening = cfg.ports.clone();
     listening.sort_unstable();
     listening.dedup();
+    let callback = cfg.callback.map(|limits| Callback::new(&cfg.name, limits));
+    let mut limits = cfg.limits;
+    if let Some(cb) = &callback {
+        // A call-back holds the requesting connection while it runs.
+        limits.session_timeout = limits
+            .session_timeout
+            .max(cb.limits().worst_case() + Duration::from_secs(5));
+    }
     let shared = Arc::new(Shared {
+        callback,
         name: cfg.name,
         listening,
         key: cfg.key,
         slots: Semaphore::new(cfg.limits.max_connections.max(1)),
         sources: Mutex::new(HashMap::new()),
-        limits: cfg.limits,
+        limits,
     });
     Ok(Bound { listeners, shared })
 }
@@ -229,6 +242,7 @@ pub(crate) async fn spawn_on_loopback(
         name: "reflector.test".into(),
         key,
         limits,
+        callback: None,
     })
     .await
     .expect("the reflector binds");
@@ -236,6 +250,8 @@ pub(crate) async fn spawn_on_loopback(
 }
 
 struct Shared {
+    /// The call-back service, when enabled.
+    callback: Option<Callback>,
     name: String,
     /// The ports it listens on, sorted, signed into every answer.
     listening: Vec<u16>,
@@ -385,6 +401,11 @@ async fn session(sock: TcpStream, peer: SocketAddr, shared: &Shared) -> std::io:
         let line = line.trim_end();
         let (verb, arg) = line.split_once(' ').unwrap_or((line, ""));
         let reply = match verb.to_ascii_uppercase().as_str() {
+            "EHLO" if shared.callback.is_some() => format!(
+                "250-{}\r\n250-{COMMAND}\r\n250 {}\r\n",
+                shared.name,
+                callback::COMMAND
+            ),
             "EHLO" => format!("250-{}\r\n250 {COMMAND}\r\n", shared.name),
             "HELO" => format!("250 {}\r\n", shared.name),
             "NOOP" => "250 2.0.0 ok\r\n".to_string(),
@@ -393,6 +414,10 @@ async fn session(sock: TcpStream, peer: SocketAddr, shared: &Shared) -> std::io:
                 return Ok(());
             }
             v if v == COMMAND => answer(&shared.key, arg, seen, local_port, &shared.listening),
+            v if v == callback::COMMAND => match &shared.callback {
+                Some(cb) => cb.answer(&shared.key, line, seen).await,
+                None => callback::refusal_line("call-back is not enabled on this reflector"),
+            },
             _ => "502 5.5.2 mailport reflector: only EHLO, XMAILPORT and QUIT\r\n".to_string(),
         };
         w.write_all(reply.as_bytes()).await?;

@@ -55,6 +55,8 @@ pub enum CallResult {
     },
     /// Connected, then reset before a greeting.
     Reset,
+    /// Connected, but nothing was said before the reflector's deadline.
+    Silent,
     /// Something answered that is not SMTP.
     NotSmtp {
         /// Its first bytes, escaped.

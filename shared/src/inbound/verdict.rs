@@ -157,6 +157,10 @@ pub fn decide(facts: &InboundFacts<'_>) -> InboundVerdict {
         CallResult::NotSmtp { first_bytes } => InboundVerdict::ReachableElsewhere {
             greeting: first_bytes.clone(),
         },
+        // The temporary listener greets at once: silence is something else.
+        CallResult::Silent => InboundVerdict::ReachableElsewhere {
+            greeting: "(connected, but no greeting)".into(),
+        },
         _ if behind_cgnat => InboundVerdict::CarrierGradeNat,
         CallResult::Refused | CallResult::Reset => InboundVerdict::Refused,
         CallResult::TimedOut => InboundVerdict::Dropped,
