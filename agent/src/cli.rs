@@ -131,6 +131,13 @@ pub struct CheckArgs {
     /// The reflector's public key, hex or base64 (`mailport reflect --gen-key`).
     #[arg(long, value_name = "KEY", value_parser = parse_reflector_key, requires = "reflector")]
     pub reflector_key: Option<String>,
+    /// Also test inbound port 25: the reflector (run with `--callback`)
+    /// connects back to this network, and the report says whether the
+    /// internet reaches this machine, apart from the outbound verdicts.
+    /// Binding port 25 for the check (root, CAP_NET_BIND_SERVICE) lets it
+    /// prove the answer is this machine's.
+    #[arg(long, requires = "reflector")]
+    pub inbound: bool,
 }
 
 /// The network-facts flags, shared by `check` and `serve` (flattened into
@@ -264,6 +271,7 @@ impl CheckArgs {
                 }),
                 _ => None,
             },
+            inbound: self.inbound,
         }
     }
 
@@ -374,6 +382,9 @@ fn print_report(report: &Report, json: bool) -> anyhow::Result<()> {
             colour: std::io::stdout().is_terminal() && !no_color(std::env::var_os("NO_COLOR")),
         };
         out.write_all(term::render(report, style).as_bytes())?;
+        if let Some(inbound) = &report.inbound {
+            out.write_all(crate::inbound::render::render(inbound).as_bytes())?;
+        }
     }
     out.flush()?;
     Ok(())

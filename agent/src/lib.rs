@@ -28,6 +28,7 @@ pub mod api;
 pub mod cli;
 pub mod dns;
 pub mod guard;
+pub mod inbound;
 pub mod netinfo;
 pub mod probe;
 pub mod reflect;

@@ -432,6 +432,14 @@ pub async fn run(
     // now that both are done.
     crate::reflect::compare_with_public(&mut probes, network.as_ref());
 
+    // Inbound is asked after outbound: the call-back must not meet the
+    // probes, and it needs the public address the facts found.
+    let inbound = match (&options.reflector, reflector_key) {
+        (Some(spec), Some(key)) if options.inbound => {
+            Some(run_inbound(&options, &spec.host, key, env, network.as_ref()).await)
+        }
+        _ => None,
+    };
     let ctx = Context::from_network(network.clone());
     let conclusion = Conclusion::from_probes(&probes, &ctx);
     let _ = events
@@ -450,6 +458,7 @@ pub async fn run(
         headline: conclusion.headline,
         advice: conclusion.advice,
         network,
+        inbound,
     };
     let _ = events
         .send(CheckEvent::Done {
@@ -457,6 +466,42 @@ pub async fn run(
         })
         .await;
     Ok(report)
+}
+
+/// The inbound check (`--inbound`): the reflector, resolved and guarded like
+/// any target, calls this network back on port 25, one family at a time.
+async fn run_inbound(
+    options: &CheckOptions,
+    reflector: &str,
+    key: ed25519_dalek::VerifyingKey,
+    env: &Env,
+    network: Option<&mailport_shared::NetworkFacts>,
+) -> mailport_shared::inbound::InboundReport {
+    let dns = Dns::new(&env.nameservers);
+    let mut addresses = Vec::new();
+    for family in options.families.list() {
+        let resolution = resolve(&dns, reflector, family, env.allow_private).await;
+        addresses.push((family, resolution.address.ok()));
+    }
+    let mut public = Vec::new();
+    if let Some(n) = network {
+        if let Some(v4) = n.public_ipv4.found() {
+            public.push((Family::Ipv4, IpAddr::V4(*v4)));
+        }
+        if let Some(v6) = n.public_ipv6.found() {
+            public.push((Family::Ipv6, IpAddr::V6(*v6)));
+        }
+    }
+    let cfg = crate::inbound::InboundConfig {
+        reflector,
+        addresses,
+        key,
+        public,
+        listen_port: crate::inbound::witness::SMTP_PORT,
+        ports: vec![crate::inbound::witness::SMTP_PORT],
+        deadlines: crate::inbound::Deadlines::default(),
+    };
+    crate::inbound::run(&cfg, env.dialer.as_ref()).await
 }
 
 /// Sends the `Failed` event of `err` and hands it back.

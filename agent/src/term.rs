@@ -407,6 +407,7 @@ mod tests {
             headline: c.headline,
             advice: c.advice,
             network: None,
+            inbound: None,
         }
     }
 

@@ -1215,6 +1215,7 @@ mod tests {
             headline: headline.into(),
             advice: vec![],
             network: None,
+            inbound: None,
         }
     }
 

@@ -80,6 +80,11 @@ pub struct CheckOptions {
     /// agent (which refuses unknown fields) still takes plain checks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reflector: Option<ReflectorSpec>,
+    /// Also test inbound port 25: ask the reflector (which must run with
+    /// `--callback`) to connect back to this network. Absent from the JSON
+    /// when off, for older agents.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inbound: bool,
 }
 
 impl Default for CheckOptions {
@@ -93,6 +98,7 @@ impl Default for CheckOptions {
             greeting_timeout_ms: 8_000,
             tls: true,
             reflector: None,
+            inbound: false,
         }
     }
 }
@@ -100,6 +106,9 @@ impl Default for CheckOptions {
 impl CheckOptions {
     /// Checks every field and normalises host names; the first problem wins.
     pub fn validated(mut self) -> Result<Self, InputError> {
+        if self.inbound && self.reflector.is_none() {
+            return Err(InputError::InboundNeedsReflector);
+        }
         if let Some(d) = &self.domain {
             self.domain = Some(validate::domain(d)?);
         }

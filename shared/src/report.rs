@@ -40,6 +40,11 @@ pub struct Report {
     /// or in reports from before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkFacts>,
+    /// Inbound port 25 (`--inbound`): a question apart from the outbound
+    /// verdicts above, with its own verdicts and advice; absent when not
+    /// asked or in reports from before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound: Option<crate::inbound::InboundReport>,
 }
 
 /// The verdicts, headline and advice for a set of probes: the judging half of
@@ -185,6 +190,7 @@ mod tests {
                 headline: String::new(),
                 advice: vec![],
                 network: None,
+                inbound: None,
             };
             assert_eq!(report.port25(), want, "{verdicts:?}");
         }

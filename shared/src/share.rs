@@ -641,6 +641,7 @@ mod tests {
             headline: format!("{} (seen from 198.51.100.23)", conclusion.headline),
             advice: conclusion.advice,
             network: Some(network()),
+            inbound: None,
         }
     }
 

@@ -59,6 +59,9 @@ pub enum InputError {
     /// Only one half of the reflector pair was given.
     #[error("give both the reflector's host and its public key, or neither")]
     ReflectorIncomplete,
+    /// Inbound was asked for without a reflector to call back.
+    #[error("the inbound test needs a reflector with call-back: give --reflector and --reflector-key (see docs/reflector.md)")]
+    InboundNeedsReflector,
 }
 
 /// A host as the user may type it: a DNS name or an IP literal.

@@ -19,7 +19,7 @@ use crate::probe::smtp::{self, ReadError, ReplyReader};
 use crate::reflect::server::source_of;
 use ed25519_dalek::{Signer, SigningKey};
 use mailport_shared::inbound::callback::{
-    answer_line, refusal_line, signed_message, CallResult, PortCall, Request, Statement, MAX_TEXT,
+    answer_lines, refusal_line, signed_message, CallResult, PortCall, Request, Statement, MAX_TEXT,
 };
 use mailport_shared::outcome::Reply;
 use mailport_shared::Outcome;
@@ -180,7 +180,7 @@ impl Callback {
             return refusal_line("could not write the statement");
         };
         let signature = key.sign(&signed_message(&request.challenge, &bytes));
-        answer_line(&bytes, &signature.to_bytes())
+        answer_lines(&bytes, &signature.to_bytes())
     }
 
     /// Calls one port: greeting, EHLO, QUIT; nothing else is ever sent.

@@ -6,7 +6,9 @@
 //! C: XMAILPORT-CALLBACK <64 hex digits: 32-byte challenge> 25,587
 //!    (the reflector calls the address it sees this connection come from,
 //!     on those ports, and only on those: 25, 465, 587)
-//! S: 250 <base64url of the statement's JSON> <128 hex digits: Ed25519 signature>
+//! S: 250-<base64url of the statement's JSON, 400 characters a line>
+//! S: 250-<…>
+//! S: 250 <128 hex digits: Ed25519 signature>
 //! C: QUIT
 //! ```
 //!
@@ -164,14 +166,26 @@ pub fn signed_message(challenge: &[u8; 32], statement: &[u8]) -> Vec<u8> {
     m
 }
 
-/// The answer line for a signed statement (`statement`: its JSON bytes).
-pub fn answer_line(statement: &[u8], signature: &[u8; 64]) -> String {
+/// How many base64 characters one reply line carries: well under the
+/// 1,000-byte line cap of SMTP readers (RFC 5321 allows 512 per line).
+const CHUNK: usize = 400;
+
+/// The answer for a signed statement (`statement`: its JSON bytes): a
+/// multi-line 250 reply, the statement in base64url over `250-` lines, the
+/// signature alone on the last line.
+pub fn answer_lines(statement: &[u8], signature: &[u8; 64]) -> String {
     use base64::Engine as _;
-    format!(
-        "250 {} {}\r\n",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(statement),
-        crate::hex::encode(signature)
-    )
+    let data = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(statement);
+    let mut out = String::with_capacity(data.len() + data.len() / CHUNK * 6 + 140);
+    for chunk in data.as_bytes().chunks(CHUNK) {
+        out.push_str("250-");
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push_str("\r\n");
+    }
+    out.push_str("250 ");
+    out.push_str(&crate::hex::encode(signature));
+    out.push_str("\r\n");
+    out
 }
 
 /// A refusal line (`why` in words).
@@ -179,25 +193,28 @@ pub fn refusal_line(why: &str) -> String {
     format!("450 {REFUSAL_TAG} {why}\r\n")
 }
 
-/// Splits an answer line (without CRLF) into the statement's bytes and the
-/// signature, to verify before [`parse_statement`].
-pub fn parse_answer(line: &str) -> Result<(Vec<u8>, [u8; 64]), CallbackError> {
+/// Reads an answer (the reply's code and its lines, without the code) into
+/// the statement's bytes and the signature, to verify before
+/// [`parse_statement`]. Any other reply is the reflector's refusal, or
+/// whatever answered in its place.
+pub fn parse_answer(code: u16, lines: &[String]) -> Result<(Vec<u8>, [u8; 64]), CallbackError> {
     use base64::Engine as _;
-    if let Some(rest) = line.strip_prefix("250 ") {
-        let (data, sig) = rest.split_once(' ').ok_or(CallbackError::Malformed)?;
-        if data.len() > MAX_STATEMENT * 4 / 3 + 4 {
-            return Err(CallbackError::TooLarge);
-        }
-        let statement = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(data)
-            .map_err(|_| CallbackError::Malformed)?;
-        let signature = crate::hex::decode(sig.trim())
-            .and_then(|b| <[u8; 64]>::try_from(b).ok())
-            .ok_or(CallbackError::Malformed)?;
-        return Ok((statement, signature));
+    let Some((sig, data)) = lines.split_last().filter(|_| code == 250) else {
+        let text = format!("{code} {}", lines.join(" "));
+        let shown = crate::outcome::escape_bytes(text.as_bytes(), 200);
+        return Err(CallbackError::Refused(shown));
+    };
+    let joined: String = data.concat();
+    if joined.len() > MAX_STATEMENT * 4 / 3 + 4 {
+        return Err(CallbackError::TooLarge);
     }
-    let shown: String = crate::outcome::escape_bytes(line.as_bytes(), 200);
-    Err(CallbackError::Refused(shown))
+    let statement = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(joined.trim())
+        .map_err(|_| CallbackError::Malformed)?;
+    let signature = crate::hex::decode(sig.trim())
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .ok_or(CallbackError::Malformed)?;
+    Ok((statement, signature))
 }
 
 /// Parses verified statement bytes.
@@ -249,14 +266,28 @@ mod tests {
                 },
             }],
         };
-        let bytes = serde_json::to_vec(&statement).unwrap();
-        let line = answer_line(&bytes, &[9; 64]);
-        let (got, sig) = parse_answer(line.trim_end()).unwrap();
+        let mut bytes = serde_json::to_vec(&statement).unwrap();
+        // Long enough to take several lines.
+        bytes.extend(std::iter::repeat_n(b' ', 1000));
+        let text = answer_lines(&bytes, &[9; 64]);
+        let lines: Vec<String> = text
+            .lines()
+            .map(|l| {
+                assert!(l.len() <= 404, "{l}");
+                l[4..].to_string()
+            })
+            .collect();
+        assert!(lines.len() > 3);
+        let (got, sig) = parse_answer(250, &lines).unwrap();
         assert_eq!(sig, [9; 64]);
         assert_eq!(parse_statement(&got), Ok(statement));
-        let refused = parse_answer("450 mailport-callback budget spent \u{1b}[2J").unwrap_err();
+        let refused =
+            parse_answer(450, &["mailport-callback budget spent \u{1b}[2J".into()]).unwrap_err();
         assert!(!refused.to_string().contains('\u{1b}'), "{refused}");
-        assert_eq!(parse_answer("250 !!! zz"), Err(CallbackError::Malformed));
+        assert_eq!(
+            parse_answer(250, &["!!!".into(), "zz".into()]),
+            Err(CallbackError::Malformed)
+        );
         assert_eq!(
             parse_statement(&vec![b' '; MAX_STATEMENT + 1]),
             Err(CallbackError::TooLarge)
