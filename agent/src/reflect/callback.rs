@@ -176,6 +176,12 @@ impl Callback {
             called: peer,
             ports: futures::future::join_all(calls).await,
         };
+        let results: Vec<String> = statement
+            .ports
+            .iter()
+            .map(|p| format!("{}={}", p.port, kind(&p.result)))
+            .collect();
+        log(peer, &request.ports, &results.join(" "));
         let Ok(bytes) = serde_json::to_vec(&statement) else {
             return refusal_line("could not write the statement");
         };
@@ -219,6 +225,33 @@ impl Callback {
             greeting: text(&greeting),
             ehlo,
         }
+    }
+}
+
+/// One line on stderr per request: when, who asked (the address called),
+/// which ports, and what came of it. No greeting text is logged: it is the
+/// caller's, and the caller has it.
+fn log(peer: IpAddr, ports: &[u16], what: &str) {
+    let when = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+    eprintln!(
+        "callback t={when} to={peer} ports={} {what}",
+        ports.join(",")
+    );
+}
+
+/// The result's kind, for the log.
+fn kind(result: &CallResult) -> &'static str {
+    match result {
+        CallResult::Greeting { .. } => "greeting",
+        CallResult::Refused => "refused",
+        CallResult::TimedOut => "timed_out",
+        CallResult::Unreachable { .. } => "unreachable",
+        CallResult::Reset => "reset",
+        CallResult::Silent => "silent",
+        CallResult::NotSmtp { .. } => "not_smtp",
     }
 }
 
