@@ -38,7 +38,7 @@ dist_tools() {
     apt_need musl-gcc musl-tools x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64 \
         zip zip sha256sum coreutils python3 python3 pip3 python3-pip
     case " $targets " in *apple* | *aarch64*) ;; *) return 0 ;; esac
-    if ! cargo zigbuild --version 2>/dev/null | grep -q " $ZIGBUILD_VERSION\$"; then
+    if ! cargo-zigbuild -V 2>/dev/null | grep -q " $ZIGBUILD_VERSION\$"; then
         cargo install --locked cargo-zigbuild --version "=$ZIGBUILD_VERSION"
     fi
     # The ziglang wheel unpacked into its own directory (--target): no
@@ -127,7 +127,10 @@ for t in $targets; do
                 -C "$stage" -cf - . | gzip -9 -n >"$out/mailport-$t.tar.gz" ;;
     esac
 done
-(cd "$out" && sha256sum mailport-*.tar.gz mailport-*.zip 2>/dev/null >SHA256SUMS)
+# The installers are release assets too (the one-liners fetch them from the
+# same place), and listed in SHA256SUMS with the archives.
+cp install.sh install.ps1 "$out/"
+(cd "$out" && shopt -s nullglob && sha256sum mailport-*.tar.gz mailport-*.zip install.sh install.ps1 >SHA256SUMS)
 
 # --- what was built: sizes against the goals ----------------------------------
 echo

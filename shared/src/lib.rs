@@ -29,6 +29,7 @@ pub mod knowledge;
 pub mod netinfo;
 pub mod options;
 pub mod outcome;
+pub mod platform;
 pub mod probe;
 pub mod reflector;
 pub mod report;
