@@ -11,6 +11,8 @@
 //!   silent, not SMTP — and `mailport.exe serve` answers `/v1/health`.
 //! - `musl_binary_runs_in_an_empty_root`: the static Linux binary runs
 //!   `check` in a root holding only itself and `/etc/resolv.conf`.
+//! - `archives_hold_the_binary_man_pages_and_completions`: each archive is in
+//!   SHA256SUMS with its true hash and holds what it should.
 //!
 //! Skipped with a loud message when `dist/`, Wine, `unshare` or root is
 //! missing, except in CI (`CI=true`), where that is a failure.
@@ -426,4 +428,62 @@ fn walk(dir: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// Every archive dist.sh made is listed in SHA256SUMS with its true hash
+/// and holds the binary, the README, the man pages and the completions.
+#[test]
+fn archives_hold_the_binary_man_pages_and_completions() {
+    let sums = std::fs::read_to_string(dist_dir().join("SHA256SUMS")).unwrap_or_default();
+    if need("dist/SHA256SUMS (run scripts/dist.sh)", !sums.is_empty()).is_err() {
+        return;
+    }
+    let all = [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-pc-windows-gnu",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+    ];
+    let mut seen = 0;
+    for target in all {
+        let Some(archive) = archive(target) else {
+            // A partial dist (MAILPORT_DIST_TARGETS) is fine here, not in CI.
+            let _ = need(&format!("dist/ has no archive for {target}"), false);
+            continue;
+        };
+        seen += 1;
+        let name = archive
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let hash = run(Command::new("sha256sum").arg(&archive));
+        let hash = text(&hash.stdout);
+        let hash = hash.split_whitespace().next().expect("a hash");
+        assert!(
+            sums.lines().any(|l| l == format!("{hash}  {name}")),
+            "{name} ({hash}) in {sums}"
+        );
+        let tmp = TempDir::new(&format!("archive-{target}"));
+        unpack(&archive, &tmp.0);
+        let bin = if target.contains("windows") {
+            "mailport.exe"
+        } else {
+            "mailport"
+        };
+        for file in [
+            bin,
+            "README.md",
+            "man/mailport.1",
+            "man/mailport-check.1",
+            "completions/mailport.bash",
+            "completions/_mailport",
+            "completions/mailport.fish",
+            "completions/_mailport.ps1",
+        ] {
+            assert!(tmp.0.join(file).is_file(), "{name} lacks {file}");
+        }
+    }
+    assert!(seen > 0, "no archive in dist/");
 }
