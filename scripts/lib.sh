@@ -41,3 +41,14 @@ netsim_tools() {
     fi
     apt_need ip iproute2 nft nftables postfix postfix nmap nmap nc netcat-openbsd
 }
+
+# What the release-archive tests (tests/dist) need: Wine for mailport.exe
+# (Debian's wine64 puts its loader in /usr/lib/wine), unzip for the Windows
+# archive, curl for install.sh, unshare (util-linux) for the empty root.
+dist_test_tools() {
+    if ! command -v wine >/dev/null 2>&1 && ! command -v wine64 >/dev/null 2>&1 \
+        && [ ! -x /usr/lib/wine/wine64 ]; then
+        apt_need wine64 wine64
+    fi
+    apt_need unzip unzip curl curl unshare util-linux
+}

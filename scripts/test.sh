@@ -28,3 +28,10 @@ step "build the agent (embeds the page)" cargo build -p mailport
 step "unit and integration tests" cargo test --workspace --exclude mailport-e2e
 step "the page in a real browser" cargo test -p mailport-e2e --test browser
 step "the simulated internet (netns, nftables, Postfix)" cargo test -p mailport-e2e --test netsim
+# The release archives for all five targets (cached toolchains and target
+# dir under ~/.cache/mailport), then tested as users get them: install.sh
+# against a local server, mailport.exe under Wine, the static binary in an
+# empty root.
+step "release archives" bash scripts/dist.sh
+step "tools for the release tests" dist_test_tools
+step "the release archives as users get them" cargo test -p mailport-e2e --test dist

@@ -69,6 +69,18 @@ pub enum Command {
     /// Run a reflector on a server you control: answers on the mail ports
     /// and signs what it saw, so `check --reflector` can prove interception.
     Reflect(crate::reflect::cmd::ReflectArgs),
+    /// Write the man pages into DIR (for packagers; see scripts/dist.sh).
+    #[command(hide = true)]
+    GenerateMan {
+        /// Where to write `mailport.1` and the subcommand pages.
+        dir: PathBuf,
+    },
+    /// Write bash, zsh, fish and PowerShell completions into DIR.
+    #[command(hide = true)]
+    GenerateCompletions {
+        /// Where to write the completion scripts.
+        dir: PathBuf,
+    },
 }
 
 /// `mailport check` flags.
@@ -299,6 +311,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Serve(args)) => crate::serve::serve(&args).map(|()| ExitCode::SUCCESS),
         Some(Command::Reflect(args)) => crate::reflect::cmd::run(&args),
+        Some(Command::GenerateMan { dir }) => generated(crate::generate::man_pages(&dir)?),
+        Some(Command::GenerateCompletions { dir }) => {
+            generated(crate::generate::completions(&dir)?)
+        }
         None => {
             crate::serve::serve(&crate::serve::ServeArgs::defaults()).map(|()| ExitCode::SUCCESS)
         }
@@ -342,6 +358,14 @@ fn one_line(rendered: &str) -> String {
     }
 }
 
+/// Lists the files a `generate-*` subcommand wrote.
+fn generated(files: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    for f in files {
+        println!("{}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `mailport check`.
 pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let options = args.options();
@@ -372,8 +396,11 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(exit_code(&report)))
 }
 
+/// Prints the report. Through `anstream`: ANSI colour passes to a terminal
+/// that understands it, is translated to console calls on an old Windows
+/// console, and is stripped when stdout is not a terminal.
 fn print_report(report: &Report, json: bool) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = anstream::AutoStream::auto(std::io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, report)?;
         writeln!(out)?;
@@ -400,7 +427,9 @@ fn no_color(value: Option<std::ffi::OsString>) -> bool {
 async fn show_progress(mut rx: tokio::sync::mpsc::Receiver<CheckEvent>, show: bool) {
     let mut planned = 0usize;
     let mut done = 0usize;
-    let mut err = std::io::stderr();
+    // Progress uses "\r\x1b[K" (erase the line): anstream passes it to a
+    // VT-capable console (Windows 10 and later, every unix terminal).
+    let mut err = anstream::AutoStream::auto(std::io::stderr());
     if show {
         let _ = write!(err, "resolving…");
         let _ = err.flush();

@@ -325,12 +325,11 @@ impl DnsUdpSocket for ConnectedUdpSocket {
     }
 }
 
-#[cfg(test)]
+/// Linux errno numbers and messages.
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
-    /// Linux errno numbers and messages.
-    #[cfg(target_os = "linux")]
     #[test]
     fn nameserver_errors_in_words() {
         let one: Vec<SocketAddr> = vec!["127.0.0.1:9".parse().unwrap()];

@@ -27,6 +27,7 @@
 pub mod api;
 pub mod cli;
 pub mod dns;
+pub mod generate;
 pub mod guard;
 pub mod inbound;
 pub mod netinfo;

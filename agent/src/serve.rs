@@ -198,28 +198,12 @@ fn announce(
 }
 
 /// Opens `url` in the user's browser; failure is fine (the URL is printed).
+/// The `opener` crate knows each OS's way (xdg-open or WSL's, `open`,
+/// `ShellExecute`) and honours `$BROWSER`; it runs on its own thread because
+/// it may block while the launcher starts.
 fn open_browser(url: &str) {
-    let mut command = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        let mut c = std::process::Command::new("explorer");
-        c.arg(url);
-        c
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    if !cfg!(windows) {
-        command.arg(url);
-    }
-    let spawned = command
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Ok(mut child) = spawned {
-        // Reap it without blocking the agent.
-        std::thread::spawn(move || {
-            let _ = child.wait();
-        });
-    }
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let _ = opener::open_browser(url);
+    });
 }

@@ -22,7 +22,6 @@ struct Browser {
     location: Location,
     fragment: Fragment,
     stored_token: Option<String>,
-    os: &'static str,
     safari: bool,
 }
 
@@ -57,13 +56,6 @@ fn read_browser() -> Browser {
         .as_ref()
         .and_then(|w| w.navigator().user_agent().ok())
         .unwrap_or_default();
-    let os = if ua.contains("Windows") {
-        "windows"
-    } else if ua.contains("Mac OS") {
-        "macos"
-    } else {
-        "linux"
-    };
     let safari = ua.contains("Safari") && !ua.contains("Chrome") && !ua.contains("Chromium");
     Browser {
         location: Location {
@@ -82,7 +74,6 @@ fn read_browser() -> Browser {
         },
         fragment,
         stored_token,
-        os,
         safari,
     }
 }
@@ -375,7 +366,7 @@ pub fn app() -> Html {
         None => html! {
             <>
                 <AgentPanel agent={state.agent.clone()} paired={state.token.is_some()}
-                    os={browser.os} safari={browser.safari} on_connect={on_connect}
+                    safari={browser.safari} on_connect={on_connect}
                     copied={state.copied.clone()} on_copy={on_copy.clone()} />
                 if matches!(state.agent, Agent::Found { .. }) {
                     <CheckForm form={state.form.clone()} busy={state.busy()}

@@ -31,6 +31,7 @@ pub mod knowledge;
 pub mod netinfo;
 pub mod options;
 pub mod outcome;
+pub mod platform;
 pub mod probe;
 pub mod reflector;
 pub mod report;

@@ -14,6 +14,10 @@
 //!   width, live and shared: the page never scrolls sideways, only the grid.
 //! - `no_agent_shows_install_panel`: a copy of the page with nobody behind
 //!   it: the install steps first, the browser-block hints after them.
+//! - `install_panel_offers_the_right_download`: with Windows, macOS, Linux
+//!   and iPhone user agents (and client hints), the install panel shows that
+//!   system's one-liner and download first, with its checksum from the
+//!   mirrored release's SHA256SUMS; the phone is told it needs a computer.
 //! - `older_agent_says_update`: an agent whose health answer lacks fields is
 //!   named as older, with the install steps; one whose answer cannot be read
 //!   is not called missing.
@@ -513,11 +517,16 @@ async fn no_agent_shows_install_panel() {
         format!("✗ No mailport agent answered at http://127.0.0.1:{nobody}.")
     );
     let install = b.wait_for("#install", 5).await.text().await.expect("text");
-    // The honest commands: Rust is needed; install.sh builds the page in.
-    assert!(install.contains("you need Rust"), "{install}");
+    // A prebuilt download: the one-liner for this (Linux) browser first,
+    // building from source last.
+    assert!(install.contains("One download"), "{install}");
+    assert!(!install.contains("you need Rust"), "{install}");
     assert_eq!(
         b.text("#cmd-unix").await,
-        "git clone https://github.com/mailport/mailport && bash mailport/install.sh"
+        format!(
+            "curl -fsSL {}/install.sh | sh",
+            mailport_shared::platform::RELEASE_BASE
+        )
     );
     assert!(install.contains("What it does not do"), "{install}");
     assert!(
@@ -615,10 +624,7 @@ async fn older_agent_says_update() {
             env!("CARGO_PKG_VERSION")
         )
     );
-    assert!(b
-        .text("#install")
-        .await
-        .contains("bash mailport/install.sh"));
+    assert!(b.text("#install").await.contains("install.sh | sh"));
     b.screenshot("old-agent.png").await;
 
     // An answer this page cannot read at all: not "no agent".
@@ -638,10 +644,7 @@ async fn older_agent_says_update() {
         )),
         "{status}"
     );
-    assert!(b
-        .text("#install")
-        .await
-        .contains("bash mailport/install.sh"));
+    assert!(b.text("#install").await.contains("install.sh | sh"));
     b.screenshot("unreadable-agent.png").await;
     b.close().await;
 }
@@ -811,4 +814,178 @@ async fn stopping_cancels_the_check() {
         assert_eq!(b.text("#headline").await, "", "no verdict after a stop");
     }
     b.close().await;
+}
+
+/// The user agents of each system, and what the panel must offer first.
+struct Visitor {
+    name: &'static str,
+    user_agent: &'static str,
+    /// `navigator.platform`.
+    platform: &'static str,
+    /// Client hints (`userAgentMetadata`): Chromium-based browsers send
+    /// them, Safari does not.
+    hints: Option<serde_json::Value>,
+    /// The one-liner's element and text (after the base), if any.
+    command: Option<(&'static str, &'static str)>,
+    /// The targets offered first, in order.
+    first: &'static [&'static str],
+}
+
+fn hints(platform: &str, version: &str, arch: &str, mobile: bool) -> serde_json::Value {
+    serde_json::json!({
+        "brands": [{"brand": "Chromium", "version": "131"}],
+        "fullVersion": "131.0.0.0",
+        "platform": platform,
+        "platformVersion": version,
+        "architecture": arch,
+        "model": "",
+        "mobile": mobile,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_panel_offers_the_right_download() {
+    if !browser_available("install_panel_offers_the_right_download") {
+        return;
+    }
+    let targets = [
+        "x86_64-pc-windows-gnu",
+        "aarch64-apple-darwin",
+        "x86_64-apple-darwin",
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+    ];
+    // A checksum per archive, distinct, as SHA256SUMS lists them.
+    let hash = |i: usize| format!("{:064x}", 0xabc0 + i);
+    let sums: String = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let ext = if t.contains("windows") {
+                "zip"
+            } else {
+                "tar.gz"
+            };
+            format!("{}  mailport-{t}.{ext}\n", hash(i))
+        })
+        .collect();
+    let site = StaticSite::with_downloads(Ipv4Addr::LOCALHOST, sums);
+    let base = format!("http://127.0.0.1:{}/dl", site.port);
+    let nobody = free_port();
+    let visitors = [
+        Visitor {
+            name: "windows",
+            user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            platform: "Win32",
+            hints: Some(hints("Windows", "15.0.0", "x86", false)),
+            command: Some(("#cmd-windows", "irm {base}/install.ps1 | iex")),
+            first: &["x86_64-pc-windows-gnu"],
+        },
+        Visitor {
+            name: "macos",
+            user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+            platform: "MacIntel",
+            hints: None,
+            command: Some(("#cmd-unix", "curl -fsSL {base}/install.sh | sh")),
+            first: &["aarch64-apple-darwin", "x86_64-apple-darwin"],
+        },
+        Visitor {
+            name: "linux",
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            platform: "Linux x86_64",
+            hints: Some(hints("Linux", "6.1.0", "x86", false)),
+            command: Some(("#cmd-unix", "curl -fsSL {base}/install.sh | sh")),
+            first: &["x86_64-unknown-linux-musl"],
+        },
+        Visitor {
+            name: "iphone",
+            user_agent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+            platform: "iPhone",
+            hints: None,
+            command: None,
+            first: &[],
+        },
+    ];
+    for v in visitors {
+        let b = Browser::start(1000, 900).await;
+        let mut ua = serde_json::json!({ "userAgent": v.user_agent, "platform": v.platform });
+        if let Some(h) = &v.hints {
+            ua["userAgentMetadata"] = h.clone();
+        }
+        b.cdp("Emulation.setUserAgentOverride", ua).await;
+        b.client
+            .goto(&format!("http://127.0.0.1:{}/#agent={nobody}", site.port))
+            .await
+            .expect("open the page");
+        let install = b.wait_for("#install", 20).await.text().await.expect("text");
+        let first: serde_json::Value = b
+            .client
+            .execute(
+                "return [...document.querySelectorAll('#downloads-mine li')].map(l => l.dataset.target);",
+                vec![],
+            )
+            .await
+            .expect("first downloads");
+        assert_eq!(first, serde_json::json!(v.first), "{}: {install}", v.name);
+        match v.command {
+            Some((id, cmd)) => {
+                assert_eq!(b.text(id).await, cmd.replace("{base}", &base), "{}", v.name);
+                // The direct download links to the base, with its checksum
+                // from SHA256SUMS.
+                let i = targets
+                    .iter()
+                    .position(|t| *t == v.first[0])
+                    .expect("known");
+                let sha = b
+                    .wait_text("#download-mine .hash", 10, |t| !t.is_empty())
+                    .await;
+                assert_eq!(sha, hash(i), "{}", v.name);
+                let href: serde_json::Value = b
+                    .client
+                    .execute(
+                        "return document.querySelector('#download-mine a').href;",
+                        vec![],
+                    )
+                    .await
+                    .expect("href");
+                assert!(
+                    href.as_str()
+                        .is_some_and(|h| h.starts_with(&base) && h.contains(v.first[0])),
+                    "{}: {href}",
+                    v.name
+                );
+                assert!(!install.contains("needs a computer"), "{}", v.name);
+            }
+            None => {
+                assert!(
+                    install.contains("This needs a computer on the network you want to test."),
+                    "{}: {install}",
+                    v.name
+                );
+                assert!(b.client.find(Locator::Css("#sample-report")).await.is_ok());
+                assert!(b.client.find(Locator::Css("#cmd-unix")).await.is_err());
+            }
+        }
+        // Every system's download is on the page (the others folded below).
+        let all: serde_json::Value = b
+            .client
+            .execute(
+                "return document.querySelectorAll('#install li.download').length;",
+                vec![],
+            )
+            .await
+            .expect("count");
+        assert_eq!(all, serde_json::json!(targets.len()), "{}", v.name);
+        assert!(install.contains("Building from source"), "{}", v.name);
+        b.screenshot(&format!("install-{}.png", v.name)).await;
+        b.phone(844).await;
+        assert!(
+            b.fits_phone().await,
+            "{}: the install panel fits a phone",
+            v.name
+        );
+        b.phone_screenshot(&format!("install-{}-phone.png", v.name))
+            .await;
+        b.close().await;
+    }
 }

@@ -543,16 +543,41 @@ impl StaticSite {
     pub fn start(ip: Ipv4Addr) -> StaticSite {
         let listener = TcpListener::bind((ip, 0)).expect("bind static site");
         let web = root().join("web");
-        let served = Served::start(listener, move |c| serve_file(c, &web));
+        let served = Served::start(listener, move |c| serve_file(c, &web, None));
         StaticSite {
             ip,
             port: served.addr.port(),
             _served: served,
         }
     }
+
+    /// Like [`StaticSite::start`], as a deployment that mirrors the release:
+    /// the page names `http://ip:port/dl` as its download base (a
+    /// `mailport-download-base` meta tag), where `SHA256SUMS` holds `sums`.
+    pub fn with_downloads(ip: Ipv4Addr, sums: String) -> StaticSite {
+        let listener = TcpListener::bind((ip, 0)).expect("bind static site");
+        let port = listener.local_addr().expect("addr").port();
+        let web = root().join("web");
+        let downloads = Arc::new(Downloads {
+            base: format!("http://{ip}:{port}/dl"),
+            sums,
+        });
+        let served = Served::start(listener, move |c| serve_file(c, &web, Some(&downloads)));
+        StaticSite {
+            ip,
+            port,
+            _served: served,
+        }
+    }
 }
 
-fn serve_file(mut c: TcpStream, web: &Path) {
+/// A mirrored release for [`StaticSite::with_downloads`].
+struct Downloads {
+    base: String,
+    sums: String,
+}
+
+fn serve_file(mut c: TcpStream, web: &Path, downloads: Option<&Downloads>) {
     let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
     let mut buf = [0u8; 4096];
     let n = c.read(&mut buf).unwrap_or(0);
@@ -560,9 +585,27 @@ fn serve_file(mut c: TcpStream, web: &Path) {
     let path = req.split_whitespace().nth(1).unwrap_or("/");
     let path = path.split(['?', '#']).next().unwrap_or("/");
     let path = if path == "/" { "/index.html" } else { path };
-    let file = (!path.contains(".."))
+    let mut file = (!path.contains(".."))
         .then(|| std::fs::read(web.join(path.trim_start_matches('/'))).ok())
         .flatten();
+    if let Some(d) = downloads {
+        if path == "/dl/SHA256SUMS" {
+            file = Some(d.sums.clone().into_bytes());
+        } else if path == "/index.html" {
+            file = file.map(|html| {
+                String::from_utf8_lossy(&html)
+                    .replacen(
+                        "<head>",
+                        &format!(
+                            "<head><meta name=\"mailport-download-base\" content=\"{}\">",
+                            d.base
+                        ),
+                        1,
+                    )
+                    .into_bytes()
+            });
+        }
+    }
     let (status, body) = match file {
         Some(b) => ("200 OK", b),
         None => ("404 Not Found", b"not found".to_vec()),

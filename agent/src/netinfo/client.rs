@@ -220,10 +220,16 @@ pub async fn query(
 }
 
 fn classify_io(server: SocketAddr, source: io::Error) -> QueryError {
-    // ENETUNREACH (101) and EADDRNOTAVAIL (99): no route / no address of
-    // this family on the machine.
-    match source.raw_os_error() {
-        Some(101) | Some(99) => QueryError::NoRoute(server),
+    // No route / no address of this family on the machine, in this OS's
+    // numbers (the connect tables of the probe).
+    use crate::probe::tcp::{connect_error, ConnectError, Os};
+    match source
+        .raw_os_error()
+        .and_then(|c| connect_error(Os::CURRENT, c))
+    {
+        Some(ConnectError::NetUnreachable | ConnectError::AddrNotAvailable) => {
+            QueryError::NoRoute(server)
+        }
         _ if source.kind() == io::ErrorKind::NetworkUnreachable => QueryError::NoRoute(server),
         _ => QueryError::Io { server, source },
     }

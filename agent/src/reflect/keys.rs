@@ -1,5 +1,12 @@
-//! Reflector keys: a secret key file (32 random bytes as hex, mode 0600) and
-//! the public key the agent is given (hex or base64).
+//! Reflector keys: a secret key file (32 random bytes as hex) readable by its
+//! owner only, and the public key the agent is given (hex or base64).
+//!
+//! Protection of the secret file: on unix it is created with mode 0600. On
+//! Windows (the workspace forbids `unsafe`, so no direct ACL calls) it is
+//! created empty, then `icacls` (part of every Windows since Vista) removes
+//! the inherited entries and grants full control to the current user only,
+//! and only then is the secret written; if `icacls` fails the file is
+//! removed and key generation fails rather than leave a readable secret.
 
 use base64::Engine as _;
 use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -27,32 +34,93 @@ pub enum KeyError {
     /// No randomness.
     #[error("no random source: {0}")]
     Random(String),
+    /// The new file could not be made private (Windows: `icacls` failed);
+    /// it was removed again.
+    #[error(
+        "{path}: cannot restrict the key file to the current user ({why}); nothing was written"
+    )]
+    Protect {
+        /// The file.
+        path: String,
+        /// What failed.
+        why: String,
+    },
 }
 
-/// Creates a new secret key file; returns the public key.
+/// Creates a new secret key file, readable by the current user only;
+/// returns the public key.
 pub fn generate_key_file(path: &Path) -> Result<VerifyingKey, KeyError> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let shown = path.display().to_string();
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| KeyError::Random(e.to_string()))?;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => KeyError::Exists(shown.clone()),
-            _ => KeyError::Io {
-                path: shown.clone(),
-                source: e,
-            },
-        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => KeyError::Exists(shown.clone()),
+        _ => KeyError::Io {
+            path: shown.clone(),
+            source: e,
+        },
+    })?;
+    #[cfg(windows)]
+    if let Err(why) = restrict_to_current_user(path) {
+        drop(f);
+        let _ = std::fs::remove_file(path);
+        return Err(KeyError::Protect { path: shown, why });
+    }
     writeln!(f, "{}", encode_hex(&secret)).map_err(|e| KeyError::Io {
         path: shown,
         source: e,
     })?;
     Ok(SigningKey::from_bytes(&secret).verifying_key())
+}
+
+/// The `icacls` arguments that leave `path` to `user` alone: inherited
+/// entries removed (`/inheritance:r`), the user's full control granted in
+/// place of any other grant (`/grant:r`).
+pub fn icacls_args(path: &str, user: &str) -> Vec<String> {
+    vec![
+        path.to_string(),
+        "/inheritance:r".to_string(),
+        "/grant:r".to_string(),
+        format!("{user}:F"),
+    ]
+}
+
+/// The account name `icacls` needs: `DOMAIN\user` from the environment
+/// Windows sets for every logon, or the bare user name without a domain.
+pub fn windows_account(domain: Option<&str>, user: Option<&str>) -> Option<String> {
+    let user = user.filter(|u| !u.is_empty())?;
+    Some(match domain.filter(|d| !d.is_empty()) {
+        Some(d) => format!("{d}\\{user}"),
+        None => user.to_string(),
+    })
+}
+
+#[cfg(windows)]
+fn restrict_to_current_user(path: &Path) -> Result<(), String> {
+    let var = |k| std::env::var(k).ok();
+    let account = windows_account(var("USERDOMAIN").as_deref(), var("USERNAME").as_deref())
+        .ok_or("USERNAME is not set")?;
+    let out = std::process::Command::new("icacls")
+        .args(icacls_args(&path.display().to_string(), &account))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("icacls: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "icacls: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
 }
 
 /// Reads a secret key file.
@@ -111,6 +179,46 @@ mod tests {
             Err(KeyError::BadKeyFile(_))
         ));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// On unix the file is the owner's alone.
+    #[cfg(unix)]
+    #[test]
+    fn key_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("mailport-keymode-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("reflector.key");
+        generate_key_file(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// What Windows is asked to do, tested on every OS.
+    #[test]
+    fn windows_acl_command() {
+        assert_eq!(
+            icacls_args(r"C:\Users\ann\r.key", r"PC\ann"),
+            [
+                r"C:\Users\ann\r.key",
+                "/inheritance:r",
+                "/grant:r",
+                r"PC\ann:F"
+            ]
+        );
+        assert_eq!(
+            windows_account(Some("PC"), Some("ann")).as_deref(),
+            Some(r"PC\ann")
+        );
+        assert_eq!(
+            windows_account(Some(""), Some("ann")).as_deref(),
+            Some("ann")
+        );
+        assert_eq!(windows_account(None, Some("ann")).as_deref(), Some("ann"));
+        assert_eq!(windows_account(Some("PC"), None), None);
+        assert_eq!(windows_account(Some("PC"), Some("")), None);
     }
 
     #[test]

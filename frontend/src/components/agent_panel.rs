@@ -13,8 +13,6 @@ pub struct Props {
     pub agent: Agent,
     /// Paired with a token.
     pub paired: bool,
-    /// `linux`, `macos`, `windows`.
-    pub os: AttrValue,
     /// The browser is Safari, which blocks public pages from loopback.
     pub safari: bool,
     /// Look for the agent (from a click).
@@ -34,7 +32,7 @@ pub fn agent_panel(props: &Props) -> Html {
     };
     let own_page = props.agent.own_page();
     let install = html! {
-        <Install os={props.os.clone()} copied={props.copied.clone()} on_copy={props.on_copy.clone()} />
+        <Install copied={props.copied.clone()} on_copy={props.on_copy.clone()} />
     };
     match &props.agent {
         Agent::NeedsClick { candidates } => html! {
