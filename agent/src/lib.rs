@@ -29,6 +29,7 @@ pub mod cli;
 pub mod dns;
 pub mod guard;
 pub mod netinfo;
+pub mod pacing;
 pub mod probe;
 pub mod reflect;
 pub mod runner;

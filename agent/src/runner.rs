@@ -9,11 +9,14 @@
 use crate::dns::{Dns, MxAnswer};
 use crate::guard;
 use crate::netinfo::NetinfoConfig;
+use crate::pacing::{self, Timing};
+use crate::probe::connect::Pacer;
 use crate::probe::tls::{self, TlsContext, TlsSetupError};
 use crate::probe::{self, Dialer, DirectDialer, ProbeConfig};
 use futures::future::Either;
 use futures::stream::{FuturesUnordered, StreamExt};
 use mailport_shared::advice::Context;
+use mailport_shared::control::{ControlOutcome, ControlProbe, CONTROL_PORT};
 use mailport_shared::outcome::DnsFailure;
 use mailport_shared::probe::plan;
 use mailport_shared::report::Conclusion;
@@ -222,6 +225,7 @@ pub struct Env {
     concurrency: usize,
     ehlo_name: Option<String>,
     netinfo: Option<NetinfoConfig>,
+    control_port: Option<u16>,
 }
 
 impl std::fmt::Debug for Env {
@@ -232,6 +236,7 @@ impl std::fmt::Debug for Env {
             .field("concurrency", &self.concurrency)
             .field("ehlo_name", &self.ehlo_name)
             .field("netinfo", &self.netinfo.is_some())
+            .field("control_port", &self.control_port)
             .finish_non_exhaustive()
     }
 }
@@ -263,6 +268,7 @@ pub struct EnvBuilder {
     concurrency: usize,
     ehlo_name: Option<String>,
     netinfo: Option<NetinfoConfig>,
+    control_port: Option<u16>,
 }
 
 impl Default for EnvBuilder {
@@ -275,6 +281,7 @@ impl Default for EnvBuilder {
             concurrency: DEFAULT_CONCURRENCY,
             ehlo_name: None,
             netinfo: None,
+            control_port: Some(CONTROL_PORT),
         }
     }
 }
@@ -329,6 +336,14 @@ impl EnvBuilder {
         self
     }
 
+    /// The port of the control probes ([`mailport_shared::control`]);
+    /// `None` (or port 0) makes none. Not a user's choice: tests point it
+    /// at their loopback fakes.
+    pub fn control_port(mut self, port: Option<u16>) -> Self {
+        self.control_port = port.filter(|p| *p != 0);
+        self
+    }
+
     /// Builds the environment.
     pub fn build(self) -> Result<Env, EnvError> {
         if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
@@ -348,6 +363,7 @@ impl EnvBuilder {
             concurrency: self.concurrency,
             ehlo_name: self.ehlo_name,
             netinfo: self.netinfo,
+            control_port: self.control_port,
         })
     }
 }
@@ -424,7 +440,7 @@ pub async fn run(
     };
     let (probes, network) =
         tokio::join!(probe_all(&options, reflector_key, env, &events), learning);
-    let mut probes = match probes {
+    let (mut probes, controls) = match probes {
         Ok(p) => p,
         Err(e) => return Err(failed(e.into(), &events).await),
     };
@@ -433,7 +449,7 @@ pub async fn run(
     crate::reflect::compare_with_public(&mut probes, network.as_ref());
 
     let ctx = Context::from_network(network.clone());
-    let conclusion = Conclusion::from_probes(&probes, &ctx);
+    let conclusion = Conclusion::from_check(&probes, &controls, &ctx);
     let _ = events
         .send(CheckEvent::Concluded {
             conclusion: conclusion.clone(),
@@ -450,6 +466,7 @@ pub async fn run(
         headline: conclusion.headline,
         advice: conclusion.advice,
         network,
+        controls,
     };
     let _ = events
         .send(CheckEvent::Done {
@@ -479,7 +496,7 @@ async fn probe_all(
     reflector_key: Option<ed25519_dalek::VerifyingKey>,
     env: &Env,
     events: &mpsc::Sender<CheckEvent>,
-) -> Result<Vec<ProbeResult>, NothingToProbe> {
+) -> Result<(Vec<ProbeResult>, Vec<ControlProbe>), NothingToProbe> {
     let dns = Dns::new(&env.nameservers);
     let families = options.families.list();
     // The reflector is planned like a target, but proved rather than
@@ -548,10 +565,41 @@ async fn probe_all(
     });
     let semaphore = Semaphore::new(env.concurrency);
     let sockets = Sockets::default();
+    let timing = Timing::new(config.connect_timeout);
+    // One control probe per target address, beside the mail probes: they
+    // teach the round trip early, and say which hosts are up.
+    let (dns_ref, timing_ref) = (&dns, &timing);
+    let mut checking: FuturesUnordered<_> = env
+        .control_port
+        .iter()
+        .flat_map(|&port| {
+            cells.iter().map(move |((host, family), cell)| {
+                let (host, family, cell) = (host.clone(), *family, cell.clone());
+                let (dns, timing) = (dns_ref, timing_ref);
+                async move {
+                    let resolution = cell
+                        .get_or_init(|| resolve(dns, &host, family, env.allow_private))
+                        .await
+                        .clone();
+                    let addr = resolution.address.ok()?;
+                    Some(pacing::control(host, addr, port, env.dialer.as_ref(), timing).await)
+                }
+            })
+        })
+        .collect();
     let probes = planned.into_iter().map(|spec| {
         let cell = cell_of(&spec);
         Either::Left(run_probe(
-            spec, cell, &dns, env, &config, &semaphore, &sockets,
+            spec,
+            cell,
+            &dns,
+            env,
+            &config,
+            Slots {
+                semaphore: &semaphore,
+                sockets: &sockets,
+                pacer: &timing,
+            },
         ))
     });
     let proofs = prove_config.iter().flat_map(|cfg| {
@@ -562,17 +610,53 @@ async fn probe_all(
     });
     let mut running: FuturesUnordered<_> = probes.chain(proofs).collect();
     let mut probes: Vec<ProbeResult> = Vec::new();
-    while let Some(result) = running.next().await {
-        let _ = events
-            .send(CheckEvent::Probe {
-                result: result.clone(),
-            })
-            .await;
-        probes.push(result);
+    let mut controls: Vec<ControlProbe> = Vec::new();
+    // The check ends with its mail probes: a control probe still waiting
+    // then is recorded as unanswered, never waited for.
+    loop {
+        tokio::select! {
+            Some(result) = running.next() => {
+                let _ = events
+                    .send(CheckEvent::Probe {
+                        result: result.clone(),
+                    })
+                    .await;
+                probes.push(result);
+            }
+            Some(control) = checking.next(), if !checking.is_empty() => {
+                controls.extend(control);
+            }
+            else => break,
+        }
+        if running.is_empty() {
+            break;
+        }
     }
     drop(running);
+    drop(checking);
+    if let Some(port) = env.control_port {
+        for ((host, family), cell) in &cells {
+            let Some(Ok(addr)) = cell.get().map(|r| r.address.clone()) else {
+                continue;
+            };
+            if !controls
+                .iter()
+                .any(|c| c.host == *host && c.family == *family)
+            {
+                controls.push(ControlProbe {
+                    host: host.clone(),
+                    family: *family,
+                    address: Some(addr),
+                    port,
+                    outcome: ControlOutcome::TimedOut,
+                    rtt_ms: None,
+                });
+            }
+        }
+    }
+    controls.sort_by(|a, b| (a.family, &a.host).cmp(&(b.family, &b.host)));
     trust_reflector_ports(&mut probes);
-    Ok(probes)
+    Ok((probes, controls))
 }
 
 /// A genuine reflector signs the list of ports it listens on. On any other
@@ -714,15 +798,27 @@ async fn run_proof(
     result
 }
 
+/// What the probes of one check share to run: the socket limits and the
+/// round trips learned so far.
+struct Slots<'a> {
+    semaphore: &'a Semaphore,
+    sockets: &'a Sockets,
+    pacer: &'a dyn Pacer,
+}
+
 async fn run_probe(
     spec: ProbeSpec,
     cell: ResolutionCell,
     dns: &Dns,
     env: &Env,
     config: &ProbeConfig,
-    semaphore: &Semaphore,
-    sockets: &Sockets,
+    slots: Slots<'_>,
 ) -> ProbeResult {
+    let Slots {
+        semaphore,
+        sockets,
+        pacer,
+    } = slots;
     let started = Instant::now();
     let resolution = cell
         .get_or_init(|| resolve(dns, &spec.host, spec.family, env.allow_private))
@@ -736,7 +832,7 @@ async fn run_probe(
     // here (it is never closed), but a probe without one still runs.
     let _permit = semaphore.acquire().await.ok();
     let measured = sockets
-        .measure(|| probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config))
+        .measure(|| probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config, pacer))
         .await;
     ProbeResult {
         spec,

@@ -50,7 +50,7 @@ impl Style {
 
 fn outcome_tone(o: &Outcome) -> Tone {
     match o {
-        Outcome::Banner(_) => Tone::Good,
+        Outcome::Banner(_) | Outcome::PortTester { .. } => Tone::Good,
         Outcome::Filtered | Outcome::Refused | Outcome::Unreachable { .. } | Outcome::Reset => {
             Tone::Bad
         }
@@ -117,7 +117,9 @@ pub fn note(p: &ProbeResult) -> String {
             s
         }
         Outcome::NotSmtp { first_bytes } => first_bytes.clone(),
+        Outcome::PortTester { reply } => reply.describe(),
         Outcome::Unreachable { detail }
+        | Outcome::LocalFirewall { detail }
         | Outcome::NoRoute { detail }
         | Outcome::LocalError { detail } => detail.clone(),
         Outcome::TlsFailed { error } => error.clone(),
@@ -407,6 +409,7 @@ mod tests {
             headline: c.headline,
             advice: c.advice,
             network: None,
+            controls: Vec::new(),
         }
     }
 

@@ -107,6 +107,7 @@ impl Checker for Scripted {
                 headline: conclusion.headline,
                 advice: conclusion.advice,
                 network: None,
+                controls: Vec::new(),
             };
             let _ = events
                 .send(CheckEvent::Done {

@@ -22,6 +22,7 @@
 pub mod advice;
 pub mod api;
 pub mod classify;
+pub mod control;
 pub mod event;
 pub mod family;
 pub mod interception;
@@ -36,6 +37,7 @@ pub mod share;
 pub mod suffix;
 pub mod target;
 mod text;
+pub mod timing;
 pub mod validate;
 
 pub use advice::{advise, Advice, AdviceId};

@@ -252,6 +252,9 @@ pub fn redact(report: &Report, opts: RedactOptions) -> Result<Report, RedactErro
                 proof.public_address = None;
             }
         }
+        for c in &mut report.controls {
+            c.address = None;
+        }
         if let Some(network) = &mut report.network {
             network.redact_addresses();
         }
@@ -641,6 +644,7 @@ mod tests {
             headline: format!("{} (seen from 198.51.100.23)", conclusion.headline),
             advice: conclusion.advice,
             network: Some(network()),
+            controls: Vec::new(),
         }
     }
 

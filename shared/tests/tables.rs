@@ -7,7 +7,9 @@
 //! - `advice_rows`: verdicts → the top advice and what must never be advised.
 
 use mailport_shared::classify::{classify, headline, NotTestableReason, Verdict};
-use mailport_shared::outcome::{DnsFailure, EhloOutcome, Reply, SmtpExchange, TlsOutcome};
+use mailport_shared::outcome::{
+    DnsFailure, EhloOutcome, Reply, SmtpExchange, TesterReply, TlsOutcome,
+};
 use mailport_shared::{
     advice, advise, AdviceId, Family, Outcome, ProbeResult, ProbeSpec, Role, Timings,
 };
@@ -390,15 +392,19 @@ fn classify_rows() {
             Verdict::InterceptedSuspected,
         ),
         (
-            "a port tester answering HTTP proves the path is open",
+            // Asked for a page once the quiet moment passed: a port tester
+            // speaks HTTP when spoken to, and the connection is the proof.
+            "a port tester answering an HTTP request proves the path is open",
             vec![probe(
                 "portquiz.example",
                 Role::PortEcho,
                 26,
                 V4,
                 true,
-                Outcome::NotSmtp {
-                    first_bytes: "HTTP/1.1 200 OK".into(),
+                Outcome::PortTester {
+                    reply: TesterReply::Http {
+                        status_line: "HTTP/1.1 200 OK".into(),
+                    },
                 },
             )],
             26,
@@ -663,14 +669,16 @@ fn one_host_is_not_the_network() {
             vec!["but not smtp.beta.example, which is known to listen:"],
         ),
         (
+            // Listening by design is not being up: no single host decides
+            // a port alone (control probes tell whether it is up).
             "one host answers, the reflector (always listening) times out",
             vec![
                 mx("a.alpha.example", V4, up("a.alpha.example")),
                 probe("r.example.com", Role::Reflector, 25, V4, true, Outcome::Filtered),
             ],
             25,
-            Verdict::Restricted,
-            vec!["but not r.example.com"],
+            Verdict::Open,
+            vec!["r.example.com did not answer; it may be down"],
         ),
         (
             "one overloaded MX stays silent, nothing else tried",

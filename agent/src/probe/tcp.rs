@@ -10,9 +10,11 @@ use std::io::{self, ErrorKind};
 ///
 /// - `ECONNREFUSED` → [`Outcome::Refused`] (a RST).
 /// - `ETIMEDOUT` → [`Outcome::Filtered`] (the kernel gave up on the SYN).
-/// - `EHOSTUNREACH`, `EACCES`, `EPERM` (ICMP administratively prohibited, or a
-///   local firewall rule) → [`Outcome::Unreachable`], its detail saying in
-///   words what the OS error means (`unreachable_detail`).
+/// - `EHOSTUNREACH`, `EACCES` (ICMP host unreachable or administratively
+///   prohibited) → [`Outcome::Unreachable`], its detail saying in words what
+///   the OS error means (`unreachable_detail`).
+/// - `EPERM` (`WSAEACCES` on Windows): a firewall rule on this machine →
+///   [`Outcome::LocalFirewall`] ([`local_firewall`]).
 /// - `ENETUNREACH`, `EADDRNOTAVAIL` (no route, no source address of the
 ///   family) → [`Outcome::NoRoute`].
 /// - `ECONNRESET` → [`Outcome::Reset`].
@@ -32,6 +34,11 @@ pub fn classify_connect_error(err: &io::Error) -> Outcome {
     {
         return Outcome::LocalError { detail: detail() };
     }
+    // EPERM (Linux, macOS) and WSAEACCES (Windows): a rule on this machine.
+    const LOCAL_FIREWALL: i32 = if cfg!(windows) { 10013 } else { 1 };
+    if err.raw_os_error() == Some(LOCAL_FIREWALL) {
+        return local_firewall(err);
+    }
     match err.kind() {
         ErrorKind::ConnectionRefused => Outcome::Refused,
         ErrorKind::TimedOut => Outcome::Filtered,
@@ -48,17 +55,21 @@ pub fn classify_connect_error(err: &io::Error) -> Outcome {
     }
 }
 
+/// A firewall on this computer refused the connection: its own outcome,
+/// never an ICMP rejection nor the ISP's doing.
+pub fn local_firewall(err: &io::Error) -> Outcome {
+    Outcome::LocalFirewall {
+        detail: err.to_string(),
+    }
+}
+
 /// An ICMP rejection in words, then the OS error. The OS words alone read
 /// like a local problem ("Permission denied" is how Linux reports an ICMPv6
 /// "administratively prohibited"; "No route to host" an ICMP host
 /// unreachable, which is also what Linux makes of an IPv4 "prohibited").
-/// `EPERM` is the one that is local: a firewall rule on this machine.
+/// (`EPERM`, a firewall rule on this machine, is [`local_firewall`].)
 fn unreachable_detail(err: &io::Error) -> String {
-    const EPERM: i32 = 1;
     let words = match err.kind() {
-        ErrorKind::PermissionDenied if err.raw_os_error() == Some(EPERM) => {
-            "blocked by a firewall on this machine"
-        }
         ErrorKind::PermissionDenied => "rejected by a router (ICMP administratively prohibited)",
         _ => "rejected by a router (ICMP host unreachable)",
     };
@@ -76,7 +87,7 @@ mod tests {
             (110, "timed out"),
             (113, "unreachable"),
             (13, "unreachable"),
-            (1, "unreachable"),
+            (1, "local firewall"),
             (101, "no route"),
             (99, "no route"),
             (104, "reset"),
@@ -102,10 +113,6 @@ mod tests {
                 13,
                 "rejected by a router (ICMP administratively prohibited): Permission denied (os error 13)",
             ),
-            (
-                1,
-                "blocked by a firewall on this machine: Operation not permitted (os error 1)",
-            ),
         ];
         for (errno, want) in cases {
             let e = io::Error::from_raw_os_error(*errno);
@@ -117,5 +124,11 @@ mod tests {
                 "errno {errno}"
             );
         }
+        assert_eq!(
+            classify_connect_error(&io::Error::from_raw_os_error(1)),
+            Outcome::LocalFirewall {
+                detail: "Operation not permitted (os error 1)".into()
+            }
+        );
     }
 }

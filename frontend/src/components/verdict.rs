@@ -27,6 +27,7 @@ fn look(v: &PortVerdict) -> (&'static str, &'static str) {
         Verdict::Open => ("good", "✓"),
         Verdict::Restricted => ("odd", "◐"),
         Verdict::BlockedSilently | Verdict::BlockedActively => ("bad", "✗"),
+        Verdict::BlockedLocally => ("odd", "✗"),
         Verdict::InterceptedSuspected => ("odd", "?"),
         Verdict::NotTestable { .. } => ("neutral", "–"),
     }
