@@ -269,3 +269,42 @@ async fn this_computers_firewall_is_its_own_verdict() {
     );
     assert!(!r.headline.contains("provider"), "{}", r.headline);
 }
+
+/// The same escape sequences as the reflector client's test
+/// (`reflect::client::tests`), on the probes' path: one reader for both,
+/// escaping at read time.
+#[tokio::test]
+async fn escape_sequences_in_a_greeting_never_reach_the_report() {
+    let proxy = fakes::start(Behaviour::Scripted(&[
+        b"220 proxy \x1b]0;owned\x07\x1b[2J ESMTP\r\n",
+        b"250-hi \x1b[31mred\r\n250 X\x9b2J\r\n",
+        b"221 bye\r\n",
+    ]))
+    .await;
+    let d = MapDialer::new();
+    d.map("127.0.0.2", 25, proxy.addr);
+    let env = env(&d);
+    let (r, _) = check(
+        &env,
+        vec![Target::new("127.0.0.2", Role::RecipientMx)],
+        &[25],
+    )
+    .await;
+    let Outcome::Banner(ex) = outcome(&r, "127.0.0.2", 25) else {
+        panic!("{:?}", r.probes)
+    };
+    assert_eq!(
+        ex.greeting.lines,
+        vec!["proxy \\x1b]0;owned\\x07\\x1b[2J ESMTP"]
+    );
+    let json = serde_json::to_string(&r).expect("json");
+    assert!(
+        !json.contains("\\u001b") && !json.contains('\x1b'),
+        "{json}"
+    );
+    let printed = mailport::term::render(&r, mailport::term::Style { colour: false });
+    assert!(
+        !printed.contains('\x1b') && !printed.contains('\u{9b}'),
+        "{printed}"
+    );
+}
