@@ -719,7 +719,14 @@ fn classify_group(
         .filter(|p| p.outcome.connected())
         .map(|p| p.spec.host.as_str())
         .collect();
-    let why = if connected.is_empty() {
+    let refused_all = group
+        .iter()
+        .all(|p| matches!(p.outcome, Outcome::Refused | Outcome::Reset));
+    let why = if connected.is_empty() && refused_all {
+        format!(
+            "None of the hosts tried is known to listen on port {port}, and each refused the connection: nothing may listen there, so this cannot tell a block from a closed port."
+        )
+    } else if connected.is_empty() {
         format!(
             "None of the hosts tried is known to listen on port {port}, and none answered: this cannot tell a block from a closed port."
         )

@@ -325,3 +325,20 @@ fn interception_alone_is_not_a_block_to_lift() {
     assert!(ids.contains(&AdviceId::InterceptionUseTls), "{ids:?}");
     assert!(!ids.contains(&AdviceId::AskUnblock), "{ids:?}");
 }
+
+#[test]
+fn hosts_that_refused_are_not_said_to_have_not_answered() {
+    let probes = vec![
+        probe("a.example.net", Role::Custom, 25, V4, Outcome::Refused),
+        probe("b.example.org", Role::Custom, 25, V4, Outcome::Refused),
+    ];
+    let v = classify_with(&probes, &[]).remove(0);
+    assert_eq!(
+        v.verdict,
+        Verdict::NotTestable {
+            reason: NotTestableReason::NoKnownListener
+        }
+    );
+    assert!(v.why.contains("each refused the connection"), "{}", v.why);
+    assert!(!v.why.contains("none answered"), "{}", v.why);
+}
