@@ -92,6 +92,9 @@ pub fn note(p: &ProbeResult) -> String {
             if let EhloOutcome::Rejected { reply } = &ex.ehlo {
                 let _ = write!(s, "; EHLO refused ({})", reply.code);
             }
+            if let Some(failure) = ex.ehlo.failure() {
+                let _ = write!(s, "; {failure}");
+            }
             match &ex.tls {
                 Some(TlsOutcome::Established {
                     version,

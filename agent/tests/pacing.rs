@@ -11,8 +11,9 @@ use mailport::runner;
 use mailport::Env;
 use mailport_shared::classify::Verdict;
 use mailport_shared::control::ControlOutcome;
+use mailport_shared::interception::EvidenceKind;
 use mailport_shared::options::Families;
-use mailport_shared::outcome::TesterReply;
+use mailport_shared::outcome::{EhloOutcome, TesterReply};
 use mailport_shared::{CheckOptions, Family, Outcome, Report, Role, Target};
 use std::time::{Duration, Instant};
 
@@ -307,4 +308,62 @@ async fn escape_sequences_in_a_greeting_never_reach_the_report() {
         !printed.contains('\x1b') && !printed.contains('\u{9b}'),
         "{printed}"
     );
+}
+
+/// After-connect failures kept apart: a reset at EHLO after a normal
+/// greeting (a DPI box) is its own EHLO outcome, and interception evidence
+/// when independent hosts show it.
+#[tokio::test]
+async fn a_reset_at_ehlo_is_told_apart_and_counts_as_interception() {
+    let dpi = fakes::start(Behaviour::ResetAfterEhlo("mx.a.example ESMTP")).await;
+    let silent = fakes::start(Behaviour::Raw(b"220 mx.c.example ESMTP\r\n")).await;
+    let d = MapDialer::new();
+    d.map("127.0.0.2", 25, dpi.addr)
+        .map("127.0.0.3", 25, dpi.addr)
+        .map("127.0.0.4", 587, silent.addr);
+    let env = env(&d);
+    let mut options_targets = vec![
+        Target::new("127.0.0.2", Role::RecipientMx),
+        Target::new("127.0.0.3", Role::RecipientMx),
+    ];
+    let (r, _) = check(&env, options_targets.clone(), &[25]).await;
+    for host in ["127.0.0.2", "127.0.0.3"] {
+        let Outcome::Banner(ex) = outcome(&r, host, 25) else {
+            panic!("{:?}", r.probes)
+        };
+        assert_eq!(ex.ehlo, EhloOutcome::Reset, "{host}");
+    }
+    assert_eq!(
+        verdict(&r, 25),
+        &Verdict::InterceptedSuspected,
+        "{:#?}",
+        r.verdicts
+    );
+    let v = r.verdicts.iter().find(|v| v.port == 25).expect("25");
+    assert!(
+        v.evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::EhloCutOff && e.strong),
+        "{:?}",
+        v.evidence
+    );
+    // A server that greets and then never answers EHLO: a timeout, not a
+    // reset (with a short greeting timeout, as that is what it costs).
+    options_targets = vec![Target::new("127.0.0.4", Role::Submission)];
+    let options = CheckOptions {
+        targets: options_targets,
+        ports: vec![587],
+        families: Families {
+            ipv4: true,
+            ipv6: false,
+        },
+        greeting_timeout_ms: 300,
+        ..CheckOptions::default()
+    };
+    let (tx, _rx) = tokio::sync::mpsc::channel(256);
+    let r = runner::run(options, &env, tx).await.expect("runs");
+    let Outcome::Banner(ex) = outcome(&r, "127.0.0.4", 587) else {
+        panic!("{:?}", r.probes)
+    };
+    assert_eq!(ex.ehlo, EhloOutcome::NoReply);
 }

@@ -263,6 +263,32 @@ pub struct SmtpExchange {
     pub reflector: Option<Box<crate::reflector::ReflectorProof>>,
 }
 
+impl EhloOutcome {
+    /// Whether EHLO got no usable answer (timeout, reset, close, garbage).
+    pub fn unanswered(&self) -> bool {
+        matches!(
+            self,
+            EhloOutcome::NoReply
+                | EhloOutcome::Reset
+                | EhloOutcome::Closed
+                | EhloOutcome::Garbage { .. }
+        )
+    }
+
+    /// In words, for notes: `None` when EHLO was answered or not sent.
+    pub fn failure(&self) -> Option<String> {
+        match self {
+            EhloOutcome::NoReply => Some("no answer to EHLO".into()),
+            EhloOutcome::Reset => Some("the connection was reset at EHLO".into()),
+            EhloOutcome::Closed => Some("the connection was closed at EHLO".into()),
+            EhloOutcome::Garbage { why } => Some(format!("the answer to EHLO is not SMTP ({why})")),
+            EhloOutcome::Accepted { .. } | EhloOutcome::Rejected { .. } | EhloOutcome::NotSent => {
+                None
+            }
+        }
+    }
+}
+
 impl SmtpExchange {
     /// Whether the server offered STARTTLS in its EHLO reply.
     pub fn starttls_offered(&self) -> bool {
@@ -291,8 +317,19 @@ pub enum EhloOutcome {
         /// The reply.
         reply: Reply,
     },
-    /// No reply before the timeout, or the connection ended.
+    /// No reply before the timeout (in reports from before the cases below
+    /// were told apart: any of them).
     NoReply,
+    /// The connection was reset when EHLO was sent: what a DPI box that
+    /// lets the greeting through and cuts the session does.
+    Reset,
+    /// The far side closed the connection instead of answering EHLO.
+    Closed,
+    /// What came back is not an SMTP reply.
+    Garbage {
+        /// What is wrong with it.
+        why: String,
+    },
     /// EHLO was not sent (the greeting was not 220).
     NotSent,
 }

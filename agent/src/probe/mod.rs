@@ -219,7 +219,7 @@ impl Session<'_> {
         }
         exchange.ehlo = smtp::ehlo(&mut stream, &mut reader, self.ehlo_name, deadline).await;
         if implicit_tls || !self.starttls || !exchange.starttls_offered() {
-            if !matches!(exchange.ehlo, EhloOutcome::NoReply) {
+            if !exchange.ehlo.unanswered() {
                 smtp::quit(&mut stream, &mut reader, deadline).await;
             }
             return (Outcome::Banner(exchange), Some(greeted));

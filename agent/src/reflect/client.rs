@@ -131,18 +131,18 @@ async fn exchange(
         (true, None) => "[127.0.0.1]".to_string(),
     };
     let ehlo = match send(&mut w, &format!("EHLO {ehlo_name}\r\n")).await {
-        Err(_) => EhloOutcome::NoReply,
+        Err(_) => EhloOutcome::Reset,
         Ok(()) => match replies.read_reply(&mut r, deadline()).await {
             Ok(reply) if reply.code == 250 => EhloOutcome::Accepted {
                 extensions: reply.lines.iter().skip(1).cloned().collect(),
                 reply,
             },
             Ok(reply) => EhloOutcome::Rejected { reply },
-            Err(_) => EhloOutcome::NoReply,
+            Err(e) => crate::probe::smtp::ehlo_failure(&e),
         },
     };
-    if matches!(ehlo, EhloOutcome::NoReply) {
-        let detail = "it did not answer EHLO".to_string();
+    if let Some(failure) = ehlo.failure() {
+        let detail = format!("it did not answer EHLO: {failure}");
         return done(ehlo, unverified(detail), greeting);
     }
 
