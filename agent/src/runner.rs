@@ -655,6 +655,38 @@ async fn probe_all(
         }
     }
     controls.sort_by(|a, b| (a.family, &a.host).cmp(&(b.family, &b.host)));
+    // A port that both connected and timed out: connect once more to a host
+    // that connected. Timing out now tells a rate limit from a restriction
+    // (see mailport_shared::ratelimit).
+    let again: Vec<ProbeSpec> = mailport_shared::ratelimit::to_repeat(&probes)
+        .into_iter()
+        .map(|i| probes[i].spec.clone())
+        .filter(|spec| spec.role != Role::Reflector)
+        .collect();
+    let repeated = futures::future::join_all(again.into_iter().map(|spec| {
+        let cell = cell_of(&spec);
+        run_probe(
+            spec,
+            cell,
+            &dns,
+            env,
+            &config,
+            Slots {
+                semaphore: &semaphore,
+                sockets: &sockets,
+                pacer: &timing,
+            },
+        )
+    }))
+    .await;
+    for result in repeated {
+        let _ = events
+            .send(CheckEvent::Probe {
+                result: result.clone(),
+            })
+            .await;
+        probes.push(result);
+    }
     trust_reflector_ports(&mut probes);
     Ok((probes, controls))
 }

@@ -367,3 +367,58 @@ async fn a_reset_at_ehlo_is_told_apart_and_counts_as_interception() {
     };
     assert_eq!(ex.ehlo, EhloOutcome::NoReply);
 }
+
+/// One new port-25 connection passes, the next ones are dropped: the host
+/// that connected is tried once more, times out, and the port reads
+/// "rate-limited", not "restricted".
+#[tokio::test]
+async fn a_rate_limited_port_is_not_called_restricted() {
+    let smtp = fakes::start(Behaviour::smtp("mx.example ESMTP")).await;
+    let d = MapDialer::new();
+    for ip in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
+        d.map(ip, 25, smtp.addr);
+    }
+    d.rate_limit(25, 1);
+    let env = env(&d);
+    let options = CheckOptions {
+        targets: ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+            .iter()
+            .map(|h| Target::new(*h, Role::RecipientMx))
+            .collect(),
+        ports: vec![25],
+        families: Families {
+            ipv4: true,
+            ipv6: false,
+        },
+        connect_timeout_ms: 500,
+        ..CheckOptions::default()
+    };
+    let (tx, _rx) = tokio::sync::mpsc::channel(256);
+    let r = runner::run(options, &env, tx).await.expect("runs");
+    assert_eq!(verdict(&r, 25), &Verdict::RateLimited, "{:#?}", r.verdicts);
+    // Three planned probes and the repeat.
+    assert_eq!(r.probes.len(), 4, "{:#?}", r.probes);
+    assert!(r
+        .advice
+        .iter()
+        .any(|a| a.id == mailport_shared::AdviceId::RateLimited));
+    assert!(r.headline.contains("rate-limited"), "{}", r.headline);
+
+    // Only some destinations pass, every time: still "restricted".
+    let relay = fakes::start(Behaviour::smtp("relay.isp.example ESMTP")).await;
+    let d = MapDialer::new();
+    d.map("127.0.0.2", 25, relay.addr)
+        .blackhole("127.0.0.3", 25)
+        .blackhole("127.0.0.4", 25);
+    let env2 = self::env(&d);
+    let (r, _) = check(
+        &env2,
+        ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+            .iter()
+            .map(|h| Target::new(*h, Role::RecipientMx))
+            .collect(),
+        &[25],
+    )
+    .await;
+    assert_eq!(verdict(&r, 25), &Verdict::Restricted, "{:#?}", r.verdicts);
+}

@@ -44,6 +44,9 @@ pub enum AdviceId {
     /// A firewall on this computer refuses mail ports: allow mailport (or
     /// the mail server) through it. Never the provider's doing.
     LocalFirewall,
+    /// The network rate-limits port 25: a few connections pass, then they
+    /// time out.
+    RateLimited,
     /// Send over an HTTPS e-mail API instead of SMTP.
     HttpsApi,
     /// Port 25 works over one family only.
@@ -323,7 +326,10 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
     let network_block25 = p25.iter().any(|v| {
         matches!(
             v.verdict,
-            Verdict::BlockedSilently | Verdict::BlockedActively | Verdict::Restricted
+            Verdict::BlockedSilently
+                | Verdict::BlockedActively
+                | Verdict::Restricted
+                | Verdict::RateLimited
         )
     });
     let local_firewall: BTreeSet<u16> = verdicts
@@ -392,6 +398,13 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 ports.join(", ")
             ),
             "The connection was refused by this machine before anything was sent (a firewall rule, security software or a sandbox), so this is not your provider's doing. Allow mailport, or your mail server, to connect out on these ports, then run the check again.".into(),
+        );
+    }
+    if p25.iter().any(|v| v.verdict == Verdict::RateLimited) {
+        add(
+            AdviceId::RateLimited,
+            "Port 25 is rate-limited here: a mail server would see some deliveries time out".into(),
+            "A few connections on port 25 pass, then the next ones are dropped (some clouds, EC2 among them, throttle port 25 this way). Ask the provider to remove the limit (on EC2: the request to remove email sending limitations), or relay through a smarthost on 587.".into(),
         );
     }
     if intercepted25 {

@@ -50,6 +50,10 @@ pub enum Verdict {
     /// A firewall on this computer refuses the connections: nothing reached
     /// the network, so this is never the ISP's doing.
     BlockedLocally,
+    /// The network lets some connections through and drops the next ones:
+    /// the same host answered and then timed out (see
+    /// [`crate::ratelimit`]). Not a block, not a restriction.
+    RateLimited,
     /// The probes cannot tell.
     NotTestable {
         /// Why not.
@@ -94,6 +98,7 @@ impl Verdict {
                 | Verdict::BlockedActively
                 | Verdict::InterceptedSuspected
                 | Verdict::Restricted
+                | Verdict::RateLimited
         )
     }
 
@@ -107,6 +112,7 @@ impl Verdict {
             Verdict::BlockedActively => "blocked (rejected)",
             Verdict::InterceptedSuspected => "intercepted?",
             Verdict::BlockedLocally => "blocked by this computer",
+            Verdict::RateLimited => "rate-limited",
             Verdict::NotTestable {
                 reason: NotTestableReason::NoRoute,
             } => "no route",
@@ -591,6 +597,16 @@ fn classify_group(
         };
         return verdict(Verdict::InterceptedSuspected, why);
     }
+    let throttled = crate::ratelimit::throttled(all, port, family);
+    if !throttled.is_empty() {
+        return verdict(
+            Verdict::RateLimited,
+            format!(
+                "Port {port} let a connection to {} through, then a second one to the same host timed out: your network limits how many connections it lets through on this port, it does not block it.",
+                and_list(&throttled)
+            ),
+        );
+    }
     if !reached.is_empty() {
         if !failed.is_empty() && convincing_failure(&failed) {
             let listen = if known_to_listen(&failed) {
@@ -770,6 +786,7 @@ pub fn headline(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
             }
             Verdict::InterceptedSuspected => "appears to be intercepted",
             Verdict::BlockedLocally => "is blocked by this computer's firewall",
+            Verdict::RateLimited => "is rate-limited",
             Verdict::NotTestable {
                 reason: NotTestableReason::NoRoute,
             } => "cannot be used (no route)",

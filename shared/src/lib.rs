@@ -31,6 +31,7 @@ pub mod netinfo;
 pub mod options;
 pub mod outcome;
 pub mod probe;
+pub mod ratelimit;
 pub mod reflector;
 pub mod report;
 pub mod share;

@@ -373,6 +373,9 @@ where
 #[derive(Clone, Default)]
 pub struct MapDialer {
     routes: Arc<Mutex<HashMap<SocketAddr, Route>>>,
+    /// Per port: how many more connects the "network" lets through before
+    /// it drops the next ones (a rate limit).
+    budgets: Arc<Mutex<HashMap<u16, usize>>>,
     pub connects: Arc<AtomicUsize>,
 }
 
@@ -409,6 +412,13 @@ impl MapDialer {
         self.route(ip, port, Route::Fail(errno))
     }
 
+    /// A rate limit on `port`: the first `n` connects to any address pass,
+    /// the next ones are dropped.
+    pub fn rate_limit(&self, port: u16, n: usize) -> &Self {
+        self.budgets.lock().expect("lock").insert(port, n);
+        self
+    }
+
     /// The first `lost` connects to `ip:port` never complete, the next ones
     /// go to `to`.
     pub fn lossy(&self, ip: &str, port: u16, to: SocketAddr, lost: usize) -> &Self {
@@ -440,7 +450,22 @@ impl Dialer for MapDialer {
             }
             route
         });
+        let over_budget =
+            self.budgets
+                .lock()
+                .ok()
+                .is_some_and(|mut b| match b.get_mut(&addr.port()) {
+                    Some(0) => true,
+                    Some(n) => {
+                        *n -= 1;
+                        false
+                    }
+                    None => false,
+                });
         Box::pin(async move {
+            if over_budget {
+                return std::future::pending().await;
+            }
             match route {
                 Some(Route::To(to)) => TcpStream::connect(to).await,
                 Some(Route::Blackhole) => std::future::pending().await,

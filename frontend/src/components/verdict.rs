@@ -28,6 +28,7 @@ fn look(v: &PortVerdict) -> (&'static str, &'static str) {
         Verdict::Restricted => ("odd", "◐"),
         Verdict::BlockedSilently | Verdict::BlockedActively => ("bad", "✗"),
         Verdict::BlockedLocally => ("odd", "✗"),
+        Verdict::RateLimited => ("odd", "◐"),
         Verdict::InterceptedSuspected => ("odd", "?"),
         Verdict::NotTestable { .. } => ("neutral", "–"),
     }
