@@ -84,6 +84,12 @@ impl Pacer for Timing {
         }
         self.observe(addr.ip(), rtt);
     }
+
+    fn passes(&self, spec: &ProbeSpec) -> bool {
+        self.state
+            .lock()
+            .is_ok_and(|s| s.passing.contains(&(spec.port, spec.family)))
+    }
 }
 
 /// One control probe: a TCP connect to `port` of `addr`, standing for

@@ -374,10 +374,18 @@ impl From<InputError> for EnvError {
     }
 }
 
+/// Most addresses of one family a probe tries.
+const MAX_ADDRESSES: usize = 3;
+
 /// Where a (host, family) pair resolved, and how long it took.
 #[derive(Clone, Debug)]
 struct Resolution {
+    /// The first address, what control probes and proofs use.
     address: Result<IpAddr, DnsFailure>,
+    /// Every address of the family, in DNS order (at most
+    /// [`MAX_ADDRESSES`]): a probe whose first address fails tries the next
+    /// before the port is judged.
+    addresses: Vec<IpAddr>,
     dns_ms: Option<u32>,
 }
 
@@ -768,6 +776,7 @@ async fn resolve(dns: &Dns, host: &str, family: Family, allow_private: bool) -> 
             None,
         ),
     };
+    let addrs_kept: Vec<IpAddr> = addrs.clone().unwrap_or_default();
     let address = addrs.and_then(|addrs| {
         if !allow_private {
             // Refuse the name if any of its addresses is not public: a name
@@ -780,7 +789,15 @@ async fn resolve(dns: &Dns, host: &str, family: Family, allow_private: bool) -> 
         }
         addrs.first().copied().ok_or(DnsFailure::NoAddress)
     });
-    Resolution { address, dns_ms }
+    let addresses = match &address {
+        Ok(_) => addrs_kept.into_iter().take(MAX_ADDRESSES).collect(),
+        Err(_) => Vec::new(),
+    };
+    Resolution {
+        address,
+        addresses,
+        dns_ms,
+    }
 }
 
 /// The result of a probe whose host did not resolve to a usable address.
@@ -830,6 +847,19 @@ async fn run_proof(
     result
 }
 
+/// Whether a probe whose address failed with `outcome` tries the host's
+/// next address before the port is judged: after a quick failure (a
+/// refusal, a rejection), or after a timeout when the port connects
+/// elsewhere (that address may be dead). Not when the port times out
+/// everywhere: the next address would only double the wait of a block.
+fn try_next(outcome: &Outcome, port_passes: bool) -> bool {
+    match outcome {
+        Outcome::Refused | Outcome::Reset | Outcome::Unreachable { .. } => true,
+        Outcome::Filtered => port_passes,
+        _ => false,
+    }
+}
+
 /// What the probes of one check share to run: the socket limits and the
 /// round trips learned so far.
 struct Slots<'a> {
@@ -863,9 +893,17 @@ async fn run_probe(
     // The permit bounds sockets, not DNS: a closed semaphore cannot happen
     // here (it is never closed), but a probe without one still runs.
     let _permit = semaphore.acquire().await.ok();
-    let measured = sockets
-        .measure(|| probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config, pacer))
-        .await;
+    let mut tried = resolution.addresses.iter().copied().skip(1);
+    let mut address = address;
+    let measured = loop {
+        let measured = sockets
+            .measure(|| probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config, pacer))
+            .await;
+        match tried.next() {
+            Some(next) if try_next(&measured.outcome, pacer.passes(&spec)) => address = next,
+            _ => break measured,
+        }
+    };
     ProbeResult {
         spec,
         address: Some(address),

@@ -422,3 +422,34 @@ async fn a_rate_limited_port_is_not_called_restricted() {
     .await;
     assert_eq!(verdict(&r, 25), &Verdict::Restricted, "{:#?}", r.verdicts);
 }
+
+/// A host with two addresses whose first one refuses: the next one is
+/// tried before the port is judged.
+#[tokio::test]
+async fn the_next_address_is_tried_before_judging() {
+    let smtp = fakes::start(Behaviour::smtp("mx.multi.test ESMTP")).await;
+    let closed = fakes::closed_port().await;
+    let mut zone = fakes::dns::Zone::new();
+    zone.addr("mx.multi.test", "127.0.0.2")
+        .addr("mx.multi.test", "127.0.0.3");
+    let dns = fakes::dns::serve(zone).await;
+    let d = MapDialer::new();
+    d.map("127.0.0.2", 25, closed)
+        .map("127.0.0.3", 25, smtp.addr);
+    let env = fakes::env_builder(&d, None)
+        .nameservers(vec![dns])
+        .build()
+        .expect("env");
+    let (r, _) = check(
+        &env,
+        vec![Target::new("mx.multi.test", Role::RecipientMx)],
+        &[25],
+    )
+    .await;
+    let p = &r.probes[0];
+    assert!(matches!(p.outcome, Outcome::Banner(_)), "{:?}", p.outcome);
+    assert_eq!(p.address, Some("127.0.0.3".parse().expect("ip")));
+    assert_eq!(verdict(&r, 25), &Verdict::Open);
+    // DNS order: the refusing address first, then the next one.
+    assert_eq!(d.connects(), 2);
+}

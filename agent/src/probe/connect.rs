@@ -29,6 +29,8 @@ pub trait Pacer: Send + Sync {
     /// A connect of `spec` to `addr` was answered (SYN-ACK or RST) after
     /// `rtt`; `connected` when it was a SYN-ACK.
     fn answered(&self, spec: &ProbeSpec, addr: SocketAddr, rtt: Duration, connected: bool);
+    /// Whether some connect on `spec`'s port and family was established.
+    fn passes(&self, spec: &ProbeSpec) -> bool;
 }
 
 /// A pacer that knows nothing: every connect waits for the connect timeout,
@@ -49,6 +51,9 @@ impl Pacer for FixedPacer {
         self.never.notified()
     }
     fn answered(&self, _: &ProbeSpec, _: SocketAddr, _: Duration, _: bool) {}
+    fn passes(&self, _: &ProbeSpec) -> bool {
+        false
+    }
 }
 
 /// How a connect ended.
