@@ -865,6 +865,19 @@ fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
             why.push(s);
         }
     };
+    // A refusal is an answer: "did not answer" is said only of silence.
+    let refused = |p: &&ProbeResult| matches!(p.outcome, Outcome::Refused | Outcome::Reset);
+    let failed: Vec<&ProbeResult> = probes
+        .iter()
+        .filter(|p| !matches!(p.outcome, Outcome::DnsFailed { .. }))
+        .collect();
+    let unanswered = if !failed.is_empty() && failed.iter().all(refused) {
+        "the hosts tried refused the connection, and they may simply not listen there"
+    } else if failed.iter().any(refused) {
+        "the hosts tried refused the connection or did not answer, and they may simply be down or not listen there"
+    } else {
+        "the hosts tried did not answer, and they may simply be down or not listen there"
+    };
     let mut only_no_route = true;
     let mut only_dns = true;
     let mut only_local = true;
@@ -885,10 +898,9 @@ fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
                 push(dns_cause(&group, v.family))
             }
             NotTestableReason::LocalError => push(local_cause(&group)),
-            NotTestableReason::NoKnownListener | NotTestableReason::SingleHost => push(
-                "the hosts tried did not answer, and they may simply be down or not listen there"
-                    .into(),
-            ),
+            NotTestableReason::NoKnownListener | NotTestableReason::SingleHost => {
+                push(unanswered.to_string())
+            }
         }
     }
     let why = why.join("; ");

@@ -341,4 +341,8 @@ fn hosts_that_refused_are_not_said_to_have_not_answered() {
     );
     assert!(v.why.contains("each refused the connection"), "{}", v.why);
     assert!(!v.why.contains("none answered"), "{}", v.why);
+    let verdicts = classify_with(&probes, &[]);
+    let line = mailport_shared::classify::headline(&verdicts, &probes);
+    assert!(line.contains("refused the connection"), "{line}");
+    assert!(!line.contains("did not answer"), "{line}");
 }

@@ -1142,7 +1142,7 @@ fn nothing_judged_is_said_plainly() {
                 own(465, V4, Outcome::Refused),
                 own(587, V4, Outcome::Filtered),
             ],
-            "Nothing could be judged: the hosts tried did not answer, and they may simply be down or not listen there. That says nothing about your network: test against hosts known to accept mail.",
+            "Nothing could be judged: the hosts tried refused the connection or did not answer, and they may simply be down or not listen there. That says nothing about your network: test against hosts known to accept mail.",
         ),
         (
             "the DNS server times out",
