@@ -55,7 +55,11 @@ pub use target::{Role, Target};
 /// Version of the JSON schema of [`Report`], [`CheckEvent`] and [`CheckOptions`].
 ///
 /// Bump it on any change that an older reader would misread.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: control probes (`Report::controls`), the `port_tester` and
+/// `local_firewall` outcomes, the `rate_limited` and `blocked_locally`
+/// verdicts, the EHLO failures told apart. Reports of schema 1 still read.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The mail ports mailport knows about, in the order they are shown.
 ///
