@@ -27,6 +27,7 @@
 pub mod api;
 pub mod cli;
 pub mod dns;
+pub mod env;
 pub mod guard;
 pub mod netinfo;
 pub mod pacing;
