@@ -230,9 +230,12 @@ fn signal(p: &ProbeResult, evidence: &[Evidence], family_connects: bool, host_up
         Outcome::Reset | Outcome::Refused if expected => Signal::Rejected,
         Outcome::Unreachable { .. } => Signal::Rejected,
         Outcome::Filtered if expected => Signal::Dropped,
-        // A host that answers its control probe but lets a mail port time
-        // out is behind a filter: nothing listening would have sent a RST.
-        Outcome::Filtered if host_up => Signal::Dropped,
+        // A host the user named that answers its control probe but lets a
+        // mail port time out is behind a filter: nothing listening would
+        // have sent a RST. Not the user's own mail host found from
+        // --domain: many drop the ports they do not serve, and it is probed
+        // beside well-known hosts that judge the port.
+        Outcome::Filtered if host_up && p.spec.role == Role::Custom => Signal::Dropped,
         Outcome::Reset | Outcome::Refused | Outcome::Filtered => Signal::Unknown,
         // Linux reports an ICMP net-unreachable from a router as ENETUNREACH,
         // the same error as having no route at all.

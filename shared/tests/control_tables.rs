@@ -140,6 +140,18 @@ fn control_probes_change_what_a_timeout_means() {
             Verdict::BlockedSilently,
         ),
         (
+            "the own host found from --domain drops 26 while the port tester passes: open",
+            vec![
+                probe("mx.own.example", Role::OwnHost, 26, V4, Outcome::Filtered),
+                tester(26, V4, http()),
+            ],
+            vec![control("mx.own.example", V4, Accepted)],
+            26,
+            V4,
+            Verdict::Open,
+            Verdict::Open,
+        ),
+        (
             "a --host that refuses 25 may simply not listen there, control or not",
             vec![custom(25, Outcome::Refused)],
             vec![control("mail.example.net", V4, Accepted)],
