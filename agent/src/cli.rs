@@ -133,6 +133,10 @@ pub struct CheckArgs {
     /// Also trust the PEM certificates in this file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// The control probes' port (one connect per target address, to learn
+    /// the round trip and which hosts are up); 0 makes none. For tests.
+    #[arg(long, value_name = "PORT", default_value_t = mailport_shared::control::CONTROL_PORT, hide = true)]
+    pub control_port: u16,
     /// Where the network facts come from.
     #[command(flatten)]
     pub netinfo: NetinfoArgs,
@@ -292,7 +296,8 @@ impl CheckArgs {
         let mut builder = Env::builder()
             .nameservers(self.dns.clone())
             .allow_private(self.allow_private)
-            .concurrency(self.concurrency);
+            .concurrency(self.concurrency)
+            .control_port(Some(self.control_port));
         if let Some(path) = &self.ca_file {
             builder = builder.ca_file(path)?;
         }

@@ -27,10 +27,12 @@
 pub mod api;
 pub mod cli;
 pub mod dns;
+pub mod env;
 pub mod generate;
 pub mod guard;
 pub mod inbound;
 pub mod netinfo;
+pub mod pacing;
 pub mod probe;
 pub mod reflect;
 pub mod runner;

@@ -8,12 +8,13 @@
 
 use crate::dns::{Dns, MxAnswer};
 use crate::guard;
-use crate::netinfo::NetinfoConfig;
-use crate::probe::tls::{self, TlsContext, TlsSetupError};
-use crate::probe::{self, Dialer, DirectDialer, ProbeConfig};
+use crate::pacing::{self, Timing};
+use crate::probe::connect::Pacer;
+use crate::probe::{self, ProbeConfig};
 use futures::future::Either;
 use futures::stream::{FuturesUnordered, StreamExt};
 use mailport_shared::advice::Context;
+use mailport_shared::control::{ControlOutcome, ControlProbe};
 use mailport_shared::outcome::DnsFailure;
 use mailport_shared::probe::plan;
 use mailport_shared::report::Conclusion;
@@ -23,13 +24,14 @@ use mailport_shared::{
     Timings,
 };
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, Notify, OnceCell, Semaphore};
 use tokio::time::Instant;
+
+pub use crate::env::{Env, EnvBuilder, EnvError};
 
 /// Probes running at once unless configured otherwise: enough for a full
 /// default check to run in one round, so a check lasts about one timeout.
@@ -197,171 +199,18 @@ pub fn check_plan(options: &CheckOptions) -> Result<(), NothingToProbe> {
     Err(NothingToProbe { reasons })
 }
 
-/// Why an [`Env`] could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum EnvError {
-    /// TLS trust could not be set up (e.g. a bad `--ca-file`).
-    #[error(transparent)]
-    Tls(#[from] TlsSetupError),
-    /// A setting is out of range.
-    #[error("{0}")]
-    Invalid(String),
-}
-
-/// Everything about the agent's surroundings that a check needs but that is
-/// not part of the options a page may send: where DNS goes, how to connect,
-/// what to trust, whether private addresses may be probed.
-///
-/// Cheap to clone; share one per agent.
-#[derive(Clone)]
-pub struct Env {
-    nameservers: Vec<SocketAddr>,
-    dialer: Arc<dyn Dialer>,
-    tls: TlsContext,
-    allow_private: bool,
-    concurrency: usize,
-    ehlo_name: Option<String>,
-    netinfo: Option<NetinfoConfig>,
-}
-
-impl std::fmt::Debug for Env {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Env")
-            .field("nameservers", &self.nameservers)
-            .field("allow_private", &self.allow_private)
-            .field("concurrency", &self.concurrency)
-            .field("ehlo_name", &self.ehlo_name)
-            .field("netinfo", &self.netinfo.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Env {
-    /// Starts an [`EnvBuilder`] with the defaults: system DNS, direct
-    /// connections, webpki roots, public addresses only.
-    pub fn builder() -> EnvBuilder {
-        EnvBuilder::default()
-    }
-
-    /// Whether private and loopback addresses may be probed.
-    pub fn allow_private(&self) -> bool {
-        self.allow_private
-    }
-
-    /// How many probes run at once.
-    pub fn concurrency(&self) -> usize {
-        self.concurrency
-    }
-}
-
-/// Builds an [`Env`].
-pub struct EnvBuilder {
-    nameservers: Vec<SocketAddr>,
-    dialer: Arc<dyn Dialer>,
-    extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
-    allow_private: bool,
-    concurrency: usize,
-    ehlo_name: Option<String>,
-    netinfo: Option<NetinfoConfig>,
-}
-
-impl Default for EnvBuilder {
-    fn default() -> Self {
-        EnvBuilder {
-            nameservers: Vec::new(),
-            dialer: Arc::new(DirectDialer),
-            extra_roots: Vec::new(),
-            allow_private: false,
-            concurrency: DEFAULT_CONCURRENCY,
-            ehlo_name: None,
-            netinfo: None,
-        }
-    }
-}
-
-impl EnvBuilder {
-    /// DNS servers to ask (UDP and TCP); empty means the system's.
-    pub fn nameservers(mut self, servers: Vec<SocketAddr>) -> Self {
-        self.nameservers = servers;
-        self
-    }
-
-    /// How connections are opened (tests map addresses to fakes).
-    pub fn dialer(mut self, dialer: Arc<dyn Dialer>) -> Self {
-        self.dialer = dialer;
-        self
-    }
-
-    /// Certificates to trust besides the webpki roots.
-    pub fn extra_roots(mut self, roots: Vec<rustls::pki_types::CertificateDer<'static>>) -> Self {
-        self.extra_roots.extend(roots);
-        self
-    }
-
-    /// Trusts the PEM certificates in `path` too (`--ca-file`).
-    pub fn ca_file(self, path: &Path) -> Result<Self, EnvError> {
-        let certs = tls::load_ca_file(path)?;
-        Ok(self.extra_roots(certs))
-    }
-
-    /// Allows probing private, loopback and other non-public addresses.
-    pub fn allow_private(mut self, allow: bool) -> Self {
-        self.allow_private = allow;
-        self
-    }
-
-    /// Probes at once (1 to [`MAX_CONCURRENCY`]).
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n;
-        self
-    }
-
-    /// The name sent with EHLO; by default the local address as a literal.
-    pub fn ehlo_name(mut self, name: impl Into<String>) -> Self {
-        self.ehlo_name = Some(name.into());
-        self
-    }
-
-    /// Also learn the network facts (public address, provider, blocklists,
-    /// reverse DNS) with these servers; off unless set.
-    pub fn netinfo(mut self, cfg: Option<NetinfoConfig>) -> Self {
-        self.netinfo = cfg;
-        self
-    }
-
-    /// Builds the environment.
-    pub fn build(self) -> Result<Env, EnvError> {
-        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
-            return Err(EnvError::Invalid(format!(
-                "the concurrency must be between 1 and {MAX_CONCURRENCY}, not {}",
-                self.concurrency
-            )));
-        }
-        if let Some(name) = &self.ehlo_name {
-            validate::host(name)?;
-        }
-        Ok(Env {
-            nameservers: self.nameservers,
-            dialer: self.dialer,
-            tls: TlsContext::new(&self.extra_roots)?,
-            allow_private: self.allow_private,
-            concurrency: self.concurrency,
-            ehlo_name: self.ehlo_name,
-            netinfo: self.netinfo,
-        })
-    }
-}
-
-impl From<InputError> for EnvError {
-    fn from(e: InputError) -> Self {
-        EnvError::Invalid(e.to_string())
-    }
-}
+/// Most addresses of one family a probe tries.
+const MAX_ADDRESSES: usize = 3;
 
 /// Where a (host, family) pair resolved, and how long it took.
 #[derive(Clone, Debug)]
 struct Resolution {
+    /// The first address, what control probes and proofs use.
     address: Result<IpAddr, DnsFailure>,
+    /// Every address of the family, in DNS order (at most
+    /// [`MAX_ADDRESSES`]): a probe whose first address fails tries the next
+    /// before the port is judged.
+    addresses: Vec<IpAddr>,
     dns_ms: Option<u32>,
 }
 
@@ -424,7 +273,7 @@ pub async fn run(
     };
     let (probes, network) =
         tokio::join!(probe_all(&options, reflector_key, env, &events), learning);
-    let mut probes = match probes {
+    let (mut probes, controls) = match probes {
         Ok(p) => p,
         Err(e) => return Err(failed(e.into(), &events).await),
     };
@@ -441,7 +290,7 @@ pub async fn run(
         _ => None,
     };
     let ctx = Context::from_network(network.clone());
-    let conclusion = Conclusion::from_probes(&probes, &ctx);
+    let conclusion = Conclusion::from_check(&probes, &controls, &ctx);
     let _ = events
         .send(CheckEvent::Concluded {
             conclusion: conclusion.clone(),
@@ -458,6 +307,7 @@ pub async fn run(
         headline: conclusion.headline,
         advice: conclusion.advice,
         network,
+        controls,
         inbound,
     };
     let _ = events
@@ -524,7 +374,7 @@ async fn probe_all(
     reflector_key: Option<ed25519_dalek::VerifyingKey>,
     env: &Env,
     events: &mpsc::Sender<CheckEvent>,
-) -> Result<Vec<ProbeResult>, NothingToProbe> {
+) -> Result<(Vec<ProbeResult>, Vec<ControlProbe>), NothingToProbe> {
     let dns = Dns::new(&env.nameservers);
     let families = options.families.list();
     // The reflector is planned like a target, but proved rather than
@@ -593,10 +443,41 @@ async fn probe_all(
     });
     let semaphore = Semaphore::new(env.concurrency);
     let sockets = Sockets::default();
+    let timing = Timing::new(config.connect_timeout);
+    // One control probe per target address, beside the mail probes: they
+    // teach the round trip early, and say which hosts are up.
+    let (dns_ref, timing_ref) = (&dns, &timing);
+    let mut checking: FuturesUnordered<_> = env
+        .control_port
+        .iter()
+        .flat_map(|&port| {
+            cells.iter().map(move |((host, family), cell)| {
+                let (host, family, cell) = (host.clone(), *family, cell.clone());
+                let (dns, timing) = (dns_ref, timing_ref);
+                async move {
+                    let resolution = cell
+                        .get_or_init(|| resolve(dns, &host, family, env.allow_private))
+                        .await
+                        .clone();
+                    let addr = resolution.address.ok()?;
+                    Some(pacing::control(host, addr, port, env.dialer.as_ref(), timing).await)
+                }
+            })
+        })
+        .collect();
     let probes = planned.into_iter().map(|spec| {
         let cell = cell_of(&spec);
         Either::Left(run_probe(
-            spec, cell, &dns, env, &config, &semaphore, &sockets,
+            spec,
+            cell,
+            &dns,
+            env,
+            &config,
+            Slots {
+                semaphore: &semaphore,
+                sockets: &sockets,
+                pacer: &timing,
+            },
         ))
     });
     let proofs = prove_config.iter().flat_map(|cfg| {
@@ -607,7 +488,76 @@ async fn probe_all(
     });
     let mut running: FuturesUnordered<_> = probes.chain(proofs).collect();
     let mut probes: Vec<ProbeResult> = Vec::new();
-    while let Some(result) = running.next().await {
+    let mut controls: Vec<ControlProbe> = Vec::new();
+    // The check ends with its mail probes: a control probe still waiting
+    // then is recorded as unanswered, never waited for.
+    loop {
+        tokio::select! {
+            Some(result) = running.next() => {
+                let _ = events
+                    .send(CheckEvent::Probe {
+                        result: result.clone(),
+                    })
+                    .await;
+                probes.push(result);
+            }
+            Some(control) = checking.next(), if !checking.is_empty() => {
+                controls.extend(control);
+            }
+            else => break,
+        }
+        if running.is_empty() {
+            break;
+        }
+    }
+    drop(running);
+    drop(checking);
+    if let Some(port) = env.control_port {
+        for ((host, family), cell) in &cells {
+            let Some(Ok(addr)) = cell.get().map(|r| r.address.clone()) else {
+                continue;
+            };
+            if !controls
+                .iter()
+                .any(|c| c.host == *host && c.family == *family)
+            {
+                controls.push(ControlProbe {
+                    host: host.clone(),
+                    family: *family,
+                    address: Some(addr),
+                    port,
+                    outcome: ControlOutcome::TimedOut,
+                    rtt_ms: None,
+                });
+            }
+        }
+    }
+    controls.sort_by(|a, b| (a.family, &a.host).cmp(&(b.family, &b.host)));
+    // A port that both connected and timed out: connect once more to a host
+    // that connected. Timing out now tells a rate limit from a restriction
+    // (see mailport_shared::ratelimit).
+    let again: Vec<ProbeSpec> = mailport_shared::ratelimit::to_repeat(&probes)
+        .into_iter()
+        .map(|i| probes[i].spec.clone())
+        .filter(|spec| spec.role != Role::Reflector)
+        .collect();
+    let repeated = futures::future::join_all(again.into_iter().map(|spec| {
+        let cell = cell_of(&spec);
+        run_probe(
+            spec,
+            cell,
+            &dns,
+            env,
+            &config,
+            Slots {
+                semaphore: &semaphore,
+                sockets: &sockets,
+                pacer: &timing,
+            },
+        )
+    }))
+    .await;
+    for result in repeated {
         let _ = events
             .send(CheckEvent::Probe {
                 result: result.clone(),
@@ -615,9 +565,8 @@ async fn probe_all(
             .await;
         probes.push(result);
     }
-    drop(running);
     trust_reflector_ports(&mut probes);
-    Ok(probes)
+    Ok((probes, controls))
 }
 
 /// A genuine reflector signs the list of ports it listens on. On any other
@@ -697,6 +646,7 @@ async fn resolve(dns: &Dns, host: &str, family: Family, allow_private: bool) -> 
             None,
         ),
     };
+    let addrs_kept: Vec<IpAddr> = addrs.clone().unwrap_or_default();
     let address = addrs.and_then(|addrs| {
         if !allow_private {
             // Refuse the name if any of its addresses is not public: a name
@@ -709,7 +659,15 @@ async fn resolve(dns: &Dns, host: &str, family: Family, allow_private: bool) -> 
         }
         addrs.first().copied().ok_or(DnsFailure::NoAddress)
     });
-    Resolution { address, dns_ms }
+    let addresses = match &address {
+        Ok(_) => addrs_kept.into_iter().take(MAX_ADDRESSES).collect(),
+        Err(_) => Vec::new(),
+    };
+    Resolution {
+        address,
+        addresses,
+        dns_ms,
+    }
 }
 
 /// The result of a probe whose host did not resolve to a usable address.
@@ -759,15 +717,40 @@ async fn run_proof(
     result
 }
 
+/// Whether a probe whose address failed with `outcome` tries the host's
+/// next address before the port is judged: after a quick failure (a
+/// refusal, a rejection), or after a timeout when the port connects
+/// elsewhere (that address may be dead). Not when the port times out
+/// everywhere: the next address would only double the wait of a block.
+fn try_next(outcome: &Outcome, port_passes: bool) -> bool {
+    match outcome {
+        Outcome::Refused | Outcome::Reset | Outcome::Unreachable { .. } => true,
+        Outcome::Filtered => port_passes,
+        _ => false,
+    }
+}
+
+/// What the probes of one check share to run: the socket limits and the
+/// round trips learned so far.
+struct Slots<'a> {
+    semaphore: &'a Semaphore,
+    sockets: &'a Sockets,
+    pacer: &'a dyn Pacer,
+}
+
 async fn run_probe(
     spec: ProbeSpec,
     cell: ResolutionCell,
     dns: &Dns,
     env: &Env,
     config: &ProbeConfig,
-    semaphore: &Semaphore,
-    sockets: &Sockets,
+    slots: Slots<'_>,
 ) -> ProbeResult {
+    let Slots {
+        semaphore,
+        sockets,
+        pacer,
+    } = slots;
     let started = Instant::now();
     let resolution = cell
         .get_or_init(|| resolve(dns, &spec.host, spec.family, env.allow_private))
@@ -780,9 +763,17 @@ async fn run_probe(
     // The permit bounds sockets, not DNS: a closed semaphore cannot happen
     // here (it is never closed), but a probe without one still runs.
     let _permit = semaphore.acquire().await.ok();
-    let measured = sockets
-        .measure(|| probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config))
-        .await;
+    let mut tried = resolution.addresses.iter().copied().skip(1);
+    let mut address = address;
+    let measured = loop {
+        let measured = sockets
+            .measure(|| probe::probe(&spec, address, env.dialer.as_ref(), &env.tls, config, pacer))
+            .await;
+        match tried.next() {
+            Some(next) if try_next(&measured.outcome, pacer.passes(&spec)) => address = next,
+            _ => break measured,
+        }
+    };
     ProbeResult {
         spec,
         address: Some(address),

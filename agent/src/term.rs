@@ -50,7 +50,7 @@ impl Style {
 
 fn outcome_tone(o: &Outcome) -> Tone {
     match o {
-        Outcome::Banner(_) => Tone::Good,
+        Outcome::Banner(_) | Outcome::PortTester { .. } => Tone::Good,
         Outcome::Filtered | Outcome::Refused | Outcome::Unreachable { .. } | Outcome::Reset => {
             Tone::Bad
         }
@@ -92,6 +92,9 @@ pub fn note(p: &ProbeResult) -> String {
             if let EhloOutcome::Rejected { reply } = &ex.ehlo {
                 let _ = write!(s, "; EHLO refused ({})", reply.code);
             }
+            if let Some(failure) = ex.ehlo.failure() {
+                let _ = write!(s, "; {failure}");
+            }
             match &ex.tls {
                 Some(TlsOutcome::Established {
                     version,
@@ -117,7 +120,9 @@ pub fn note(p: &ProbeResult) -> String {
             s
         }
         Outcome::NotSmtp { first_bytes } => first_bytes.clone(),
+        Outcome::PortTester { reply } => reply.describe(),
         Outcome::Unreachable { detail }
+        | Outcome::LocalFirewall { detail }
         | Outcome::NoRoute { detail }
         | Outcome::LocalError { detail } => detail.clone(),
         Outcome::TlsFailed { error } => error.clone(),
@@ -236,13 +241,14 @@ fn same_finding(a: &Evidence, b: &Evidence) -> bool {
     a.kind == b.kind && a.detail == b.detail
 }
 
-/// The verdict lines of one port (one per family), then the port's
-/// evidence: strong findings before weak ones, each finding once, naming
-/// the families it stands for when the port has several ("IPv4 and IPv6"
-/// rather than the same words twice).
+/// The verdict lines of one port, one per family, each followed by its own
+/// evidence (strong findings before weak ones): IPv4's findings stay under
+/// the IPv4 row. With several families each finding names the families it
+/// stands for, and one that stands for several is shown once, under the
+/// first ("IPv4 and IPv6").
 fn port_verdicts(out: &mut String, style: Style, group: &[PortVerdict]) {
-    let mut findings: Vec<(&Evidence, Vec<String>)> = Vec::new();
-    for v in group {
+    let mut shown: Vec<&Evidence> = Vec::new();
+    for (i, v) in group.iter().enumerate() {
         let label = pad(v.label(), 20);
         let _ = writeln!(
             out,
@@ -252,17 +258,25 @@ fn port_verdicts(out: &mut String, style: Style, group: &[PortVerdict]) {
             style.paint(verdict_tone(&v.verdict), &label),
             v.why
         );
-        for e in &v.evidence {
-            match findings.iter_mut().find(|(f, _)| same_finding(f, e)) {
-                Some((_, families)) => families.push(v.family.to_string()),
-                None => findings.push((e, vec![v.family.to_string()])),
-            }
+        let mut mine: Vec<&Evidence> = v
+            .evidence
+            .iter()
+            .filter(|e| !shown.iter().any(|s| same_finding(s, e)))
+            .collect();
+        mine.sort_by_key(|e| (!e.proof, !e.strong));
+        for e in mine {
+            shown.push(e);
+            let families: Vec<String> = std::iter::once(v)
+                .chain(
+                    group[i + 1..]
+                        .iter()
+                        .filter(|w| w.evidence.iter().any(|f| same_finding(f, e))),
+                )
+                .map(|w| w.family.to_string())
+                .collect();
+            let label = (group.len() > 1).then(|| families.join(" and "));
+            evidence_line(out, style, e, label.as_deref());
         }
-    }
-    findings.sort_by_key(|(e, _)| (!e.proof, !e.strong));
-    for (e, families) in findings {
-        let label = (group.len() > 1).then(|| families.join(" and "));
-        evidence_line(out, style, e, label.as_deref());
     }
 }
 
@@ -276,24 +290,55 @@ pub fn render(report: &Report, style: Style) -> String {
         .max()
         .unwrap_or(4)
         .clamp(4, 40);
-    let _ = writeln!(
-        out,
-        "{}",
-        style.paint(
-            Tone::Bold,
-            &format!(
-                "{}  {}  {}  {}  {}  {}  {}",
-                pad("HOST", host_w),
-                pad("ROLE", 10),
-                pad("PORT", 4),
-                pad("IP", 4),
-                pad("RESULT", 13),
-                pad("MS", 6),
-                "DETAIL"
+    // Every name failed DNS: one line per reason, not one identical row per
+    // host, port and family.
+    let unresolved = !probes.is_empty()
+        && probes
+            .iter()
+            .all(|p| matches!(p.outcome, Outcome::DnsFailed { .. }));
+    if !unresolved {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.paint(
+                Tone::Bold,
+                &format!(
+                    "{}  {}  {}  {}  {}  {}  {}",
+                    pad("HOST", host_w),
+                    pad("ROLE", 10),
+                    pad("PORT", 4),
+                    pad("IP", 4),
+                    pad("RESULT", 13),
+                    pad("MS", 6),
+                    "DETAIL"
+                )
             )
-        )
-    );
-    for p in &probes {
+        );
+    } else {
+        let mut reasons: Vec<String> = Vec::new();
+        for p in &probes {
+            let n = note(p);
+            if !reasons.contains(&n) {
+                reasons.push(n);
+            }
+        }
+        let hosts: std::collections::BTreeSet<&str> =
+            probes.iter().map(|p| p.spec.host.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            style.paint(
+                Tone::Dim,
+                &format!(
+                    "No probe made: none of the {} host{} resolved ({}).",
+                    hosts.len(),
+                    if hosts.len() == 1 { "" } else { "s" },
+                    reasons.join("; ")
+                )
+            )
+        );
+    }
+    for p in probes.iter().filter(|_| !unresolved) {
         let family = match p.spec.family {
             mailport_shared::Family::Ipv4 => "v4",
             mailport_shared::Family::Ipv6 => "v6",
@@ -314,8 +359,13 @@ pub fn render(report: &Report, style: Style) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", style.paint(Tone::Bold, &report.headline));
     let _ = writeln!(out);
-    // Verdicts come grouped by port (classify orders them so).
-    for group in report.verdicts.chunk_by(|a, b| a.port == b.port) {
+    // Verdicts come grouped by port (classify orders them so). When no
+    // name resolved, the headline already says why, once.
+    for group in report
+        .verdicts
+        .chunk_by(|a, b| a.port == b.port)
+        .filter(|_| !unresolved)
+    {
         port_verdicts(&mut out, style, group);
     }
     if let Some(facts) = &report.network {
@@ -408,6 +458,7 @@ mod tests {
             advice: c.advice,
             network: None,
             inbound: None,
+            controls: Vec::new(),
         }
     }
 
@@ -571,9 +622,11 @@ mod tests {
         let strong_at = text.find(&masked_line).expect(&text);
         let weak_at = text.find(weak_line).expect(&text);
         assert!(strong_at < weak_at, "strong evidence first: {text}");
-        // Both after the two verdict lines of port 25.
+        // Under the IPv4 row, before the IPv6 row: an IPv4 finding is
+        // never printed under IPv6.
+        let v4_line = text.find("  25   IPv4").expect(&text);
         let v6_line = text.find("  25   IPv6").expect(&text);
-        assert!(v6_line < strong_at, "{text}");
+        assert!(v4_line < strong_at && weak_at < v6_line, "{text}");
 
         // One family: no family names.
         let r = report(vec![
@@ -585,6 +638,29 @@ mod tests {
             text.contains(&format!("! the greeting is masked (\"220 {masked}\")")),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_check_where_no_name_resolved_says_so_once() {
+        use mailport_shared::outcome::DnsFailure;
+        let failed = || Outcome::DnsFailed {
+            reason: DnsFailure::Timeout,
+        };
+        let mut probes = Vec::new();
+        for host in ["mx.a.example", "mx.b.example", "smtp.c.example"] {
+            for port in [25, 587] {
+                probes.push(probe(host, port, failed()));
+                probes.push(on(Family::Ipv6, probe(host, port, failed())));
+            }
+        }
+        let r = report(probes);
+        let text = render(&r, Style::default());
+        assert_eq!(text.matches("DNS timed out").count(), 1, "{text}");
+        assert!(
+            text.contains("No probe made: none of the 3 hosts resolved (DNS timed out)."),
+            "{text}"
+        );
+        assert!(!text.contains("HOST  "), "no empty table: {text}");
     }
 
     #[test]

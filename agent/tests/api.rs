@@ -108,6 +108,7 @@ impl Checker for Scripted {
                 advice: conclusion.advice,
                 network: None,
                 inbound: None,
+                controls: Vec::new(),
             };
             let _ = events
                 .send(CheckEvent::Done {

@@ -565,6 +565,7 @@ impl Tone {
                 .reflector
                 .as_deref()
                 .map_or(Tone::Good, |p| Tone::of_proof(p.status)),
+            Outcome::PortTester { .. } => Tone::Good,
             Outcome::Refused | Outcome::Filtered | Outcome::Unreachable { .. } | Outcome::Reset => {
                 Tone::Bad
             }
@@ -572,9 +573,10 @@ impl Tone {
             | Outcome::ClosedEarly
             | Outcome::NotSmtp { .. }
             | Outcome::TlsFailed { .. } => Tone::Odd,
-            Outcome::NoRoute { .. } | Outcome::DnsFailed { .. } | Outcome::LocalError { .. } => {
-                Tone::Neutral
-            }
+            Outcome::NoRoute { .. }
+            | Outcome::DnsFailed { .. }
+            | Outcome::LocalError { .. }
+            | Outcome::LocalFirewall { .. } => Tone::Neutral,
         }
     }
 
@@ -1216,6 +1218,7 @@ mod tests {
             advice: vec![],
             network: None,
             inbound: None,
+            controls: Vec::new(),
         }
     }
 

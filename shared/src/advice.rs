@@ -41,6 +41,12 @@ pub enum AdviceId {
     No587ToMx,
     /// Nothing reachable at all: look at the local firewall, VPN or proxy.
     CheckLocalNetwork,
+    /// A firewall on this computer refuses mail ports: allow mailport (or
+    /// the mail server) through it. Never the provider's doing.
+    LocalFirewall,
+    /// The network rate-limits port 25: a few connections pass, then they
+    /// time out.
+    RateLimited,
     /// Send over an HTTPS e-mail API instead of SMTP.
     HttpsApi,
     /// Port 25 works over one family only.
@@ -315,6 +321,22 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
         .into_iter()
         .collect();
     let blocked25 = p25.iter().any(|v| v.verdict.is_block());
+    // What the provider could lift: a block or a restriction of port 25,
+    // not an interception seen alone (nothing is blocked then).
+    let network_block25 = p25.iter().any(|v| {
+        matches!(
+            v.verdict,
+            Verdict::BlockedSilently
+                | Verdict::BlockedActively
+                | Verdict::Restricted
+                | Verdict::RateLimited
+        )
+    });
+    let local_firewall: BTreeSet<u16> = verdicts
+        .iter()
+        .filter(|v| v.verdict == Verdict::BlockedLocally)
+        .map(|v| v.port)
+        .collect();
     let untestable25 = !p25.is_empty()
         && p25
             .iter()
@@ -365,6 +387,24 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
             AdviceId::Blocklisted,
             format!("Your public address is on a blocklist: {}", bad.join(", ")),
             "Receivers and many relays refuse mail from listed addresses, whatever the port. Look for an infected machine or an open relay on your network, fix it, then ask the list for removal on its website.".into(),
+        );
+    }
+    if !local_firewall.is_empty() {
+        let ports: Vec<String> = local_firewall.iter().map(u16::to_string).collect();
+        add(
+            AdviceId::LocalFirewall,
+            format!(
+                "A firewall on this computer blocks port {}: allow outgoing connections there",
+                ports.join(", ")
+            ),
+            "The connection was refused by this machine before anything was sent (a firewall rule, security software or a sandbox), so this is not your provider's doing. Allow mailport, or your mail server, to connect out on these ports, then run the check again.".into(),
+        );
+    }
+    if p25.iter().any(|v| v.verdict == Verdict::RateLimited) {
+        add(
+            AdviceId::RateLimited,
+            "Port 25 is rate-limited here: a mail server would see some deliveries time out".into(),
+            "A few connections on port 25 pass, then the next ones are dropped (some clouds, EC2 among them, throttle port 25 this way). Ask the provider to remove the limit (on EC2: the request to remove email sending limitations), or relay through a smarthost on 587.".into(),
         );
     }
     if intercepted25 {
@@ -474,7 +514,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
 
     if known_block || (untestable25 && open25.is_empty()) {
         // An unblock will be asked for, unless the provider never grants one.
-        let asks = known_block
+        let asks = network_block25
             && !provider.is_some_and(|m| matches!(m.provider.unblock, Unblock::NotOffered { .. }));
         // Receivers check the name as soon as 25 opens: fix it first.
         let whom = match provider {
@@ -505,7 +545,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
         // The provider's own answer to its block comes before generic
         // workarounds when it settles the question: a routine unblock, a
         // refusal, or (for a cloud or host) whatever its policy is.
-        if let Some(m) = provider.filter(|_| known_block) {
+        if let Some(m) = provider.filter(|_| network_block25) {
             let early = match m.provider.unblock {
                 Unblock::OnRequest { .. } | Unblock::NotOffered { .. } => true,
                 Unblock::Restricted { .. } | Unblock::Unknown { .. } => {
@@ -590,7 +630,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
                 "The PBL lists addresses that are meant to send only through their ISP's servers, usually home lines. A relay avoids the problem; direct delivery needs a static address that the ISP takes off the list.".into(),
             );
         }
-        if known_block {
+        if network_block25 {
             if let Some((title, why)) = rdns_first {
                 add(AdviceId::ReverseDns, title, why);
             }

@@ -20,6 +20,7 @@
 //!    host is a well-known one: a server that answers on 587 may simply not
 //!    offer 465. Otherwise the port is "not testable" against these hosts.
 
+use crate::control::{self, ControlProbe};
 use crate::family::Family;
 use crate::interception::{self, Evidence, EvidenceKind};
 use crate::outcome::{DnsFailure, Outcome};
@@ -46,6 +47,13 @@ pub enum Verdict {
     BlockedActively,
     /// Something answers in the servers' place.
     InterceptedSuspected,
+    /// A firewall on this computer refuses the connections: nothing reached
+    /// the network, so this is never the ISP's doing.
+    BlockedLocally,
+    /// The network lets some connections through and drops the next ones:
+    /// the same host answered and then timed out (see
+    /// [`crate::ratelimit`]). Not a block, not a restriction.
+    RateLimited,
     /// The probes cannot tell.
     NotTestable {
         /// Why not.
@@ -90,6 +98,7 @@ impl Verdict {
                 | Verdict::BlockedActively
                 | Verdict::InterceptedSuspected
                 | Verdict::Restricted
+                | Verdict::RateLimited
         )
     }
 
@@ -102,6 +111,8 @@ impl Verdict {
             Verdict::BlockedSilently => "blocked (dropped)",
             Verdict::BlockedActively => "blocked (rejected)",
             Verdict::InterceptedSuspected => "intercepted?",
+            Verdict::BlockedLocally => "blocked by this computer",
+            Verdict::RateLimited => "rate-limited",
             Verdict::NotTestable {
                 reason: NotTestableReason::NoRoute,
             } => "no route",
@@ -178,11 +189,14 @@ enum Signal {
     NoAddress,
     /// This machine could not open the connection.
     Local,
+    /// A firewall on this machine refused the connection.
+    LocalFirewall,
 }
 
 /// `family_connects`: some probe of the same family established a
-/// connection, so the family has a route.
-fn signal(p: &ProbeResult, evidence: &[Evidence], family_connects: bool) -> Signal {
+/// connection, or a control probe of the family was answered, so the family
+/// has a route. `host_up`: this host answered its control probe.
+fn signal(p: &ProbeResult, evidence: &[Evidence], family_connects: bool, host_up: bool) -> Signal {
     let suspicious = evidence.iter().any(|e| {
         e.strong && e.host == p.spec.host && e.port == p.spec.port && e.family == p.spec.family
     });
@@ -201,7 +215,8 @@ fn signal(p: &ProbeResult, evidence: &[Evidence], family_connects: bool) -> Sign
         Outcome::Banner(_) if suspicious => Signal::Odd,
         Outcome::Banner(_) => Signal::Reached,
         // A port tester answers whatever it likes: a connection is the proof.
-        Outcome::NotSmtp { .. } if p.spec.role == Role::PortEcho => Signal::Reached,
+        Outcome::PortTester { .. } => Signal::Reached,
+        o if p.spec.role == Role::PortEcho && o.connected() => Signal::Reached,
         Outcome::NotSmtp { .. }
         | Outcome::Silent
         | Outcome::ClosedEarly
@@ -215,6 +230,12 @@ fn signal(p: &ProbeResult, evidence: &[Evidence], family_connects: bool) -> Sign
         Outcome::Reset | Outcome::Refused if expected => Signal::Rejected,
         Outcome::Unreachable { .. } => Signal::Rejected,
         Outcome::Filtered if expected => Signal::Dropped,
+        // A host the user named that answers its control probe but lets a
+        // mail port time out is behind a filter: nothing listening would
+        // have sent a RST. Not the user's own mail host found from
+        // --domain: many drop the ports they do not serve, and it is probed
+        // beside well-known hosts that judge the port.
+        Outcome::Filtered if host_up && p.spec.role == Role::Custom => Signal::Dropped,
         Outcome::Reset | Outcome::Refused | Outcome::Filtered => Signal::Unknown,
         // Linux reports an ICMP net-unreachable from a router as ENETUNREACH,
         // the same error as having no route at all.
@@ -223,6 +244,7 @@ fn signal(p: &ProbeResult, evidence: &[Evidence], family_connects: bool) -> Sign
         Outcome::DnsFailed { .. } => Signal::NoAddress,
         // The probe never left this machine.
         Outcome::LocalError { .. } => Signal::Local,
+        Outcome::LocalFirewall { .. } => Signal::LocalFirewall,
     }
 }
 
@@ -314,6 +336,14 @@ fn groups(probes: &[ProbeResult]) -> Vec<(u16, Family, Vec<&ProbeResult>)> {
 /// Classifies every (port, family) seen in `probes`, ports in the order of
 /// [`crate::MAIL_PORTS`] (others after, by number), IPv4 before IPv6.
 pub fn classify(probes: &[ProbeResult]) -> Vec<PortVerdict> {
+    classify_with(probes, &[])
+}
+
+/// [`classify`], with what the control probes said (see
+/// [`crate::control`]): a host that answers its control probe is up, a
+/// family whose control probes answer is routed, and one where nothing
+/// answers at all, not even the control port, has a broken route.
+pub fn classify_with(probes: &[ProbeResult], controls: &[ControlProbe]) -> Vec<PortVerdict> {
     let evidence = interception::detect(probes);
     groups(probes)
         .into_iter()
@@ -323,7 +353,7 @@ pub fn classify(probes: &[ProbeResult]) -> Vec<PortVerdict> {
                 .filter(|e| e.port == port && e.family == family)
                 .cloned()
                 .collect();
-            classify_group(port, family, &group, probes, ev)
+            classify_group(port, family, &group, probes, controls, ev)
         })
         .collect()
 }
@@ -333,14 +363,20 @@ fn classify_group(
     family: Family,
     group: &[&ProbeResult],
     all: &[ProbeResult],
+    controls: &[ControlProbe],
     evidence: Vec<Evidence>,
 ) -> PortVerdict {
     let family_connects = all
         .iter()
-        .any(|o| o.spec.family == family && o.outcome.connected());
+        .any(|o| o.spec.family == family && o.outcome.connected())
+        || control::family_answered(controls, family);
+    let host_up = |host: &str| control::host_answered(controls, host, family);
     let signals: Vec<(Signal, &ProbeResult)> = group
         .iter()
-        .map(|p| (signal(p, &evidence, family_connects), *p))
+        .map(|p| {
+            let up = host_up(&p.spec.host);
+            (signal(p, &evidence, family_connects, up), *p)
+        })
         .collect();
     let hosts_with = |s: Signal| -> BTreeSet<&str> {
         signals
@@ -414,6 +450,26 @@ fn classify_group(
             ),
         );
     }
+    if broken_family(&signals, all, controls, family) {
+        return verdict(
+            Verdict::NotTestable {
+                reason: NotTestableReason::NoRoute,
+            },
+            format!("Nothing answers over {family}, not even the control port {} of the hosts tried: the {family} path is broken, which is not a mail block.", controls.first().map_or(control::CONTROL_PORT, |c| c.port)),
+        );
+    }
+    if signals
+        .iter()
+        .all(|(s, _)| matches!(s, Signal::LocalFirewall | Signal::NoAddress))
+    {
+        return verdict(
+            Verdict::BlockedLocally,
+            format!(
+                "A firewall on this computer refuses connections to port {port} over {family} ({}): nothing reached the network, so this says nothing about your provider.",
+                local_firewall_detail(group)
+            ),
+        );
+    }
     if signals
         .iter()
         .all(|(s, _)| matches!(s, Signal::NoRoute | Signal::NoAddress))
@@ -459,11 +515,12 @@ fn classify_group(
             && (!only_refused(host) || default_target(host).is_some())
     };
     // Failures say "blocked" when independent hosts known to listen agree, or
-    // the failing host is up on another port (and listens on this one), or
-    // listens by design.
+    // the failing host is up: on another port (and listens on this one), or
+    // answering its control probe. A host that listens by design (a port
+    // tester, a reflector) is not enough alone: it may be down.
     let convincing_failure = |set: &BTreeSet<&str>| {
         interception::independent_hosts(&probes_of(set, true)) >= 2
-            || set.iter().any(|h| up_and_listening(h) || by_design(h))
+            || set.iter().any(|h| up_and_listening(h) || host_up(h))
     };
     // What the failing hosts did, in words: a refusal is not silence.
     let failed_words = |set: &BTreeSet<&str>| -> Vec<String> {
@@ -542,6 +599,16 @@ fn classify_group(
             odd_answer(&accused.union(&odd).copied().collect())
         };
         return verdict(Verdict::InterceptedSuspected, why);
+    }
+    let throttled = crate::ratelimit::throttled(all, port, family);
+    if !throttled.is_empty() {
+        return verdict(
+            Verdict::RateLimited,
+            format!(
+                "Port {port} let a connection to {} through, then a second one to the same host timed out: your network limits how many connections it lets through on this port, it does not block it.",
+                and_list(&throttled)
+            ),
+        );
     }
     if !reached.is_empty() {
         if !failed.is_empty() && convincing_failure(&failed) {
@@ -671,7 +738,14 @@ fn classify_group(
         .filter(|p| p.outcome.connected())
         .map(|p| p.spec.host.as_str())
         .collect();
-    let why = if connected.is_empty() {
+    let refused_all = group
+        .iter()
+        .all(|p| matches!(p.outcome, Outcome::Refused | Outcome::Reset));
+    let why = if connected.is_empty() && refused_all {
+        format!(
+            "None of the hosts tried is known to listen on port {port}, and each refused the connection: nothing may listen there, so this cannot tell a block from a closed port."
+        )
+    } else if connected.is_empty() {
         format!(
             "None of the hosts tried is known to listen on port {port}, and none answered: this cannot tell a block from a closed port."
         )
@@ -714,6 +788,8 @@ pub fn headline(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
                 "is intercepted (the reflector proved it)"
             }
             Verdict::InterceptedSuspected => "appears to be intercepted",
+            Verdict::BlockedLocally => "is blocked by this computer's firewall",
+            Verdict::RateLimited => "is rate-limited",
             Verdict::NotTestable {
                 reason: NotTestableReason::NoRoute,
             } => "cannot be used (no route)",
@@ -792,6 +868,19 @@ fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
             why.push(s);
         }
     };
+    // A refusal is an answer: "did not answer" is said only of silence.
+    let refused = |p: &&ProbeResult| matches!(p.outcome, Outcome::Refused | Outcome::Reset);
+    let failed: Vec<&ProbeResult> = probes
+        .iter()
+        .filter(|p| !matches!(p.outcome, Outcome::DnsFailed { .. }))
+        .collect();
+    let unanswered = if !failed.is_empty() && failed.iter().all(refused) {
+        "the hosts tried refused the connection, and they may simply not listen there"
+    } else if failed.iter().any(refused) {
+        "the hosts tried refused the connection or did not answer, and they may simply be down or not listen there"
+    } else {
+        "the hosts tried did not answer, and they may simply be down or not listen there"
+    };
     let mut only_no_route = true;
     let mut only_dns = true;
     let mut only_local = true;
@@ -812,10 +901,9 @@ fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
                 push(dns_cause(&group, v.family))
             }
             NotTestableReason::LocalError => push(local_cause(&group)),
-            NotTestableReason::NoKnownListener | NotTestableReason::SingleHost => push(
-                "the hosts tried did not answer, and they may simply be down or not listen there"
-                    .into(),
-            ),
+            NotTestableReason::NoKnownListener | NotTestableReason::SingleHost => {
+                push(unanswered.to_string())
+            }
         }
     }
     let why = why.join("; ");
@@ -828,4 +916,39 @@ fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
     } else {
         format!("Nothing could be judged: {why}. That says nothing about your network: test against hosts known to accept mail.")
     }
+}
+
+/// Whether the family's path is broken rather than any port blocked:
+/// control probes of the family were made and none was answered, no probe
+/// of the family connected, and nothing answered a mail port either (every
+/// probe timed out, or had no route or address). A network that drops every
+/// mail port still lets the control port through.
+fn broken_family(
+    signals: &[(Signal, &ProbeResult)],
+    all: &[ProbeResult],
+    controls: &[ControlProbe],
+    family: Family,
+) -> bool {
+    control::family_silent(controls, family)
+        && !all
+            .iter()
+            .any(|p| p.spec.family == family && p.outcome.connected())
+        && all.iter().filter(|p| p.spec.family == family).all(|p| {
+            matches!(
+                p.outcome,
+                Outcome::Filtered | Outcome::NoRoute { .. } | Outcome::DnsFailed { .. }
+            )
+        })
+        && signals.iter().any(|(_, p)| p.outcome == Outcome::Filtered)
+}
+
+/// The first local-firewall error of a group, for the port's sentence.
+fn local_firewall_detail(group: &[&ProbeResult]) -> String {
+    group
+        .iter()
+        .find_map(|p| match &p.outcome {
+            Outcome::LocalFirewall { detail } => Some(detail.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
 }

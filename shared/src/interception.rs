@@ -65,6 +65,10 @@ pub enum EvidenceKind {
     /// Not interception (the right server answered), so it is shown but
     /// weighs nothing alone.
     AddressTranslated,
+    /// The connection was reset at EHLO after a normal greeting, or EHLO
+    /// was answered with something that is not SMTP: a DPI box that lets
+    /// the greeting through and cuts the session.
+    EhloCutOff,
 }
 
 impl EvidenceKind {
@@ -325,6 +329,24 @@ fn findings<'a>(probes: &'a [ProbeResult]) -> Vec<Finding<'a>> {
                             Basis::Corroborated,
                         );
                     }
+                }
+                if ex.greeting.code == 220
+                    && matches!(ex.ehlo, EhloOutcome::Reset | EhloOutcome::Garbage { .. })
+                {
+                    push(
+                        EvidenceKind::EhloCutOff,
+                        p,
+                        words(
+                            format!(
+                                "{} greeted normally, then {}",
+                                p.spec.host,
+                                ex.ehlo.failure().unwrap_or_default()
+                            ),
+                            ": a filter on the path cuts SMTP sessions",
+                            "; that server may do this itself",
+                        ),
+                        Basis::Corroborated,
+                    );
                 }
                 if p.spec.role == Role::PortEcho {
                     push(

@@ -22,6 +22,7 @@
 pub mod advice;
 pub mod api;
 pub mod classify;
+pub mod control;
 pub mod event;
 pub mod family;
 pub mod hex;
@@ -33,12 +34,14 @@ pub mod options;
 pub mod outcome;
 pub mod platform;
 pub mod probe;
+pub mod ratelimit;
 pub mod reflector;
 pub mod report;
 pub mod share;
 pub mod suffix;
 pub mod target;
 mod text;
+pub mod timing;
 pub mod validate;
 
 pub use advice::{advise, Advice, AdviceId};
@@ -55,7 +58,11 @@ pub use target::{Role, Target};
 /// Version of the JSON schema of [`Report`], [`CheckEvent`] and [`CheckOptions`].
 ///
 /// Bump it on any change that an older reader would misread.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: control probes (`Report::controls`), the `port_tester` and
+/// `local_firewall` outcomes, the `rate_limited` and `blocked_locally`
+/// verdicts, the EHLO failures told apart. Reports of schema 1 still read.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The mail ports mailport knows about, in the order they are shown.
 ///

@@ -54,11 +54,60 @@ pub enum Outcome {
         /// The OS error, e.g. "Too many open files (os error 24)".
         detail: String,
     },
+    /// A port tester (a host that accepts TCP on every port and speaks HTTP
+    /// there, e.g. portquiz.net) was connected and asked for a page: the
+    /// established connection proves the path, whatever it answered.
+    PortTester {
+        /// What it answered to the request.
+        reply: TesterReply,
+    },
+    /// A firewall on this computer refused the connection (EPERM on Linux
+    /// and macOS, WSAEACCES on Windows): nothing left this machine, so it
+    /// says nothing about the network, and it is never the ISP's doing.
+    LocalFirewall {
+        /// The OS error, e.g. "Operation not permitted (os error 1)".
+        detail: String,
+    },
     /// The host name did not resolve for this family.
     DnsFailed {
         /// Why.
         reason: DnsFailure,
     },
+}
+
+/// What a port tester answered to an HTTP request. Any of these follows an
+/// established TCP connection, so each one proves that the path is open; the
+/// kinds are kept apart so that what answered can be shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TesterReply {
+    /// An HTTP answer, as a port tester gives.
+    Http {
+        /// Its status line, escaped (at most 64 bytes), e.g.
+        /// `HTTP/1.1 200 OK`.
+        status_line: String,
+    },
+    /// It closed (or reset) the connection after the request.
+    Closed,
+    /// It said nothing in the short time the probe listened.
+    Quiet,
+    /// Something that is neither HTTP nor an SMTP greeting.
+    Other {
+        /// The first bytes received, escaped (at most 64 bytes).
+        first_bytes: String,
+    },
+}
+
+impl TesterReply {
+    /// In words, for a table cell or a detail line.
+    pub fn describe(&self) -> String {
+        match self {
+            TesterReply::Http { status_line } => format!("answered HTTP: {status_line}"),
+            TesterReply::Closed => "closed the connection after the request".into(),
+            TesterReply::Quiet => "said nothing to the request".into(),
+            TesterReply::Other { first_bytes } => format!("answered: {first_bytes}"),
+        }
+    }
 }
 
 /// Why a name did not resolve.
@@ -104,6 +153,7 @@ impl Outcome {
                 | Outcome::Reset
                 | Outcome::NotSmtp { .. }
                 | Outcome::TlsFailed { .. }
+                | Outcome::PortTester { .. }
         )
     }
 
@@ -121,6 +171,8 @@ impl Outcome {
             Outcome::NotSmtp { .. } => "not SMTP",
             Outcome::TlsFailed { .. } => "TLS failed",
             Outcome::LocalError { .. } => "local error",
+            Outcome::PortTester { .. } => "connected",
+            Outcome::LocalFirewall { .. } => "local firewall",
             Outcome::DnsFailed { .. } => "DNS failed",
         }
     }
@@ -139,6 +191,8 @@ impl Outcome {
             Outcome::NotSmtp { first_bytes } => format!("Something answered, but it does not speak SMTP: {first_bytes}"),
             Outcome::TlsFailed { error } => format!("Connected, but the TLS handshake failed: {error}"),
             Outcome::LocalError { detail } => format!("This machine could not open the connection ({detail}); that says nothing about the network."),
+            Outcome::PortTester { reply } => format!("Connected to the port tester, which {}: the path is open.", reply.describe()),
+            Outcome::LocalFirewall { detail } => format!("A firewall on this computer refused the connection ({detail}); nothing reached the network."),
             Outcome::DnsFailed { reason } => match reason {
                 DnsFailure::NxDomain => "The name does not exist in DNS.".into(),
                 DnsFailure::NoAddress => "The name has no address of this family.".into(),
@@ -209,6 +263,32 @@ pub struct SmtpExchange {
     pub reflector: Option<Box<crate::reflector::ReflectorProof>>,
 }
 
+impl EhloOutcome {
+    /// Whether EHLO got no usable answer (timeout, reset, close, garbage).
+    pub fn unanswered(&self) -> bool {
+        matches!(
+            self,
+            EhloOutcome::NoReply
+                | EhloOutcome::Reset
+                | EhloOutcome::Closed
+                | EhloOutcome::Garbage { .. }
+        )
+    }
+
+    /// In words, for notes: `None` when EHLO was answered or not sent.
+    pub fn failure(&self) -> Option<String> {
+        match self {
+            EhloOutcome::NoReply => Some("no answer to EHLO".into()),
+            EhloOutcome::Reset => Some("the connection was reset at EHLO".into()),
+            EhloOutcome::Closed => Some("the connection was closed at EHLO".into()),
+            EhloOutcome::Garbage { why } => Some(format!("the answer to EHLO is not SMTP ({why})")),
+            EhloOutcome::Accepted { .. } | EhloOutcome::Rejected { .. } | EhloOutcome::NotSent => {
+                None
+            }
+        }
+    }
+}
+
 impl SmtpExchange {
     /// Whether the server offered STARTTLS in its EHLO reply.
     pub fn starttls_offered(&self) -> bool {
@@ -237,8 +317,19 @@ pub enum EhloOutcome {
         /// The reply.
         reply: Reply,
     },
-    /// No reply before the timeout, or the connection ended.
+    /// No reply before the timeout (in reports from before the cases below
+    /// were told apart: any of them).
     NoReply,
+    /// The connection was reset when EHLO was sent: what a DPI box that
+    /// lets the greeting through and cuts the session does.
+    Reset,
+    /// The far side closed the connection instead of answering EHLO.
+    Closed,
+    /// What came back is not an SMTP reply.
+    Garbage {
+        /// What is wrong with it.
+        why: String,
+    },
     /// EHLO was not sent (the greeting was not 220).
     NotSent,
 }

@@ -3,6 +3,7 @@
 
 use crate::advice::{self, Advice};
 use crate::classify::{self, PortVerdict};
+use crate::control::ControlProbe;
 use crate::netinfo::NetworkFacts;
 use crate::options::CheckOptions;
 use crate::probe::ProbeResult;
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// A finished check.
 ///
 /// ```json
-/// {"schema_version":1,"tool_version":"0.1.0","started_at_ms":1790000000000,
+/// {"schema_version":2,"tool_version":"0.1.0","started_at_ms":1790000000000,
 ///  "duration_ms":4012,"options":{...},"probes":[...],"verdicts":[...],
 ///  "headline":"Outgoing port 25 is silently dropped on IPv4.","advice":[...]}
 /// ```
@@ -45,6 +46,11 @@ pub struct Report {
     /// asked or in reports from before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound: Option<crate::inbound::InboundReport>,
+    /// The control probes (one connection per target address to a port
+    /// that is not a mail port, see [`crate::control`]): never mail-port
+    /// results; absent in reports from before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<ControlProbe>,
 }
 
 /// The verdicts, headline and advice for a set of probes: the judging half of
@@ -60,9 +66,18 @@ pub struct Conclusion {
 }
 
 impl Conclusion {
-    /// Judges the probes.
+    /// Judges the probes, without control probes.
     pub fn from_probes(probes: &[ProbeResult], ctx: &advice::Context) -> Self {
-        let verdicts = classify::classify(probes);
+        Self::from_check(probes, &[], ctx)
+    }
+
+    /// Judges the probes, with what the control probes said.
+    pub fn from_check(
+        probes: &[ProbeResult],
+        controls: &[ControlProbe],
+        ctx: &advice::Context,
+    ) -> Self {
+        let verdicts = classify::classify_with(probes, controls);
         let headline = classify::headline(&verdicts, probes);
         let advice = advice::advise(&verdicts, ctx);
         Conclusion {
@@ -191,6 +206,7 @@ mod tests {
                 advice: vec![],
                 network: None,
                 inbound: None,
+                controls: Vec::new(),
             };
             assert_eq!(report.port25(), want, "{verdicts:?}");
         }

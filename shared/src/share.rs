@@ -252,6 +252,9 @@ pub fn redact(report: &Report, opts: RedactOptions) -> Result<Report, RedactErro
                 proof.public_address = None;
             }
         }
+        for c in &mut report.controls {
+            c.address = None;
+        }
         if let Some(network) = &mut report.network {
             network.redact_addresses();
         }
@@ -642,6 +645,7 @@ mod tests {
             advice: conclusion.advice,
             network: Some(network()),
             inbound: None,
+            controls: Vec::new(),
         }
     }
 
@@ -681,6 +685,41 @@ mod tests {
         assert_eq!(from_fragment(frag), Some(Ok(r.clone())));
         assert_eq!(from_fragment(&format!("#agent=7600&{frag}")), Some(Ok(r)));
         assert_eq!(from_fragment("#token=abc"), None);
+    }
+
+    /// A link made before control probes existed (schema 1, no `controls`)
+    /// still opens; a report with control probes keeps them, and hiding
+    /// addresses hides theirs.
+    #[test]
+    fn schema_1_links_still_open_and_controls_travel() {
+        use crate::control::{ControlOutcome, ControlProbe};
+        let mut old = sample();
+        old.schema_version = 1;
+        let json = serde_json::to_string(&old).unwrap();
+        assert!(!json.contains("controls"), "{json}");
+        assert_eq!(decode(&encode(&old)), Ok(old));
+
+        let mut r = sample();
+        r.controls = vec![ControlProbe {
+            host: "mx.example.org".into(),
+            family: crate::Family::Ipv4,
+            address: Some("203.0.113.7".parse().unwrap()),
+            port: 443,
+            outcome: ControlOutcome::Refused,
+            rtt_ms: Some(12),
+        }];
+        assert_eq!(decode(&encode(&r)), Ok(r.clone()));
+        let red = redact(
+            &r,
+            RedactOptions {
+                ip: true,
+                hosts: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(red.controls.len(), 1);
+        assert_eq!(red.controls[0].address, None);
+        assert!(!serde_json::to_string(&red).unwrap().contains("203.0.113.7"));
     }
 
     /// Hiding addresses (the default) hides the public address's reverse

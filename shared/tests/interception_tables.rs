@@ -3,7 +3,7 @@
 //! verdict it must show. The netsim bench (tests/netsim) checks the same rows
 //! against real middleboxes; these keep the logic honest without root.
 
-use mailport_shared::classify::{classify, headline, PortVerdict, Verdict};
+use mailport_shared::classify::{classify, headline, NotTestableReason, PortVerdict, Verdict};
 use mailport_shared::interception::{detect, EvidenceKind};
 use mailport_shared::outcome::{EhloOutcome, Reply, SmtpExchange, TlsOutcome};
 use mailport_shared::reflector::{ProofStatus, ReflectorProof};
@@ -336,7 +336,9 @@ fn reflector_proofs() {
             Verdict::InterceptedSuspected,
         ),
         (
-            "the reflector times out: blocked (it is known to listen)",
+            // No single host decides a port alone, whatever its role: a
+            // reflector that times out and answers nothing else may be down.
+            "the reflector alone times out: it may be down, not a block",
             probe(
                 "reflector.example.com",
                 Role::Reflector,
@@ -344,7 +346,9 @@ fn reflector_proofs() {
                 Outcome::Filtered,
             ),
             vec![],
-            Verdict::BlockedSilently,
+            Verdict::NotTestable {
+                reason: NotTestableReason::SingleHost,
+            },
         ),
     ];
     for (name, p, want, verdict) in rows {

@@ -7,7 +7,9 @@
 //! - `advice_rows`: verdicts → the top advice and what must never be advised.
 
 use mailport_shared::classify::{classify, headline, NotTestableReason, Verdict};
-use mailport_shared::outcome::{DnsFailure, EhloOutcome, Reply, SmtpExchange, TlsOutcome};
+use mailport_shared::outcome::{
+    DnsFailure, EhloOutcome, Reply, SmtpExchange, TesterReply, TlsOutcome,
+};
 use mailport_shared::{
     advice, advise, AdviceId, Family, Outcome, ProbeResult, ProbeSpec, Role, Timings,
 };
@@ -390,15 +392,19 @@ fn classify_rows() {
             Verdict::InterceptedSuspected,
         ),
         (
-            "a port tester answering HTTP proves the path is open",
+            // Asked for a page once the quiet moment passed: a port tester
+            // speaks HTTP when spoken to, and the connection is the proof.
+            "a port tester answering an HTTP request proves the path is open",
             vec![probe(
                 "portquiz.example",
                 Role::PortEcho,
                 26,
                 V4,
                 true,
-                Outcome::NotSmtp {
-                    first_bytes: "HTTP/1.1 200 OK".into(),
+                Outcome::PortTester {
+                    reply: TesterReply::Http {
+                        status_line: "HTTP/1.1 200 OK".into(),
+                    },
                 },
             )],
             26,
@@ -663,14 +669,16 @@ fn one_host_is_not_the_network() {
             vec!["but not smtp.beta.example, which is known to listen:"],
         ),
         (
+            // Listening by design is not being up: no single host decides
+            // a port alone (control probes tell whether it is up).
             "one host answers, the reflector (always listening) times out",
             vec![
                 mx("a.alpha.example", V4, up("a.alpha.example")),
                 probe("r.example.com", Role::Reflector, 25, V4, true, Outcome::Filtered),
             ],
             25,
-            Verdict::Restricted,
-            vec!["but not r.example.com"],
+            Verdict::Open,
+            vec!["r.example.com did not answer; it may be down"],
         ),
         (
             "one overloaded MX stays silent, nothing else tried",
@@ -1134,7 +1142,7 @@ fn nothing_judged_is_said_plainly() {
                 own(465, V4, Outcome::Refused),
                 own(587, V4, Outcome::Filtered),
             ],
-            "Nothing could be judged: the hosts tried did not answer, and they may simply be down or not listen there. That says nothing about your network: test against hosts known to accept mail.",
+            "Nothing could be judged: the hosts tried refused the connection or did not answer, and they may simply be down or not listen there. That says nothing about your network: test against hosts known to accept mail.",
         ),
         (
             "the DNS server times out",
@@ -1263,7 +1271,9 @@ fn an_unknown_host_that_connects_is_not_said_to_be_silent() {
     assert!(!why26.contains("none answered"), "{why26}");
     let (v25, why25) = why(25).expect("25 judged");
     assert_eq!(v25, not_testable);
-    assert!(why25.contains("none answered"), "{why25}");
+    // A RST is an answer: "none answered" would be wrong.
+    assert!(why25.contains("each refused the connection"), "{why25}");
+    assert!(!why25.contains("none answered"), "{why25}");
 }
 
 #[test]

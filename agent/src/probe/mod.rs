@@ -8,15 +8,18 @@
 //! server can therefore hold a probe for at most
 //! `connect + 2 × greeting` timeouts.
 
+pub mod connect;
 pub mod dial;
+pub mod http;
 pub mod smtp;
 pub mod tcp;
 pub mod tls;
 
 use crate::probe::smtp::{ReadError, ReplyReader};
 use crate::probe::tls::{HandshakeError, TlsContext};
+use mailport_shared::outcome::TesterReply;
 use mailport_shared::outcome::{EhloOutcome, SmtpExchange, TlsOutcome};
-use mailport_shared::{Outcome, ProbeSpec};
+use mailport_shared::{Outcome, ProbeSpec, Role};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -56,32 +59,27 @@ fn ms(d: Duration) -> u32 {
     u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
 }
 
-/// Probes `spec.port` on `addr`: TCP, then SMTP (over TLS on 465).
+/// Probes `spec.port` on `addr`: TCP (timed by `pacer`, see [`connect`]),
+/// then SMTP (over TLS on 465), or HTTP for a port tester.
 pub async fn probe(
     spec: &ProbeSpec,
     addr: IpAddr,
     dialer: &dyn Dialer,
     tls: &TlsContext,
     config: &ProbeConfig,
+    pacer: &dyn connect::Pacer,
 ) -> Measured {
     let start = Instant::now();
     let target = SocketAddr::new(addr, spec.port);
-    let stream = match tokio::time::timeout(config.connect_timeout, dialer.connect(target)).await {
-        Err(_) => {
-            return Measured {
-                outcome: Outcome::Filtered,
-                connect_ms: Some(ms(start.elapsed())),
-                greeting_ms: None,
-            }
-        }
-        Ok(Err(e)) => {
-            return Measured {
-                outcome: tcp::classify_connect_error(&e),
-                connect_ms: Some(ms(start.elapsed())),
-                greeting_ms: None,
-            }
-        }
-        Ok(Ok(s)) => s,
+    let failed = |outcome| Measured {
+        outcome,
+        connect_ms: Some(ms(start.elapsed())),
+        greeting_ms: None,
+    };
+    let stream = match connect::connect(dialer, target, spec, pacer, config.connect_timeout).await {
+        connect::Connected::TimedOut => return failed(Outcome::Filtered),
+        connect::Connected::Failed(e) => return failed(tcp::classify_connect_error(&e)),
+        connect::Connected::Stream(s) => s,
     };
     let connected = Instant::now();
     let connect_ms = Some(ms(connected - start));
@@ -97,7 +95,9 @@ pub async fn probe(
         starttls: config.starttls,
         budget: config.greeting_timeout,
     };
-    let (outcome, greeting_at) = if spec.port == IMPLICIT_TLS_PORT {
+    let (outcome, greeting_at) = if spec.role == Role::PortEcho {
+        port_tester(stream, spec, &session, connected, config).await
+    } else if spec.port == IMPLICIT_TLS_PORT {
         match tls::handshake(tls, stream, &spec.host, greeting_deadline).await {
             Ok((tls_stream, tls_outcome)) => {
                 session
@@ -113,6 +113,34 @@ pub async fn probe(
         outcome,
         connect_ms,
         greeting_ms: greeting_at.map(|t| ms(t - connected)),
+    }
+}
+
+/// A port tester (see [`http`]): listen a quiet moment, then ask for a page.
+/// Something that greets first is read as SMTP (in plain text, on 465 too:
+/// a tester speaks no TLS, and whatever greets in its place is the finding).
+async fn port_tester(
+    mut stream: TcpStream,
+    spec: &ProbeSpec,
+    session: &Session<'_>,
+    connected: Instant,
+    config: &ProbeConfig,
+) -> (Outcome, Option<Instant>) {
+    let greeting_deadline = connected + config.greeting_timeout;
+    let quiet_until = (connected + http::QUIET).min(greeting_deadline);
+    match http::listen(&stream, quiet_until).await {
+        http::Quiet::SpokeFirst => session.smtp(stream, greeting_deadline, false, None).await,
+        http::Quiet::Ended => (
+            Outcome::PortTester {
+                reply: TesterReply::Closed,
+            },
+            None,
+        ),
+        http::Quiet::Silent => {
+            let deadline = Instant::now() + http::ANSWER.min(config.greeting_timeout);
+            let reply = http::ask(&mut stream, &spec.host, deadline).await;
+            (Outcome::PortTester { reply }, None)
+        }
     }
 }
 
@@ -191,7 +219,7 @@ impl Session<'_> {
         }
         exchange.ehlo = smtp::ehlo(&mut stream, &mut reader, self.ehlo_name, deadline).await;
         if implicit_tls || !self.starttls || !exchange.starttls_offered() {
-            if !matches!(exchange.ehlo, EhloOutcome::NoReply) {
+            if !exchange.ehlo.unanswered() {
                 smtp::quit(&mut stream, &mut reader, deadline).await;
             }
             return (Outcome::Banner(exchange), Some(greeted));

@@ -233,7 +233,20 @@ where
             EhloOutcome::Accepted { reply, extensions }
         }
         Ok(reply) => EhloOutcome::Rejected { reply },
-        Err(_) => EhloOutcome::NoReply,
+        Err(e) => ehlo_failure(&e),
+    }
+}
+
+/// Why EHLO got no answer, kept apart: a reset at EHLO is what a DPI box
+/// does, a timeout what a slow server does.
+pub fn ehlo_failure(e: &ReadError) -> EhloOutcome {
+    match e {
+        ReadError::Timeout { .. } => EhloOutcome::NoReply,
+        ReadError::Closed => EhloOutcome::Closed,
+        ReadError::Reset | ReadError::Io(_) => EhloOutcome::Reset,
+        ReadError::NotSmtp { why } => EhloOutcome::Garbage {
+            why: (*why).to_string(),
+        },
     }
 }
 

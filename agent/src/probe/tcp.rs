@@ -182,11 +182,10 @@ pub fn classify(os: Os, code: Option<i32>, kind: ErrorKind, text: &str) -> Outco
 }
 
 /// A firewall on this machine refused the connect (unix `EPERM`, Windows
-/// `WSAEACCES`): the one place that decides how that reads, so a dedicated
-/// outcome for it is a one-line change.
+/// `WSAEACCES`): its own outcome, never blamed on the network.
 pub fn local_firewall(text: &str) -> Outcome {
-    Outcome::Unreachable {
-        detail: format!("blocked by a firewall on this machine: {text}"),
+    Outcome::LocalFirewall {
+        detail: text.to_string(),
     }
 }
 
@@ -202,7 +201,7 @@ mod tests {
             (Os::Linux, 110, "timed out"),
             (Os::Linux, 113, "unreachable"),
             (Os::Linux, 13, "unreachable"),
-            (Os::Linux, 1, "unreachable"),
+            (Os::Linux, 1, "local firewall"),
             (Os::Linux, 101, "no route"),
             (Os::Linux, 99, "no route"),
             (Os::Linux, 104, "reset"),
@@ -213,7 +212,7 @@ mod tests {
             (Os::MacOs, 60, "timed out"),
             (Os::MacOs, 65, "unreachable"),
             (Os::MacOs, 13, "unreachable"),
-            (Os::MacOs, 1, "unreachable"),
+            (Os::MacOs, 1, "local firewall"),
             (Os::MacOs, 51, "no route"),
             (Os::MacOs, 49, "no route"),
             (Os::MacOs, 54, "reset"),
@@ -224,7 +223,7 @@ mod tests {
             (Os::Windows, 10061, "refused"),
             (Os::Windows, 10060, "timed out"),
             (Os::Windows, 10065, "unreachable"),
-            (Os::Windows, 10013, "unreachable"),
+            (Os::Windows, 10013, "local firewall"),
             (Os::Windows, 10051, "no route"),
             (Os::Windows, 10049, "no route"),
             (Os::Windows, 10054, "reset"),
@@ -264,8 +263,8 @@ mod tests {
     /// The local firewall reads the same on every OS, whatever its number.
     #[test]
     fn local_firewall_on_each_os() {
-        let want = Outcome::Unreachable {
-            detail: "blocked by a firewall on this machine: denied".to_string(),
+        let want = Outcome::LocalFirewall {
+            detail: "denied".to_string(),
         };
         for (os, code) in [(Os::Linux, 1), (Os::MacOs, 1), (Os::Windows, 10013)] {
             assert_eq!(
@@ -327,10 +326,6 @@ mod tests {
                 13,
                 "rejected by a router (ICMP administratively prohibited): Permission denied (os error 13)",
             ),
-            (
-                1,
-                "blocked by a firewall on this machine: Operation not permitted (os error 1)",
-            ),
         ];
         for (errno, want) in cases {
             let e = io::Error::from_raw_os_error(*errno);
@@ -342,5 +337,11 @@ mod tests {
                 "errno {errno}"
             );
         }
+        assert_eq!(
+            classify_connect_error(&io::Error::from_raw_os_error(1)),
+            Outcome::LocalFirewall {
+                detail: "Operation not permitted (os error 1)".into()
+            }
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! key the user gave.
 
 use crate::probe::dial::Dialer;
+use crate::probe::smtp::{ReadError, ReplyReader};
 use ed25519_dalek::{Signature, VerifyingKey};
 use mailport_shared::outcome::{EhloOutcome, Reply, SmtpExchange};
 use mailport_shared::probe::{ProbeResult, ProbeSpec, Timings};
@@ -12,7 +13,7 @@ use mailport_shared::reflector::{
 use mailport_shared::{Family, NetworkFacts, Outcome, Role};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 
 /// How to probe a reflector.
 #[derive(Clone, Debug)]
@@ -79,18 +80,22 @@ async fn exchange(
     };
     timings.connect_ms = Some(millis(t0.elapsed()));
     let local = sock.local_addr().ok().map(|a| a.ip().to_canonical());
-    let (r, mut w) = sock.into_split();
-    let mut reader = BufReader::new(r);
+    let (mut r, mut w) = sock.into_split();
+    // The probes' reader: capped, and escaping what it reads, so that an
+    // interceptor (what the reflector exists to catch) cannot put escape
+    // sequences into the user's terminal.
+    let mut replies = ReplyReader::new();
+    let deadline = || tokio::time::Instant::now() + cfg.reply_timeout;
 
     let t1 = Instant::now();
-    let greeting = match read_reply(&mut reader, cfg.reply_timeout).await {
+    let greeting = match replies.read_reply(&mut r, deadline()).await {
         Ok(g) => g,
-        Err(ReadError::Timeout) => return Outcome::Silent,
+        Err(ReadError::Timeout { .. }) => return Outcome::Silent,
         Err(ReadError::Closed) => return Outcome::ClosedEarly,
-        Err(ReadError::Reset) => return Outcome::Reset,
-        Err(ReadError::Garbage(bytes)) => {
+        Err(ReadError::Reset | ReadError::Io(_)) => return Outcome::Reset,
+        Err(ReadError::NotSmtp { .. }) => {
             return Outcome::NotSmtp {
-                first_bytes: mailport_shared::outcome::escape_bytes(&bytes, 64),
+                first_bytes: replies.first_bytes(),
             }
         }
     };
@@ -126,18 +131,18 @@ async fn exchange(
         (true, None) => "[127.0.0.1]".to_string(),
     };
     let ehlo = match send(&mut w, &format!("EHLO {ehlo_name}\r\n")).await {
-        Err(_) => EhloOutcome::NoReply,
-        Ok(()) => match read_reply(&mut reader, cfg.reply_timeout).await {
+        Err(_) => EhloOutcome::Reset,
+        Ok(()) => match replies.read_reply(&mut r, deadline()).await {
             Ok(reply) if reply.code == 250 => EhloOutcome::Accepted {
                 extensions: reply.lines.iter().skip(1).cloned().collect(),
                 reply,
             },
             Ok(reply) => EhloOutcome::Rejected { reply },
-            Err(_) => EhloOutcome::NoReply,
+            Err(e) => crate::probe::smtp::ehlo_failure(&e),
         },
     };
-    if matches!(ehlo, EhloOutcome::NoReply) {
-        let detail = "it did not answer EHLO".to_string();
+    if let Some(failure) = ehlo.failure() {
+        let detail = format!("it did not answer EHLO: {failure}");
         return done(ehlo, unverified(detail), greeting);
     }
 
@@ -149,9 +154,9 @@ async fn exchange(
     let cmd = format!("{COMMAND} {}\r\n", encode_hex(&challenge));
     let answer = match send(&mut w, &cmd).await {
         Err(e) => Err(format!("the connection failed after EHLO: {e}")),
-        Ok(()) => match read_reply(&mut reader, cfg.reply_timeout).await {
+        Ok(()) => match replies.read_reply(&mut r, deadline()).await {
             Ok(reply) => Ok(reply),
-            Err(ReadError::Timeout) => Err("it did not answer the challenge".to_string()),
+            Err(ReadError::Timeout { .. }) => Err("it did not answer the challenge".to_string()),
             Err(_) => Err("it closed the connection at the challenge".to_string()),
         },
     };
@@ -246,73 +251,6 @@ async fn send(w: &mut tokio::net::tcp::OwnedWriteHalf, s: &str) -> std::io::Resu
     w.write_all(s.as_bytes()).await
 }
 
-/// Why no reply was read.
-#[derive(Debug)]
-enum ReadError {
-    Timeout,
-    Closed,
-    Reset,
-    Garbage(Vec<u8>),
-}
-
-const MAX_LINE: u64 = 1024;
-const MAX_LINES: usize = 32;
-
-/// Reads one SMTP reply (possibly multi-line), within `timeout`.
-async fn read_reply<R: AsyncRead + Unpin>(
-    reader: &mut BufReader<R>,
-    timeout: Duration,
-) -> Result<Reply, ReadError> {
-    let read = async {
-        let mut code = None;
-        let mut lines = Vec::new();
-        loop {
-            let mut buf = Vec::new();
-            let n = (&mut *reader)
-                .take(MAX_LINE)
-                .read_until(b'\n', &mut buf)
-                .await
-                .map_err(|e| match e.kind() {
-                    std::io::ErrorKind::ConnectionReset => ReadError::Reset,
-                    _ => ReadError::Closed,
-                })?;
-            if n == 0 {
-                return Err(if lines.is_empty() {
-                    ReadError::Closed
-                } else {
-                    ReadError::Garbage(buf)
-                });
-            }
-            let text = String::from_utf8_lossy(&buf);
-            let text = text.trim_end_matches(['\r', '\n']);
-            let b = text.as_bytes();
-            let shape_ok = b.len() >= 3
-                && b[..3].iter().all(u8::is_ascii_digit)
-                && (b.len() == 3 || b[3] == b' ' || b[3] == b'-');
-            if !shape_ok {
-                return Err(ReadError::Garbage(buf));
-            }
-            let this: u16 = text[..3]
-                .parse()
-                .map_err(|_| ReadError::Garbage(buf.clone()))?;
-            if *code.get_or_insert(this) != this {
-                return Err(ReadError::Garbage(buf));
-            }
-            lines.push(text.get(4..).unwrap_or("").to_string());
-            let last = b.len() == 3 || b[3] == b' ';
-            if last {
-                return Ok(Reply { code: this, lines });
-            }
-            if lines.len() >= MAX_LINES {
-                return Err(ReadError::Garbage(buf));
-            }
-        }
-    };
-    tokio::time::timeout(timeout, read)
-        .await
-        .unwrap_or(Err(ReadError::Timeout))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +259,7 @@ mod tests {
     use ed25519_dalek::SigningKey;
     use mailport_shared::netinfo::Fact;
     use mailport_shared::reflector::AddressCheck;
+    use tokio::io::AsyncReadExt;
 
     fn cfg(key: VerifyingKey) -> ProveConfig {
         ProveConfig {
@@ -372,7 +311,7 @@ mod tests {
         tokio::spawn(async move {
             let (s, _) = l.accept().await.unwrap();
             let (r, mut w) = s.into_split();
-            let mut lines = BufReader::new(r).lines();
+            let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(r));
             w.write_all(b"220 proxy.isp.example ESMTP\r\n")
                 .await
                 .unwrap();
@@ -398,6 +337,57 @@ mod tests {
         assert_eq!(proof.status, ProofStatus::Unverified);
         assert!(proof.detail.contains("502"), "{}", proof.detail);
         assert!(matches!(ex.ehlo, EhloOutcome::Rejected { .. }));
+    }
+
+    /// An interceptor's greeting and EHLO answer carrying terminal escape
+    /// sequences (OSC title, clear screen): read by the probes' reader,
+    /// escaped on the way in, so no control byte reaches the report.
+    #[tokio::test]
+    async fn escape_sequences_from_an_impostor_are_escaped() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (s, _) = l.accept().await.unwrap();
+            let (r, mut w) = s.into_split();
+            let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(r));
+            w.write_all(b"220 proxy \x1b]0;owned\x07\x1b[2J ESMTP\r\n")
+                .await
+                .unwrap();
+            while let Ok(Some(_)) = lines.next_line().await {
+                w.write_all(b"250-hi \x1b[31mred\r\n250 X\x9b2J\r\n")
+                    .await
+                    .unwrap();
+            }
+        });
+        let key = SigningKey::from_bytes(&[9u8; 32]).verifying_key();
+        let r = prove(
+            "reflector.test",
+            "127.0.0.1".parse().unwrap(),
+            port,
+            &DirectDialer,
+            &cfg(key),
+        )
+        .await;
+        let Outcome::Banner(ex) = &r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        assert_eq!(
+            ex.greeting.lines,
+            vec!["proxy \\x1b]0;owned\\x07\\x1b[2J ESMTP"]
+        );
+        let EhloOutcome::Accepted { reply, .. } = &ex.ehlo else {
+            panic!("{:?}", ex.ehlo)
+        };
+        assert_eq!(reply.lines, vec!["hi \\x1b[31mred", "X\\x9b2J"]);
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(
+            !json.contains("\\u001b") && !json.contains('\x1b'),
+            "{json}"
+        );
+        assert_eq!(
+            ex.reflector.as_ref().unwrap().status,
+            ProofStatus::Unverified
+        );
     }
 
     #[tokio::test]

@@ -56,6 +56,11 @@ pub enum Behaviour {
     Raw(&'static [u8]),
     /// Sends the first chunk, then the next one after each line received.
     Scripted(&'static [&'static [u8]]),
+    /// A port tester (portquiz.net): silent until the client sends a
+    /// request, then an HTTP answer and a close.
+    PortTester,
+    /// Greets, then resets the connection when EHLO arrives (a DPI box).
+    ResetAfterEhlo(&'static str),
 }
 
 impl Behaviour {
@@ -276,6 +281,31 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour) -> io::Result<()> {
             }
             Ok(())
         }
+        Behaviour::PortTester => {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).await? == 0 || line.trim().is_empty() {
+                    break;
+                }
+            }
+            reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                .await?;
+            Ok(())
+        }
+        Behaviour::ResetAfterEhlo(greeting) => {
+            stream
+                .write_all(format!("220 {greeting}\r\n").as_bytes())
+                .await?;
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            reader.read_line(&mut line).await?;
+            reader.into_inner().set_zero_linger()?;
+            Ok(())
+        }
         Behaviour::Trickle(every) => loop {
             stream.write_all(b"2").await?;
             tokio::time::sleep(every).await;
@@ -335,6 +365,9 @@ where
 #[derive(Clone, Default)]
 pub struct MapDialer {
     routes: Arc<Mutex<HashMap<SocketAddr, Route>>>,
+    /// Per port: how many more connects the "network" lets through before
+    /// it drops the next ones (a rate limit).
+    budgets: Arc<Mutex<HashMap<u16, usize>>>,
     pub connects: Arc<AtomicUsize>,
 }
 
@@ -345,6 +378,9 @@ enum Route {
     Blackhole,
     /// `connect()` fails at once with this OS error (errno).
     Fail(i32),
+    /// The first `n` SYNs are lost (those connects never complete), the
+    /// next ones reach the fake: a lossy line.
+    Lossy(SocketAddr, usize),
 }
 
 impl MapDialer {
@@ -368,6 +404,19 @@ impl MapDialer {
         self.route(ip, port, Route::Fail(errno))
     }
 
+    /// A rate limit on `port`: the first `n` connects to any address pass,
+    /// the next ones are dropped.
+    pub fn rate_limit(&self, port: u16, n: usize) -> &Self {
+        self.budgets.lock().expect("lock").insert(port, n);
+        self
+    }
+
+    /// The first `lost` connects to `ip:port` never complete, the next ones
+    /// go to `to`.
+    pub fn lossy(&self, ip: &str, port: u16, to: SocketAddr, lost: usize) -> &Self {
+        self.route(ip, port, Route::Lossy(to, lost))
+    }
+
     fn route(&self, ip: &str, port: u16, route: Route) -> &Self {
         let ip: IpAddr = ip.parse().expect("test ip");
         self.routes
@@ -385,12 +434,36 @@ impl MapDialer {
 impl Dialer for MapDialer {
     fn connect(&self, addr: SocketAddr) -> ConnectFuture<'_> {
         self.connects.fetch_add(1, Ordering::SeqCst);
-        let route = self.routes.lock().ok().and_then(|m| m.get(&addr).copied());
+        let route = self.routes.lock().ok().and_then(|mut m| {
+            let route = m.get(&addr).copied();
+            // One SYN fewer to lose.
+            if let Some(Route::Lossy(to, n)) = route {
+                m.insert(addr, Route::Lossy(to, n.saturating_sub(1)));
+            }
+            route
+        });
+        let over_budget =
+            self.budgets
+                .lock()
+                .ok()
+                .is_some_and(|mut b| match b.get_mut(&addr.port()) {
+                    Some(0) => true,
+                    Some(n) => {
+                        *n -= 1;
+                        false
+                    }
+                    None => false,
+                });
         Box::pin(async move {
+            if over_budget {
+                return std::future::pending().await;
+            }
             match route {
                 Some(Route::To(to)) => TcpStream::connect(to).await,
                 Some(Route::Blackhole) => std::future::pending().await,
                 Some(Route::Fail(errno)) => Err(io::Error::from_raw_os_error(errno)),
+                Some(Route::Lossy(_, n)) if n > 0 => std::future::pending().await,
+                Some(Route::Lossy(to, _)) => TcpStream::connect(to).await,
                 None => Err(io::Error::new(
                     io::ErrorKind::PermissionDenied,
                     format!("{addr} is not mapped in this test"),
@@ -411,6 +484,9 @@ pub fn env_builder(dialer: &MapDialer, cert: Option<&TestCert>) -> EnvBuilder {
         .dialer(Arc::new(dialer.clone()))
         .allow_private(true)
         .ehlo_name("probe.mailport.test")
+        // No control probes unless a test asks for them (they would count
+        // among the dialer's connects).
+        .control_port(None)
         // No system resolver in tests: a nameserver that is never asked for
         // IP literals, and refuses quickly if it is.
         .nameservers(vec!["127.0.0.1:9".parse().expect("addr")]);

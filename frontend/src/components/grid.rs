@@ -155,6 +155,9 @@ fn view_smtp(o: &Outcome) -> Html {
         EhloOutcome::Accepted { extensions, .. } => extensions.join(", "),
         EhloOutcome::Rejected { reply } => format!("refused: {}", reply.first_line()),
         EhloOutcome::NoReply => "no reply".into(),
+        EhloOutcome::Reset => "reset".into(),
+        EhloOutcome::Closed => "closed".into(),
+        EhloOutcome::Garbage { .. } => "not SMTP".into(),
         EhloOutcome::NotSent => "not sent".into(),
     };
     let tls = match &ex.tls {

@@ -27,6 +27,8 @@ fn look(v: &PortVerdict) -> (&'static str, &'static str) {
         Verdict::Open => ("good", "✓"),
         Verdict::Restricted => ("odd", "◐"),
         Verdict::BlockedSilently | Verdict::BlockedActively => ("bad", "✗"),
+        Verdict::BlockedLocally => ("odd", "✗"),
+        Verdict::RateLimited => ("odd", "◐"),
         Verdict::InterceptedSuspected => ("odd", "?"),
         Verdict::NotTestable { .. } => ("neutral", "–"),
     }
