@@ -9,7 +9,7 @@
 //!
 //! [`run`] prints the table exactly as BENCHMARKS.md publishes it.
 
-use crate::scenario::{self, check, Setup};
+use crate::scenario::{check, Setup};
 use crate::topo::{ns_run, run as run_cmd, Net, CLIENT, MX1, MX2, RELAY};
 use anyhow::{Context, Result};
 use mailport_shared::MAIL_PORTS;
@@ -213,7 +213,7 @@ fn mailport_verdict(json: &Value, port: u16) -> (State, String) {
     }) else {
         return (State::Unknown, "no verdict".into());
     };
-    let kind = scenario::verdict_kind(v);
+    let kind = crate::judge::verdict_kind(v);
     let state = match kind.as_str() {
         "open" => State::Open,
         "intercepted_suspected" => State::Intercepted,

@@ -13,9 +13,13 @@
 //!   keeps N connections from SOURCE to TARGET open, each kept alive with a
 //!   NOOP every second and opened again when closed. Prints `ready` once
 //!   every connection got its first line.
+//! - `smtp PROFILE CERT KEY LISTENER...` and `portquiz ADDR...`: stand-ins
+//!   for the real default targets (see `faithful.rs`).
 //!
 //! Each mode runs until killed. Errors go to stderr; nothing here trusts what
 //! clients send.
+
+mod faithful;
 
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -37,8 +41,11 @@ async fn main() -> Result<()> {
         ["pix", listen] => pix(listen.parse()?).await,
         ["tarpit", listen] => tarpit(listen.parse()?).await,
         ["hold", target, n, source] => hold(target.parse()?, n.parse()?, source.parse()?).await,
+        ["smtp", rest @ ..] => faithful::smtp(rest).await,
+        ["portquiz", rest @ ..] => faithful::portquiz(rest).await,
         _ => bail!(
-            "usage: netsim-helper dns LISTEN ZONEFILE | pix LISTEN | tarpit LISTEN | hold TARGET N SOURCE"
+            "usage: netsim-helper dns LISTEN ZONEFILE | pix LISTEN | tarpit LISTEN | hold TARGET N SOURCE \
+             | smtp PROFILE CERT KEY LISTENER... | portquiz ADDR..."
         ),
     }
 }
