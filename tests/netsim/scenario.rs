@@ -55,10 +55,10 @@ pub struct Scenario {
     /// (default timeouts, no reflector).
     #[serde(default)]
     pub host: Vec<String>,
-    /// Rules in the output chain of the client's own machine (a local
-    /// firewall).
+    /// Ports the client's own machine refuses to connect to (a local
+    /// firewall: connect() fails with EACCES).
     #[serde(default)]
-    pub client_filter: Vec<String>,
+    pub client_prohibit: Vec<u16>,
     /// The line to the ISP loses this share of packets at random (both
     /// directions).
     #[serde(default)]
@@ -272,7 +272,7 @@ pub fn check(net: &Net, mailport: &Path, setup: Setup) -> Result<(Report, Value,
 pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
     net.set_router(&s.filter, &s.nat, &s.snat, s.loss_percent)?;
     net.set_client_ipv6_route(s.ipv6_route)?;
-    net.set_client_firewall(&s.client_filter)?;
+    net.set_client_prohibit(&s.client_prohibit)?;
     let targets = match (s.default_targets, s.host.as_slice()) {
         (true, _) => Targets::Defaults,
         (false, []) => Targets::Bench,
@@ -297,7 +297,7 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
     // Restore the neutral network whatever happened.
     net.set_rules(&[], &[], &[])?;
     net.set_client_ipv6_route(true)?;
-    net.set_client_firewall(&[])?;
+    net.set_client_prohibit(&[])?;
     let mut results = Vec::new();
     for (i, (report, json, elapsed)) in result?.into_iter().enumerate() {
         // MPSIM_DUMP=DIR keeps every report, to read the evidence in full.

@@ -35,6 +35,9 @@ pub const NET: &str = "mpsim-net";
 /// The client's second address (with its prefix), as another customer.
 const NEIGHBOUR: &str = "192.0.2.11/24";
 
+/// The preference of the client's own `prohibit` rules (a local firewall).
+const CLIENT_RULE_PREF: &str = "100";
+
 /// The fake DNS server inside the client namespace.
 pub const DNS: &str = "127.0.0.1:53";
 
@@ -482,21 +485,41 @@ impl Net {
         Ok(())
     }
 
-    /// Replaces the firewall of the client's own machine: `output` lines go
-    /// in its output chain (a rule that drops there makes `connect()` fail
-    /// with EPERM, as a local firewall does).
-    pub fn set_client_firewall(&self, output: &[String]) -> Result<()> {
-        let rules: String = output.iter().map(|r| format!("\t\t{r}\n")).collect();
-        let ruleset = format!(
-            "flush ruleset\n\
-             table inet mpsim-local {{\n\
-             \tchain output {{\n\t\ttype filter hook output priority 0; policy accept;\n{rules}\t}}\n\
-             }}\n"
-        );
-        let file = self.dir.join("client-ruleset.nft");
-        std::fs::write(&file, &ruleset)?;
-        ns_run(CLIENT, &["nft", "-f", file.to_str().context("path")?])
-            .with_context(|| format!("client ruleset:\n{ruleset}"))?;
+    /// Refuses, on the client's own machine, every TCP connection to
+    /// `ports` (both families) with a policy-routing `prohibit` rule:
+    /// connect() fails at once with EACCES, as under a local firewall that
+    /// denies the program. (An nftables drop in the output hook would not
+    /// do: the kernel ignores the first SYN's error and the connection
+    /// times out, exactly like a drop at the ISP.) Replaces what was there.
+    pub fn set_client_prohibit(&self, ports: &[u16]) -> Result<()> {
+        for family in ["-4", "-6"] {
+            // Remove ours (they all have this preference).
+            while ns_run(
+                CLIENT,
+                &["ip", family, "rule", "del", "pref", CLIENT_RULE_PREF],
+            )
+            .is_ok()
+            {}
+            for port in ports {
+                let p = port.to_string();
+                ns_run(
+                    CLIENT,
+                    &[
+                        "ip",
+                        family,
+                        "rule",
+                        "add",
+                        "pref",
+                        CLIENT_RULE_PREF,
+                        "ipproto",
+                        "tcp",
+                        "dport",
+                        &p,
+                        "prohibit",
+                    ],
+                )?;
+            }
+        }
         Ok(())
     }
 
