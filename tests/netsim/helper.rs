@@ -15,10 +15,13 @@
 //!   every connection got its first line.
 //! - `smtp PROFILE CERT KEY LISTENER...` and `portquiz ADDR...`: stand-ins
 //!   for the real default targets (see `faithful.rs`).
+//! - `delay DEVICE MS JITTER_MS`: latency on the router's line (see
+//!   `delay.rs`).
 //!
 //! Each mode runs until killed. Errors go to stderr; nothing here trusts what
 //! clients send.
 
+mod delay;
 mod faithful;
 
 use anyhow::{bail, Context, Result};
@@ -43,9 +46,13 @@ async fn main() -> Result<()> {
         ["hold", target, n, source] => hold(target.parse()?, n.parse()?, source.parse()?).await,
         ["smtp", rest @ ..] => faithful::smtp(rest).await,
         ["portquiz", rest @ ..] => faithful::portquiz(rest).await,
+        ["delay", device, ms, jitter] => {
+            let (device, ms, jitter) = (device.to_string(), ms.parse()?, jitter.parse()?);
+            tokio::task::spawn_blocking(move || delay::run(&device, ms, jitter)).await?
+        }
         _ => bail!(
             "usage: netsim-helper dns LISTEN ZONEFILE | pix LISTEN | tarpit LISTEN | hold TARGET N SOURCE \
-             | smtp PROFILE CERT KEY LISTENER... | portquiz ADDR..."
+             | smtp PROFILE CERT KEY LISTENER... | portquiz ADDR... | delay DEVICE MS JITTER_MS"
         ),
     }
 }

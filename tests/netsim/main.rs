@@ -203,6 +203,19 @@ fn topology_works_and_is_torn_down_after_a_panic() {
         // The stand-ins of the real default targets behave like them.
         let fails = defaults::verify(&net);
         assert!(fails.is_empty(), "{}", fails.join("\n"));
+        // The router's delay holds every packet each way: a connection
+        // takes at least the round trip.
+        {
+            let _delay = net.delay(200, 0).expect("delay");
+            let started = std::time::Instant::now();
+            topo::ns_run(topo::CLIENT, &["nc", "-z", "-w", "3", topo::MX1.v6, "25"])
+                .expect("connect through the delayed line");
+            let rtt = started.elapsed();
+            assert!(
+                rtt >= std::time::Duration::from_millis(400),
+                "a connection through a 200 ms line took {rtt:?}"
+            );
+        }
         net.set_rules(&["tcp dport 25 reject with tcp reset".into()], &[], &[])
             .expect("rules");
         assert!(topo::ns_run(topo::CLIENT, &["nc", "-z", "-w", "2", topo::MX1.v4, "25"]).is_err());

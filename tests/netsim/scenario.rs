@@ -63,6 +63,12 @@ pub struct Scenario {
     /// directions).
     #[serde(default)]
     pub loss_percent: u8,
+    /// The line holds every packet this long each way (a satellite link)...
+    #[serde(default)]
+    pub latency_ms: u32,
+    /// ...give or take this much.
+    #[serde(default)]
+    pub jitter_ms: u32,
     /// How many times the check runs; every run must meet the expectations.
     #[serde(default = "one")]
     pub runs: u32,
@@ -270,7 +276,13 @@ pub fn check(net: &Net, mailport: &Path, setup: Setup) -> Result<(Report, Value,
 
 /// Applies the scenario's network and runs the check `s.runs` times.
 pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
-    net.set_router(&s.filter, &s.nat, &s.snat, s.loss_percent)?;
+    let delay = (s.latency_ms > 0)
+        .then(|| net.delay(s.latency_ms, s.jitter_ms))
+        .transpose()?;
+    let line = topo::Line {
+        loss_percent: s.loss_percent,
+    };
+    net.set_router(&s.filter, &s.nat, &s.snat, line)?;
     net.set_client_ipv6_route(s.ipv6_route)?;
     net.set_client_prohibit(&s.client_prohibit)?;
     let targets = match (s.default_targets, s.host.as_slice()) {
@@ -298,6 +310,7 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
     net.set_rules(&[], &[], &[])?;
     net.set_client_ipv6_route(true)?;
     net.set_client_prohibit(&[])?;
+    drop(delay);
     let mut results = Vec::new();
     for (i, (report, json, elapsed)) in result?.into_iter().enumerate() {
         // MPSIM_DUMP=DIR keeps every report, to read the evidence in full.
