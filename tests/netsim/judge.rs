@@ -312,6 +312,43 @@ pub fn judge(s: &Scenario, json: &Value, report: &Report) -> Vec<String> {
             .collect()
         },
     );
+    // Control probes: "HOST KIND" must hold on both families, and never
+    // appear among the mail-port probes.
+    let controls: Vec<&Value> = json["controls"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .collect();
+    for line in &s.controls {
+        let Some((host, kind)) = line.split_once(' ') else {
+            fails.push(format!("bad controls line {line}"));
+            continue;
+        };
+        for family in FAMILIES {
+            let hits: Vec<&&Value> = controls
+                .iter()
+                .filter(|c| {
+                    c["host"].as_str() == Some(host) && c["family"].as_str() == Some(family)
+                })
+                .collect();
+            if hits.is_empty() {
+                fails.push(format!("no control probe of {host} over {family}"));
+            }
+            for c in hits {
+                if c["outcome"]["kind"].as_str() != Some(kind) {
+                    fails.push(format!(
+                        "control probe of {host} over {family}: expected {kind}, got {}",
+                        c["outcome"]
+                    ));
+                }
+            }
+        }
+    }
+    if !s.controls.is_empty() {
+        for p in probes.iter().filter(|p| p["port"].as_u64() == Some(443)) {
+            fails.push(format!("a control probe among the mail probes: {p}"));
+        }
+    }
     for line in &s.network {
         let Some((field, want)) = line.split_once(' ') else {
             fails.push(format!("bad network line {line}"));

@@ -40,6 +40,10 @@ pub struct Scenario {
     pub netinfo: bool,
     #[serde(default)]
     pub network: Vec<String>,
+    /// `HOST KIND`: the control probe (port 443) of HOST has outcome KIND
+    /// (`accepted`, `refused`, `timed_out`...) on both families.
+    #[serde(default)]
+    pub controls: Vec<String>,
     #[serde(default)]
     pub domain: Option<String>,
     #[serde(default)]
