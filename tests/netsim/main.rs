@@ -233,7 +233,7 @@ fn topology_works_and_is_torn_down_after_a_panic() {
 }
 
 /// The benchmark of BENCHMARKS.md, run with the suite for its truths (no
-/// timing is asserted): mailport reads every port of both ISP behaviours
+/// timing is asserted): mailport reads every port of every ISP behaviour
 /// right, and nmap and nc call the intercepted port 25 open, which is why
 /// the comparison exists. For the published figures, measure a release
 /// build (see BENCHMARKS.md).
