@@ -39,7 +39,7 @@ fn can_run_or_skip() -> bool {
         }
         Err(why) if required() => panic!("netsim bench must run in CI but cannot: {why}"),
         Err(why) => {
-            eprintln!("SKIPPED netsim bench: {why} (run as root with iproute2, nftables and postfix; scripts/test.sh installs them)");
+            eprintln!("SKIPPED netsim bench: {why} (run as root with iproute2, nftables, postfix, nmap, netcat-openbsd, openssl and curl)");
             false
         }
     }
