@@ -15,6 +15,7 @@ mod bench;
 mod certs;
 mod defaults;
 mod judge;
+mod line;
 mod postfix;
 mod scenario;
 mod topo;

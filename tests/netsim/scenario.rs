@@ -283,7 +283,7 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
     let delay = (s.latency_ms > 0)
         .then(|| net.delay(s.latency_ms, s.jitter_ms))
         .transpose()?;
-    let line = topo::Line {
+    let line = crate::line::Line {
         loss_percent: s.loss_percent,
     };
     net.set_router(&s.filter, &s.nat, &s.snat, line)?;
