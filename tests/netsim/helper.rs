@@ -13,9 +13,16 @@
 //!   keeps N connections from SOURCE to TARGET open, each kept alive with a
 //!   NOOP every second and opened again when closed. Prints `ready` once
 //!   every connection got its first line.
+//! - `smtp PROFILE CERT KEY LISTENER...` and `portquiz ADDR...`: stand-ins
+//!   for the real default targets (see `faithful.rs`).
+//! - `delay DEVICE MS JITTER_MS`: latency on the router's line (see
+//!   `delay.rs`).
 //!
 //! Each mode runs until killed. Errors go to stderr; nothing here trusts what
 //! clients send.
+
+mod delay;
+mod faithful;
 
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -37,8 +44,15 @@ async fn main() -> Result<()> {
         ["pix", listen] => pix(listen.parse()?).await,
         ["tarpit", listen] => tarpit(listen.parse()?).await,
         ["hold", target, n, source] => hold(target.parse()?, n.parse()?, source.parse()?).await,
+        ["smtp", rest @ ..] => faithful::smtp(rest).await,
+        ["portquiz", rest @ ..] => faithful::portquiz(rest).await,
+        ["delay", device, ms, jitter] => {
+            let (device, ms, jitter) = (device.to_string(), ms.parse()?, jitter.parse()?);
+            tokio::task::spawn_blocking(move || delay::run(&device, ms, jitter)).await?
+        }
         _ => bail!(
-            "usage: netsim-helper dns LISTEN ZONEFILE | pix LISTEN | tarpit LISTEN | hold TARGET N SOURCE"
+            "usage: netsim-helper dns LISTEN ZONEFILE | pix LISTEN | tarpit LISTEN | hold TARGET N SOURCE \
+             | smtp PROFILE CERT KEY LISTENER... | portquiz ADDR... | delay DEVICE MS JITTER_MS"
         ),
     }
 }

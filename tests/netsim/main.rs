@@ -13,6 +13,9 @@
 
 mod bench;
 mod certs;
+mod defaults;
+mod judge;
+mod line;
 mod postfix;
 mod scenario;
 mod topo;
@@ -37,7 +40,7 @@ fn can_run_or_skip() -> bool {
         }
         Err(why) if required() => panic!("netsim bench must run in CI but cannot: {why}"),
         Err(why) => {
-            eprintln!("SKIPPED netsim bench: {why} (run as root with iproute2, nftables and postfix; scripts/test.sh installs them)");
+            eprintln!("SKIPPED netsim bench: {why} (run as root with iproute2, nftables, postfix, nmap, netcat-openbsd, openssl and curl)");
             false
         }
     }
@@ -121,16 +124,36 @@ fn scenarios() {
         return;
     }
     let mailport = mailport();
-    let list = scenario::load().expect("scenarios.toml");
+    let all = scenario::load().expect("scenarios.toml");
+    // MPSIM_ONLY=2,20,21 runs only those scenarios (while iterating).
+    let only: Option<Vec<u32>> = std::env::var("MPSIM_ONLY").ok().map(|v| {
+        v.split(',')
+            .map(|id| id.trim().parse().expect("MPSIM_ONLY: comma-separated ids"))
+            .collect()
+    });
+    let list: Vec<_> = all
+        .iter()
+        .filter(|s| only.as_ref().is_none_or(|ids| ids.contains(&s.id)))
+        .collect();
+    let started = std::time::Instant::now();
     let net = topo::Net::build(&helper(), Some(&mailport)).expect("build the simulated internet");
+    let built = started.elapsed();
     let mut failures = Vec::new();
     let mut summary = Vec::new();
     for s in &list {
         match scenario::run(&net, &mailport, s) {
-            Ok(res) => {
-                summary.push(res.summary_line(s));
-                for f in res.failures {
-                    failures.push(format!("scenario {} ({}): {f}", s.id, s.name));
+            Ok(runs) => {
+                let n = runs.len();
+                for (i, res) in runs.into_iter().enumerate() {
+                    summary.push(res.summary_line(s));
+                    let run = if n > 1 {
+                        format!(", run {} of {n}", i + 1)
+                    } else {
+                        String::new()
+                    };
+                    for f in res.failures {
+                        failures.push(format!("scenario {} ({}{run}): {f}", s.id, s.name));
+                    }
                 }
             }
             Err(e) => failures.push(format!("scenario {} ({}): {e:#}", s.id, s.name)),
@@ -138,6 +161,12 @@ fn scenarios() {
     }
     drop(net);
     println!("\n{}", summary.join("\n"));
+    println!(
+        "{} scenario(s) in {:.1} s (building the simulated internet: {:.1} s)",
+        list.len(),
+        started.elapsed().as_secs_f64(),
+        built.as_secs_f64()
+    );
     assert!(
         topo::leftover_namespaces().is_empty(),
         "namespaces left behind"
@@ -148,8 +177,12 @@ fn scenarios() {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(summary.len(), list.len());
+    let runs: u32 = list.iter().map(|s| s.runs.max(1)).sum();
+    assert_eq!(summary.len(), runs as usize);
 }
+
+/// The panic that checks the teardown.
+const DELIBERATE: &str = "deliberate, to check the teardown";
 
 #[test]
 fn topology_works_and_is_torn_down_after_a_panic() {
@@ -168,17 +201,40 @@ fn topology_works_and_is_torn_down_after_a_panic() {
                     .unwrap_or_else(|e| panic!("client cannot reach {addr}:25: {e}"));
             }
         }
+        // The stand-ins of the real default targets behave like them.
+        let fails = defaults::verify(&net);
+        assert!(fails.is_empty(), "{}", fails.join("\n"));
+        // The router's delay holds every packet each way: a connection
+        // takes at least the round trip.
+        {
+            let _delay = net.delay(200, 0).expect("delay");
+            let started = std::time::Instant::now();
+            topo::ns_run(topo::CLIENT, &["nc", "-z", "-w", "3", topo::MX1.v6, "25"])
+                .expect("connect through the delayed line");
+            let rtt = started.elapsed();
+            assert!(
+                rtt >= std::time::Duration::from_millis(400),
+                "a connection through a 200 ms line took {rtt:?}"
+            );
+        }
         net.set_rules(&["tcp dport 25 reject with tcp reset".into()], &[], &[])
             .expect("rules");
         assert!(topo::ns_run(topo::CLIENT, &["nc", "-z", "-w", "2", topo::MX1.v4, "25"]).is_err());
-        panic!("deliberate, to check the teardown");
+        std::panic::panic_any(DELIBERATE);
     });
-    assert!(r.is_err());
     assert_eq!(topo::leftover_namespaces(), Vec::<String>::new());
+    // Only the deliberate panic counts: a failure before it is a failure.
+    match r {
+        Err(payload) => match payload.downcast::<&str>() {
+            Ok(p) => assert_eq!(*p, DELIBERATE),
+            Err(payload) => std::panic::resume_unwind(payload),
+        },
+        Ok(()) => unreachable!("the closure always panics"),
+    }
 }
 
 /// The benchmark of BENCHMARKS.md, run with the suite for its truths (no
-/// timing is asserted): mailport reads every port of both ISP behaviours
+/// timing is asserted): mailport reads every port of every ISP behaviour
 /// right, and nmap and nc call the intercepted port 25 open, which is why
 /// the comparison exists. For the published figures, measure a release
 /// build (see BENCHMARKS.md).
@@ -193,6 +249,16 @@ fn bench_vs_nmap() {
     let measured = bench::run(&net, &mailport).expect("benchmark");
     drop(net);
     println!("\n{}", measured.table);
+    // The goals, shown (never asserted: a debug build on a shared
+    // CI machine is not where speed is measured).
+    for (id, goal_ms) in [(21, 1000), (22, 1500), (20, 1000)] {
+        if let Some((_, mp, nmap)) = measured.times.iter().find(|(i, _, _)| *i == id) {
+            println!(
+                "scenario {id}: mailport {mp} ms (goal ≤ {goal_ms} ms), nmap {nmap} ms, mailport/nmap {:.2}×",
+                *mp as f64 / (*nmap).max(1) as f64
+            );
+        }
+    }
     for (id, right, total) in &measured.mailport_right {
         assert_eq!(
             right, total,

@@ -35,6 +35,9 @@ pub const NET: &str = "mpsim-net";
 /// The client's second address (with its prefix), as another customer.
 const NEIGHBOUR: &str = "192.0.2.11/24";
 
+/// The preference of the client's own `prohibit` rules (a local firewall).
+const CLIENT_RULE_PREF: &str = "100";
+
 /// The fake DNS server inside the client namespace.
 pub const DNS: &str = "127.0.0.1:53";
 
@@ -184,7 +187,8 @@ pub fn can_run() -> std::result::Result<(), String> {
     if uid.trim() != "0" {
         return Err("not root".into());
     }
-    for tool in ["ip", "nft", "postfix"] {
+    // nc, openssl and curl: the topology test talks to the stand-ins with them.
+    for tool in ["ip", "nft", "postfix", "nc", "openssl", "curl"] {
         if run(&["sh", "-c", &format!("command -v {tool}")]).is_err() {
             return Err(format!("`{tool}` is not installed"));
         }
@@ -201,7 +205,7 @@ pub struct Net {
     pub pki: Pki,
     /// Public key of the reflector, when it runs.
     pub reflector_key: Option<String>,
-    helper: PathBuf,
+    pub(crate) helper: PathBuf,
     children: Vec<Child>,
     postfixes: Vec<Postfix>,
 }
@@ -241,153 +245,39 @@ impl Net {
             "ip", "link", "add", "i1", "netns", ISP, "type", "veth", "peer", "name", "n0", "netns",
             NET,
         ])?;
-        let cmds: &[(&str, &[&str])] = &[
-            (CLIENT, &["ip", "addr", "add", "192.0.2.10/24", "dev", "c0"]),
+        let cmds: &[(&str, &str)] = &[
+            (CLIENT, "ip addr add 192.0.2.10/24 dev c0"),
             // Another customer of the same ISP, for the flood scenarios.
-            (CLIENT, &["ip", "addr", "add", NEIGHBOUR, "dev", "c0"]),
-            (
-                CLIENT,
-                &[
-                    "ip",
-                    "addr",
-                    "add",
-                    "2001:db8:c::10/64",
-                    "dev",
-                    "c0",
-                    "nodad",
-                ],
-            ),
-            (CLIENT, &["ip", "link", "set", "c0", "up"]),
-            (
-                CLIENT,
-                &["ip", "route", "add", "default", "via", "192.0.2.1"],
-            ),
-            (
-                CLIENT,
-                &[
-                    "ip",
-                    "-6",
-                    "route",
-                    "add",
-                    "default",
-                    "via",
-                    "2001:db8:c::1",
-                ],
-            ),
-            (ISP, &["ip", "addr", "add", "192.0.2.1/24", "dev", "i0"]),
-            (
-                ISP,
-                &[
-                    "ip",
-                    "addr",
-                    "add",
-                    "2001:db8:c::1/64",
-                    "dev",
-                    "i0",
-                    "nodad",
-                ],
-            ),
-            (ISP, &["ip", "addr", "add", "198.51.100.1/30", "dev", "i1"]),
-            (
-                ISP,
-                &[
-                    "ip",
-                    "addr",
-                    "add",
-                    "2001:db8:ff::1/64",
-                    "dev",
-                    "i1",
-                    "nodad",
-                ],
-            ),
-            (ISP, &["ip", "link", "set", "i0", "up"]),
-            (ISP, &["ip", "link", "set", "i1", "up"]),
-            (
-                ISP,
-                &[
-                    "ip",
-                    "route",
-                    "add",
-                    "198.51.100.0/24",
-                    "via",
-                    "198.51.100.2",
-                ],
-            ),
-            (
-                ISP,
-                &[
-                    "ip",
-                    "route",
-                    "add",
-                    "203.0.113.0/24",
-                    "via",
-                    "198.51.100.2",
-                ],
-            ),
-            (
-                ISP,
-                &[
-                    "ip",
-                    "-6",
-                    "route",
-                    "add",
-                    "2001:db8:2::/48",
-                    "via",
-                    "2001:db8:ff::2",
-                ],
-            ),
-            (
-                ISP,
-                &[
-                    "ip",
-                    "-6",
-                    "route",
-                    "add",
-                    "2001:db8:3::/48",
-                    "via",
-                    "2001:db8:ff::2",
-                ],
-            ),
-            (ISP, &["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
-            (ISP, &["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"]),
+            (CLIENT, &format!("ip addr add {NEIGHBOUR} dev c0")),
+            (CLIENT, "ip addr add 2001:db8:c::10/64 dev c0 nodad"),
+            (CLIENT, "ip link set c0 up"),
+            (CLIENT, "ip route add default via 192.0.2.1"),
+            (CLIENT, "ip -6 route add default via 2001:db8:c::1"),
+            (ISP, "ip addr add 192.0.2.1/24 dev i0"),
+            (ISP, "ip addr add 2001:db8:c::1/64 dev i0 nodad"),
+            (ISP, "ip addr add 198.51.100.1/30 dev i1"),
+            (ISP, "ip addr add 2001:db8:ff::1/64 dev i1 nodad"),
+            (ISP, "ip link set i0 up"),
+            (ISP, "ip link set i1 up"),
+            (ISP, "ip route add 198.51.100.0/24 via 198.51.100.2"),
+            (ISP, "ip route add 203.0.113.0/24 via 198.51.100.2"),
+            (ISP, "ip -6 route add 2001:db8:2::/48 via 2001:db8:ff::2"),
+            (ISP, "ip -6 route add 2001:db8:3::/48 via 2001:db8:ff::2"),
+            (ISP, "sysctl -qw net.ipv4.ip_forward=1"),
+            (ISP, "sysctl -qw net.ipv6.conf.all.forwarding=1"),
             // An ICMP rejection must reach every probe: without this the
             // kernel rate-limits the router's errors and some probes see a
             // drop instead.
-            (ISP, &["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"]),
-            (ISP, &["sysctl", "-qw", "net.ipv6.icmp.ratelimit=0"]),
-            (NET, &["ip", "addr", "add", "198.51.100.2/30", "dev", "n0"]),
-            (
-                NET,
-                &[
-                    "ip",
-                    "addr",
-                    "add",
-                    "2001:db8:ff::2/64",
-                    "dev",
-                    "n0",
-                    "nodad",
-                ],
-            ),
-            (NET, &["ip", "link", "set", "n0", "up"]),
-            (
-                NET,
-                &["ip", "route", "add", "default", "via", "198.51.100.1"],
-            ),
-            (
-                NET,
-                &[
-                    "ip",
-                    "-6",
-                    "route",
-                    "add",
-                    "default",
-                    "via",
-                    "2001:db8:ff::1",
-                ],
-            ),
+            (ISP, "sysctl -qw net.ipv4.icmp_ratelimit=0"),
+            (ISP, "sysctl -qw net.ipv6.icmp.ratelimit=0"),
+            (NET, "ip addr add 198.51.100.2/30 dev n0"),
+            (NET, "ip addr add 2001:db8:ff::2/64 dev n0 nodad"),
+            (NET, "ip link set n0 up"),
+            (NET, "ip route add default via 198.51.100.1"),
+            (NET, "ip -6 route add default via 2001:db8:ff::1"),
         ];
-        for (ns, args) in cmds {
-            ns_run(ns, args)?;
+        for (ns, cmd) in cmds {
+            ns_run(ns, &cmd.split_whitespace().collect::<Vec<_>>())?;
         }
         for h in [&MX1, &MX2, &RELAY, &REFLECTOR, &OWN_MX, &MYIP] {
             ns_run(
@@ -397,11 +287,14 @@ impl Net {
             let v6 = format!("{}/128", h.v6);
             ns_run(NET, &["ip", "addr", "add", &v6, "dev", "lo", "nodad"])?;
         }
+        crate::defaults::wire()?;
         self.set_rules(&[], &[], &[])?;
         Ok(())
     }
 
-    fn spawn(&mut self, ns: &str, args: &[&str], log: &str) -> Result<()> {
+    /// Starts a long-running server inside `ns`, logging to `log` in the
+    /// scratch directory; killed on drop.
+    pub fn spawn(&mut self, ns: &str, args: &[&str], log: &str) -> Result<()> {
         let log = std::fs::File::create(self.dir.join(log))?;
         let child = Command::new("ip")
             .env("PATH", path_env())
@@ -426,6 +319,7 @@ impl Net {
             }
         }
         z.push_str(&format!("{OWN_DOMAIN} MX 10 {}\n", OWN_MX.names[0]));
+        z.push_str(&crate::defaults::zone());
         for (addr, name) in REVERSE_NAMES {
             let ip: std::net::IpAddr = addr.parse().context("reverse name address")?;
             let ty = if ip.is_ipv4() { "A" } else { "AAAA" };
@@ -453,6 +347,7 @@ impl Net {
         ] {
             self.spawn(NET, &[helper, "dns", &listen, &myip_zone_s], log)?;
         }
+        let default_waits = crate::defaults::start(self, helper)?;
         let pix = format!("[::]:{PIX_PORT}");
         self.spawn(ISP, &[helper, "pix", &pix], "pix.log")?;
         let tarpit = format!("[::]:{TARPIT_PORT}");
@@ -533,6 +428,7 @@ impl Net {
                 waits.push((NET, format!("[{}]:{port}", h.v6)));
             }
         }
+        waits.extend(default_waits.into_iter().map(|a| (NET, a)));
         if mailport.is_some() {
             waits.push((NET, format!("{}:25", REFLECTOR.v4)));
             waits.push((NET, format!("[{}]:2525", REFLECTOR.v6)));
@@ -548,16 +444,39 @@ impl Net {
     /// in the postrouting NAT chain (for a carrier-grade NAT); each only for
     /// traffic from the client.
     pub fn set_rules(&self, filter: &[String], nat: &[String], snat: &[String]) -> Result<()> {
+        self.set_router(filter, nat, snat, crate::line::Line::default())
+    }
+
+    /// [`Net::set_rules`], on a line that may also lose packets or hold them
+    /// (see [`crate::line::Line`]).
+    pub fn set_router(
+        &self,
+        filter: &[String],
+        nat: &[String],
+        snat: &[String],
+        line: crate::line::Line,
+    ) -> Result<()> {
         let lines = |rules: &[String], dir: &str| {
             rules
                 .iter()
                 .map(|r| format!("\t\t{dir} {r}\n"))
                 .collect::<String>()
         };
+        // Only packets coming in from either side: a delayed line forwards
+        // each packet twice (in through the TUN device, out again).
+        let loss = if line.loss_percent > 0 {
+            format!(
+                "\t\tiifname {{ \"i0\", \"i1\" }} numgen random mod 100 < {} drop\n",
+                line.loss_percent
+            )
+        } else {
+            String::new()
+        };
+
         let ruleset = format!(
             "flush ruleset\n\
              table inet mpsim {{\n\
-             \tchain forward {{\n\t\ttype filter hook forward priority 0; policy accept;\n{}\t}}\n\
+             \tchain forward {{\n\t\ttype filter hook forward priority 0; policy accept;\n{loss}{}\t}}\n\
              \tchain prerouting {{\n\t\ttype nat hook prerouting priority -100; policy accept;\n{}\t}}\n\
              \tchain postrouting {{\n\t\ttype nat hook postrouting priority 100; policy accept;\n{}\t}}\n\
              }}\n",
@@ -569,6 +488,44 @@ impl Net {
         std::fs::write(&file, &ruleset)?;
         ns_run(ISP, &["nft", "-f", file.to_str().context("path")?])
             .with_context(|| format!("ruleset:\n{ruleset}"))?;
+        Ok(())
+    }
+
+    /// Refuses, on the client's own machine, every TCP connection to
+    /// `ports` (both families) with a policy-routing `prohibit` rule:
+    /// connect() fails at once with EACCES, as under a local firewall that
+    /// denies the program. (An nftables drop in the output hook would not
+    /// do: the kernel ignores the first SYN's error and the connection
+    /// times out, exactly like a drop at the ISP.) Replaces what was there.
+    pub fn set_client_prohibit(&self, ports: &[u16]) -> Result<()> {
+        for family in ["-4", "-6"] {
+            // Remove ours (they all have this preference).
+            while ns_run(
+                CLIENT,
+                &["ip", family, "rule", "del", "pref", CLIENT_RULE_PREF],
+            )
+            .is_ok()
+            {}
+            for port in ports {
+                let p = port.to_string();
+                ns_run(
+                    CLIENT,
+                    &[
+                        "ip",
+                        family,
+                        "rule",
+                        "add",
+                        "pref",
+                        CLIENT_RULE_PREF,
+                        "ipproto",
+                        "tcp",
+                        "dport",
+                        &p,
+                        "prohibit",
+                    ],
+                )?;
+            }
+        }
         Ok(())
     }
 
