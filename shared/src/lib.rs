@@ -32,6 +32,7 @@ pub mod outcome;
 pub mod probe;
 pub mod reflector;
 pub mod report;
+pub mod sample;
 pub mod share;
 pub mod suffix;
 pub mod target;
