@@ -35,6 +35,7 @@ pub mod report;
 pub mod sample;
 pub mod share;
 pub mod suffix;
+pub mod summary;
 pub mod target;
 mod text;
 pub mod validate;
