@@ -280,6 +280,11 @@ fn folded(verdicts: &[mailport_shared::PortVerdict]) -> Vec<mailport_shared::Fam
 #[component(App)]
 pub fn app() -> Html {
     let browser = use_memo((), |_| read_browser());
+    // Encoded once: the first visit links to it.
+    let sample = {
+        let url = browser.location.page_url.clone();
+        use_memo((), move |_| sample_link(&url))
+    };
     let state = {
         let b = browser.clone();
         use_reducer(move || State::new(b.location.clone(), &b.fragment, b.stored_token.clone()))
@@ -457,7 +462,7 @@ pub fn app() -> Html {
             <>
                 <AgentPanel agent={state.agent.clone()} paired={state.token.is_some()}
                     os={browser.os} safari={browser.safari} on_connect={on_connect}
-                    sample_link={sample_link(&browser.location.page_url)}
+                    sample_link={(*sample).clone()}
                     copied={state.copied.clone()} on_copy={on_copy.clone()} />
                 if matches!(state.agent, Agent::Found { .. }) {
                     <CheckForm form={state.form.clone()} busy={state.busy()}

@@ -377,3 +377,66 @@ async fn no_serious_accessibility_violations_in_either_theme() {
     }
     b.close().await;
 }
+
+/// The load figures for the record (not a pass/fail test; run with
+/// `cargo test -p mailport-e2e --test browser measure_page_load -- --ignored
+/// --nocapture`): bytes on the wire and time to interactive (until the
+/// page's code has started and rendered, `mailport-interactive` in
+/// main.js), as the agent serves the page (gzip) and as a plain static
+/// server does (uncompressed), each in a fresh profile, 5 loads each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a test: prints figures"]
+async fn measure_page_load() {
+    if !browser_available("measure_page_load") {
+        return;
+    }
+    let wasm = std::fs::read(root().join("web/pkg/mailport_frontend_bg.wasm")).expect("built page");
+    let gz = {
+        let out = std::process::Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(root().join("web/pkg/mailport_frontend_bg.wasm"))
+            .output()
+            .expect("gzip");
+        out.stdout.len()
+    };
+    println!("wasm: {} bytes, {gz} bytes gzip -9", wasm.len());
+    let agent = Agent::start(&[]);
+    let site = StaticSite::start(Ipv4Addr::LOCALHOST);
+    for (name, url) in [
+        ("agent (gzip)", agent.url.clone()),
+        (
+            "static, uncompressed",
+            format!("http://127.0.0.1:{}/#agent=9", site.port),
+        ),
+    ] {
+        let mut ttis = Vec::new();
+        let mut bytes = 0u64;
+        for _ in 0..5 {
+            let b = Browser::start(1366, 900).await;
+            b.client.goto(&url).await.expect("open");
+            b.wait_for("#agent", 30).await;
+            let m = b
+                .client
+                .execute(
+                    "const i = performance.getEntriesByName('mailport-interactive')[0]; \
+                     const n = performance.getEntriesByType('navigation')[0]; \
+                     const r = performance.getEntriesByType('resource').filter(e => !e.name.includes('/v1/')); \
+                     return [i ? i.startTime : -1, n.transferSize + r.reduce((s, e) => s + e.transferSize, 0)];",
+                    vec![],
+                )
+                .await
+                .expect("measure");
+            ttis.push(m[0].as_f64().unwrap_or(-1.0));
+            bytes = m[1].as_u64().unwrap_or(0);
+            b.close().await;
+        }
+        ttis.sort_by(f64::total_cmp);
+        println!(
+            "{name}: {bytes} bytes on the wire; time to interactive median {:.0} ms (min {:.0}, max {:.0}) over {} loads",
+            ttis[ttis.len() / 2],
+            ttis[0],
+            ttis[ttis.len() - 1],
+            ttis.len()
+        );
+    }
+}
