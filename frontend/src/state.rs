@@ -1145,6 +1145,11 @@ pub fn partial_headline(done: usize, total: usize, headline: &str) -> String {
     format!("Partial result: the agent stopped after {done} of {total} probes. {headline}")
 }
 
+/// Whether a headline is [`partial_headline`]'s.
+pub fn is_partial(headline: &str) -> bool {
+    headline.starts_with("Partial result: the agent stopped after ")
+}
+
 /// The command that starts the agent again on the port it was on.
 pub fn restart_command(base: &str) -> String {
     let port = base
@@ -1693,6 +1698,13 @@ mod tests {
         };
         let g = Grid::planned(vec![spec(Role::RecipientMx), spec(Role::OwnHost)]);
         assert_eq!(g.progress(), (0, 1));
+    }
+
+    #[test]
+    fn partial_results_are_marked() {
+        let h = partial_headline(3, 22, "Port 25 was not tested.");
+        assert!(is_partial(&h), "{h}");
+        assert!(!is_partial("Port 25 was not tested."));
     }
 
     #[test]

@@ -234,6 +234,7 @@ async fn agent_killed_mid_check() {
         lost.contains("The agent stopped before the check finished (1 of 2"),
         "{lost}"
     );
+    assert!(b.text("#partial").await.contains("partial result"));
     let status = b.text("#agent").await;
     assert!(status.contains("stopped answering"), "{status}");
     assert!(!status.contains("Connected"), "{status}");
@@ -334,16 +335,56 @@ async fn no_serious_accessibility_violations_in_either_theme() {
         return;
     };
     let site = StaticSite::start(Ipv4Addr::LOCALHOST);
+    // The agent's page has the check form: inputs and the primary button.
+    let agent = Agent::start(&[]);
     let b = Browser::start(1366, 900).await;
     for page in [
         sample_link(&site),
         format!("http://127.0.0.1:{}/#agent=9", site.port),
+        agent.url.clone(),
     ] {
         for theme in [false, true] {
             dark(&b, theme).await;
             b.client.goto("about:blank").await.expect("blank");
             b.client.goto(&page).await.expect("open");
             b.wait_for("#agent, #answers", 20).await;
+            if page == agent.url {
+                b.wait_for("#run", 20).await;
+            }
+            // axe checks text contrast, not the edges of controls (WCAG
+            // 1.4.11, 3:1): measured here, with the primary button's text.
+            let ratios = b
+                .client
+                .execute(
+                    "const lum = c => { const v = c.match(/[\\d.]+/g).slice(0, 3).map(x => { x /= 255; \
+                       return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); }); \
+                       return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; }; \
+                     const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); }; \
+                     const out = []; \
+                     document.querySelectorAll('input[type=text], textarea').forEach(e => { const s = getComputedStyle(e); \
+                       out.push(['edge ' + (e.id || e.name), ratio(s.borderTopColor, getComputedStyle(document.body).backgroundColor)]); }); \
+                     document.querySelectorAll('button.primary').forEach(e => { const s = getComputedStyle(e); \
+                       out.push(['text ' + e.id, ratio(s.color, s.backgroundColor)]); }); \
+                     return out;",
+                    vec![],
+                )
+                .await
+                .expect("contrast");
+            let ratios: Vec<(String, f64)> = serde_json::from_value(ratios).expect("pairs");
+            for (what, r) in &ratios {
+                let min = if what.starts_with("text") { 4.5 } else { 3.0 };
+                assert!(*r >= min, "{page}: {what} contrast {r:.2} < {min}");
+            }
+            if page == agent.url {
+                assert!(
+                    ratios.iter().any(|(w, _)| w.starts_with("edge")),
+                    "{ratios:?}"
+                );
+                assert!(
+                    ratios.iter().any(|(w, _)| w.starts_with("text")),
+                    "{ratios:?}"
+                );
+            }
             // Open every details element so that what they hide is checked.
             let _ = b
                 .client
@@ -367,7 +408,9 @@ async fn no_serious_accessibility_violations_in_either_theme() {
                 )
                 .await
                 .expect("run axe");
-            let serious: Vec<String> = serde_json::from_value(result).unwrap_or_default();
+            // An array, even when empty: axe ran and answered.
+            let serious: Vec<String> = serde_json::from_value(result.clone())
+                .unwrap_or_else(|e| panic!("axe's answer {result}: {e}"));
             assert!(
                 serious.is_empty(),
                 "{page} ({}): {serious:#?}",
