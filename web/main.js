@@ -4,7 +4,11 @@
 try {
   const { default: init } = await import('./pkg/mailport_frontend.js');
   await init({ module_or_path: new URL('./pkg/mailport_frontend_bg.wasm', import.meta.url) });
+  document.getElementById('boot')?.remove();
+  // For the load benchmark (tests/browser/page.rs, measure_page_load).
+  performance.mark('mailport-interactive');
 } catch (e) {
+  document.getElementById('boot-status')?.remove();
   const p = document.createElement('p');
   p.className = 'error';
   p.setAttribute('role', 'alert');

@@ -121,6 +121,9 @@ pub struct CheckArgs {
     /// Print the report as one JSON document.
     #[arg(long)]
     pub json: bool,
+    /// `--share` and its redaction flags.
+    #[command(flatten)]
+    pub share: crate::share::ShareArgs,
     /// DNS server to use instead of the system's, as IP or IP:PORT (repeatable).
     #[arg(long, value_name = "IP:PORT", value_parser = parse_dns)]
     pub dns: Vec<SocketAddr>,
@@ -398,6 +401,14 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         }
     };
     print_report(&report, args.json)?;
+    if let Some(link) = args.share.link(&report)? {
+        // With --json, stdout stays one JSON document.
+        if args.json {
+            eprintln!("Share this result: {link}");
+        } else {
+            println!("\nShare this result (the whole result is in the link): {link}");
+        }
+    }
     Ok(ExitCode::from(exit_code(&report)))
 }
 

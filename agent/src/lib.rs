@@ -37,6 +37,7 @@ pub mod probe;
 pub mod reflect;
 pub mod runner;
 pub mod serve;
+pub mod share;
 pub mod term;
 pub mod web;
 

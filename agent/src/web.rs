@@ -1,6 +1,14 @@
 //! The page, embedded at build time from `web/` (see `build.rs`), served by
 //! the agent from its own origin.
 
+/// One row of the table `build.rs` generates.
+pub(crate) struct Embedded {
+    path: &'static str,
+    bytes: &'static [u8],
+    gzip: Option<&'static [u8]>,
+    etag: &'static str,
+}
+
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 
 /// One embedded file.
@@ -8,6 +16,10 @@ include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 pub struct Asset {
     /// The contents.
     pub bytes: &'static [u8],
+    /// The contents gzipped at build time, when that is smaller.
+    pub gzip: Option<&'static [u8]>,
+    /// A strong validator: a hash of the contents, quoted.
+    pub etag: &'static str,
     /// Its `Content-Type`.
     pub content_type: &'static str,
 }
@@ -16,11 +28,13 @@ pub struct Asset {
 /// against the table, so `..` and friends find nothing.
 pub fn asset(path: &str) -> Option<Asset> {
     let path = if path == "/" { "/index.html" } else { path };
-    let i = ASSETS.binary_search_by(|(p, _)| (*p).cmp(path)).ok()?;
-    let (name, bytes) = ASSETS[i];
+    let i = ASSETS.binary_search_by(|e| e.path.cmp(path)).ok()?;
+    let e = &ASSETS[i];
     Some(Asset {
-        bytes,
-        content_type: content_type(name),
+        bytes: e.bytes,
+        gzip: e.gzip,
+        etag: e.etag,
+        content_type: content_type(e.path),
     })
 }
 
@@ -33,7 +47,7 @@ pub fn has_page() -> bool {
 
 /// Every embedded path, for the startup message and tests.
 pub fn paths() -> impl Iterator<Item = &'static str> {
-    ASSETS.iter().map(|(p, _)| *p)
+    ASSETS.iter().map(|e| e.path)
 }
 
 /// The `Content-Type` for a file name, by extension; unknown types are
@@ -78,6 +92,17 @@ mod tests {
         }
     }
 
+    /// Undoes the build script's gzip: a 10-byte header, raw deflate, then
+    /// CRC and size (checked by length here).
+    fn flate2_free_gunzip(gz: &[u8]) -> Vec<u8> {
+        assert_eq!(&gz[..3], &[0x1f, 0x8b, 8]);
+        let body = &gz[10..gz.len() - 8];
+        let out = miniz_oxide::inflate::decompress_to_vec(body).expect("valid deflate");
+        let size = u32::from_le_bytes(gz[gz.len() - 4..].try_into().unwrap());
+        assert_eq!(size as usize, out.len());
+        out
+    }
+
     #[test]
     fn table_is_sorted_and_has_the_index() {
         let paths: Vec<_> = paths().collect();
@@ -87,6 +112,11 @@ mod tests {
         let index = asset("/").expect("web/index.html is embedded");
         assert!(index.content_type.starts_with("text/html"));
         assert!(asset("/../Cargo.toml").is_none());
+        // Text is gzipped at build time, and the gzip is the same bytes.
+        let gz = index.gzip.expect("index.html is compressed");
+        let mut d = flate2_free_gunzip(gz);
+        assert_eq!(std::mem::take(&mut d), index.bytes);
+        assert!(index.etag.starts_with('"') && index.etag.ends_with('"'));
         assert!(asset("/index.html/").is_none());
     }
 }

@@ -917,8 +917,40 @@ async fn the_page_is_served_with_its_own_policy() {
         .unwrap_or_default();
     assert_eq!(connect, "connect-src 'self' http://127.0.0.1:*", "{csp}");
     assert!(!csp.contains('['), "{csp}");
-    r.assert_security_headers();
+    // The page's files may be kept, but are revalidated every time (the
+    // API stays no-store; see api_answers_are_never_stored).
+    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert!(r.header("access-control-allow-credentials").is_none());
+    let etag = r.header("etag").expect("an ETag").to_string();
     assert!(String::from_utf8_lossy(&r.body).contains("mailport"));
+    // Unchanged: 304, no body.
+    let again = Req::get("/")
+        .header("If-None-Match", &etag)
+        .send(a.port)
+        .await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    // Compressed when the browser accepts it, and the same bytes inside.
+    let gz = Req::get("/")
+        .header("Accept-Encoding", "gzip, deflate, br")
+        .send(a.port)
+        .await;
+    assert_eq!(gz.status, 200);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert!(gz
+        .header("vary")
+        .unwrap_or_default()
+        .contains("Accept-Encoding"));
+    assert_eq!(&gz.body[..2], &[0x1f, 0x8b]);
+    let inflated = miniz_oxide::inflate::decompress_to_vec(&gz.body[10..gz.body.len() - 8])
+        .expect("valid gzip");
+    assert_eq!(inflated, r.body);
+    // The API stays no-store.
+    Req::get("/v1/health")
+        .send(a.port)
+        .await
+        .assert_security_headers();
     let head = Req::new("HEAD", "/index.html").send(a.port).await;
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());

@@ -279,3 +279,86 @@ async fn exit_3_when_the_resolver_refuses_fast_and_said_so() {
     );
     assert!(!text.contains("timed out"), "{text}");
 }
+
+/// `--share` prints the page's short link; the flags choose the redaction
+/// and the page it opens, and the link opens the same result.
+#[tokio::test]
+async fn share_prints_a_link_with_the_chosen_redaction() {
+    let fake = fakes::start(Behaviour::smtp("mx.share.test ESMTP")).await;
+    let port = fake.addr.port().to_string();
+    let base = [
+        "check",
+        "--allow-private",
+        "--host",
+        "127.0.0.1",
+        "--ports",
+        &port,
+        "-4",
+        "--greeting-timeout",
+        "2000",
+        "--dns",
+        "127.0.0.1:9",
+    ];
+    let link_in = |o: &Output| -> String {
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("Share this result"))
+            .unwrap_or_else(|| panic!("no share line in {text}"));
+        line.rsplit(' ').next().unwrap().to_string()
+    };
+    let out = mailport(&[&base[..], &["--share"]].concat()).await;
+    let link = link_in(&out);
+    assert!(
+        link.starts_with("https://mailport.github.io/#r=3."),
+        "{link}"
+    );
+    let report = mailport_shared::share::from_fragment(link.split_once('#').unwrap().1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.probes.len(), 1);
+    assert_eq!(report.probes[0].outcome.label(), "SMTP greeting");
+    // Addresses hidden by default, as on the page.
+    assert!(!serde_json::to_string(&report)
+        .unwrap()
+        .contains("127.0.0.1"));
+
+    let out = mailport(
+        &[
+            &base[..],
+            &[
+                "--share",
+                "--share-show-addresses",
+                "--share-full",
+                "--share-base",
+                "https://ports.example.org/check/",
+            ],
+        ]
+        .concat(),
+    )
+    .await;
+    let link = link_in(&out);
+    assert!(
+        link.starts_with("https://ports.example.org/check/#r=2."),
+        "{link}"
+    );
+    let report = mailport_shared::share::from_fragment(link.split_once('#').unwrap().1)
+        .unwrap()
+        .unwrap();
+    assert!(serde_json::to_string(&report)
+        .unwrap()
+        .contains("127.0.0.1"));
+    match &report.probes[0].outcome {
+        Outcome::Banner(ex) => assert_eq!(ex.greeting.lines, vec!["mx.share.test ESMTP"]),
+        other => panic!("{other:?}"),
+    }
+
+    // A base that is not a web address is a usage error.
+    let out = mailport(&["check", "--share", "--share-base", "ftp://x"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is not an http:// or https:// address"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -35,7 +35,9 @@ impl ApiFailure {
     /// In words, for the page.
     pub fn message(&self) -> String {
         match self {
-            ApiFailure::Network(e) => format!("The agent could not be reached ({e})."),
+            // The browser's own words ("Failed to fetch", "NetworkError
+            // when attempting to fetch resource") say nothing to a person.
+            ApiFailure::Network(_) => "The page could not reach the mailport agent on this computer: it is not running (any more), or the browser blocked the request. Start it again and reconnect.".into(),
             ApiFailure::Http {
                 status, message, ..
             } => format!("The agent refused: {message} (HTTP {status})."),

@@ -103,6 +103,9 @@ async fn detect(
     paired: bool,
 ) {
     dispatch.dispatch(Action::Detecting);
+    let loopback_page = web_sys::window()
+        .and_then(|w| w.location().hostname().ok())
+        .is_some_and(|h| matches!(h.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1"));
     let mut blocked = false;
     // Something that answered but unreadably: reported only when no
     // candidate answers properly.
@@ -124,7 +127,10 @@ async fn detect(
                 }
                 return;
             }
-            Err(ApiFailure::Network(_)) if !same_origin => blocked = true,
+            // A browser can only be in the way of a page on the web: one on
+            // this computer (the agent's own, or a local copy) reaches the
+            // agent freely, so a failure there means nothing runs.
+            Err(ApiFailure::Network(_)) if !same_origin && !loopback_page => blocked = true,
             Err(ApiFailure::Malformed(detail)) => {
                 unreadable.get_or_insert((base.clone(), detail));
             }
@@ -206,7 +212,13 @@ async fn run_check(
     };
     let (token, id) = match started {
         Ok(started) => started,
-        Err(message) => return dispatch.dispatch(Action::Failed(message)),
+        Err(message) => {
+            return dispatch.dispatch(if agent_gone(&base, cross_origin).await {
+                Action::AgentLost { now_ms: now_ms() }
+            } else {
+                Action::Failed(message)
+            })
+        }
     };
     let d = dispatch.clone();
     let streamed = api::stream_events(
@@ -219,14 +231,51 @@ async fn run_check(
     )
     .await;
     if let Err(e) = streamed {
-        dispatch.dispatch(Action::Failed(e.message()));
+        // A broken stream is most often the agent going away (closed, or
+        // the computer slept): ask it, and say which.
+        dispatch.dispatch(if agent_gone(&base, cross_origin).await {
+            Action::AgentLost { now_ms: now_ms() }
+        } else {
+            Action::Failed(e.message())
+        });
     }
+}
+
+/// Whether the agent no longer answers at all (not merely refused).
+async fn agent_gone(base: &str, cross_origin: bool) -> bool {
+    matches!(
+        api::health(base, cross_origin).await,
+        Err(ApiFailure::Network(_))
+    )
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// The sample report as a short link on this page.
+fn sample_link(page_url: &str) -> AttrValue {
+    mailport_shared::share::link_short(page_url, &mailport_shared::sample::sample_report()).into()
+}
+
+/// The families that could not be tested at all: the grid drops their
+/// columns (the answer says why in one line).
+fn folded(verdicts: &[mailport_shared::PortVerdict]) -> Vec<mailport_shared::Family> {
+    mailport_shared::summary::folded_families(verdicts)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect()
 }
 
 /// The page.
 #[component(App)]
 pub fn app() -> Html {
     let browser = use_memo((), |_| read_browser());
+    // Encoded once: the first visit links to it.
+    let sample = {
+        let url = browser.location.page_url.clone();
+        use_memo((), move |_| sample_link(&url))
+    };
     let state = {
         let b = browser.clone();
         use_reducer(move || State::new(b.location.clone(), &b.fragment, b.stored_token.clone()))
@@ -248,13 +297,46 @@ pub fn app() -> Html {
     };
 
     // A page on loopback looks for the agent at once; a public page waits for
-    // a click (Chrome grants Local Network Access on a user gesture).
+    // a click (Chrome grants Local Network Access on a user gesture). Also
+    // when a pasted link's result is closed and the page shows itself.
     {
         let on_connect = on_connect.clone();
         let auto = state.agent == Agent::Detecting && !state.showing_shared();
-        use_effect_with((), move |_| {
-            if auto {
+        use_effect_with(auto, move |auto| {
+            if *auto {
                 on_connect.emit(());
+            }
+        });
+    }
+
+    // A link pasted into the address bar of this tab changes only the
+    // fragment: no reload, so the page must read it again.
+    {
+        let d = state.dispatcher();
+        use_effect_with((), move |_| {
+            let window = web_sys::window();
+            let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+                let hash = web_sys::window()
+                    .and_then(|w| w.location().hash().ok())
+                    .unwrap_or_default();
+                d.dispatch(Action::Hash(hash));
+                if let Some(w) = web_sys::window() {
+                    w.scroll_to_with_x_and_y(0.0, 0.0);
+                }
+            });
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
             }
         });
     }
@@ -348,12 +430,16 @@ pub fn app() -> Html {
             <>
                 <section id="shared-banner" class="shared-banner">
                     <p><strong>{ format!("Shared result from {}", utc_datetime(report.started_at_ms)) }</strong>
-                    { format!(", measured by mailport {} in {} on the sender's network.", report.tool_version, report.duration_text()) }</p>
-                    <p class="note"><a href={browser.location.page_url.clone()}>{ "Run your own check" }</a></p>
+                    { format!(", measured by mailport {} in {} on the sender's network. ", report.tool_version, report.duration_text()) }
+                    <a href={browser.location.page_url.clone()}>{ "Run your own check" }</a></p>
                 </section>
                 <VerdictView conclusion={conclusion_of(report)}
                     network={report.network.clone()} />
-                <ProgressGrid grid={Grid::from_report(report)} running={false} />
+                <ProgressGrid grid={Grid::from_report(report)} running={false}
+                    folded={folded(&report.verdicts)} />
+                if state.shared_short {
+                    <p class="note" id="short-note">{ "This was a short link: it carries the verdicts, advice and network facts, not the servers' greetings or the probed addresses." }</p>
+                }
             </>
         },
         Some(Shared::Broken(why)) => html! {
@@ -367,6 +453,7 @@ pub fn app() -> Html {
             <>
                 <AgentPanel agent={state.agent.clone()} paired={state.token.is_some()}
                     safari={browser.safari} on_connect={on_connect}
+                    sample_link={(*sample).clone()}
                     copied={state.copied.clone()} on_copy={on_copy.clone()} />
                 if matches!(state.agent, Agent::Found { .. }) {
                     <CheckForm form={state.form.clone()} busy={state.busy()}
@@ -382,7 +469,13 @@ pub fn app() -> Html {
                     if state.busy() {
                         <button id="stop" type="button" onclick={on_stop}>{ "Stop the check" }</button>
                     }
-                    if let Run::Stopped = state.run {
+                    if let Run::Lost = state.run {
+                        <p id="run-lost" class="error" role="alert">{ {
+                            let (done, total) = state.grid.progress();
+                            format!("The agent stopped before the check finished ({done} of {total} probes done). What finished is judged below as a partial result, and you can share it; start the agent again to check everything.")
+                        } }</p>
+                    }
+                                        if let Run::Stopped = state.run {
                         <p id="run-stopped" class="note" role="status">{ "You stopped the check; the agent cancelled the probes still running." }</p>
                     }
                     if let Some(c) = &state.conclusion {
@@ -390,7 +483,8 @@ pub fn app() -> Html {
                             network={state.report.as_ref().and_then(|r| r.network.clone())} />
                     }
                     if !state.grid.cells.is_empty() {
-                        <ProgressGrid grid={state.grid.clone()} running={state.busy()} />
+                        <ProgressGrid grid={state.grid.clone()} running={state.busy()}
+                            folded={state.conclusion.as_ref().map(|c| folded(&c.verdicts)).unwrap_or_default()} />
                     }
                     if let Some(r) = &state.report {
                         <SharePanel report={(**r).clone()} redact={state.redact}

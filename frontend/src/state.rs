@@ -206,6 +206,11 @@ pub enum Agent {
         /// What was wrong with the answer, for the curious.
         detail: String,
     },
+    /// It answered, then stopped answering (closed during a check).
+    Stopped {
+        /// Where it was.
+        base: String,
+    },
     /// Nothing answered.
     Missing {
         /// Where the page looked.
@@ -272,7 +277,9 @@ impl Agent {
         let first = match self {
             Agent::NeedsClick { candidates } => candidates.first(),
             Agent::Missing { tried, .. } => tried.first(),
-            Agent::Found { base, .. } | Agent::Unreadable { base, .. } => Some(base),
+            Agent::Found { base, .. }
+            | Agent::Unreadable { base, .. }
+            | Agent::Stopped { base } => Some(base),
             Agent::Detecting => None,
         };
         match first {
@@ -643,16 +650,21 @@ pub struct Grid {
 
 impl Grid {
     /// A grid of pending cells.
+    ///
+    /// One cell per host, port and family: a host typed twice with two
+    /// roles is probed as planned, but its results land in one cell, so a
+    /// second cell would wait forever ("20 of 22 probes finished").
     pub fn planned(specs: Vec<ProbeSpec>) -> Grid {
-        Grid {
-            cells: specs
-                .into_iter()
-                .map(|spec| Cell {
+        let mut g = Grid::default();
+        for spec in specs {
+            if g.cell(&spec.host, spec.port, spec.family).is_none() {
+                g.cells.push(Cell {
                     spec,
                     results: Vec::new(),
-                })
-                .collect(),
+                });
+            }
         }
+        g
     }
 
     /// A finished grid from a report (a shared one): its probes are in the
@@ -757,6 +769,9 @@ pub enum Run {
     Failed(String),
     /// The user stopped it (closing the stream cancels every probe).
     Stopped,
+    /// The agent stopped answering during the check (it was closed, or the
+    /// computer slept): what finished is kept as a partial result.
+    Lost,
 }
 
 /// A shared result opened from a link.
@@ -766,6 +781,17 @@ pub enum Shared {
     Report(Box<Report>),
     /// Could not be decoded: why, for the user.
     Broken(String),
+}
+
+/// The shared result a fragment carries, if any.
+fn shared_of(fragment: &Fragment) -> Option<Shared> {
+    fragment
+        .report
+        .as_deref()
+        .map(|r| match mailport_shared::share::decode(r) {
+            Ok(report) => Shared::Report(Box::new(report)),
+            Err(e) => Shared::Broken(capitalise(&e.to_string())),
+        })
 }
 
 /// The whole page.
@@ -789,6 +815,8 @@ pub struct State {
     pub report: Option<Box<Report>>,
     /// A shared result being shown instead of a live check.
     pub shared: Option<Shared>,
+    /// The shared result came from a short link (no transcripts).
+    pub shared_short: bool,
     /// What to hide in share links.
     pub redact: RedactOptions,
     /// The last copy to the clipboard: what was copied, and did it work?
@@ -798,13 +826,7 @@ pub struct State {
 impl State {
     /// The initial state from the page's address.
     pub fn new(location: Location, fragment: &Fragment, token: Option<String>) -> State {
-        let shared = fragment
-            .report
-            .as_deref()
-            .map(|r| match mailport_shared::share::decode(r) {
-                Ok(report) => Shared::Report(Box::new(report)),
-                Err(e) => Shared::Broken(capitalise(&e.to_string())),
-            });
+        let shared = shared_of(fragment);
         let candidates = fragment.agent_candidates(&location);
         let agent = if location.is_loopback() {
             Agent::Detecting
@@ -820,6 +842,10 @@ impl State {
             grid: Grid::default(),
             conclusion: None,
             report: None,
+            shared_short: fragment
+                .report
+                .as_deref()
+                .is_some_and(|r| mailport_shared::share::fragment_is_short(&format!("r={r}"))),
             shared,
             redact: RedactOptions {
                 ip: true,
@@ -844,6 +870,7 @@ impl State {
     pub fn announcement(&self) -> String {
         match (&self.run, &self.conclusion) {
             (Run::Starting, _) => "The check started.".into(),
+            (Run::Lost, _) => "The agent stopped before the check finished.".into(),
             (Run::Done, Some(c)) => format!("Result: {}", c.headline),
             _ => String::new(),
         }
@@ -906,6 +933,16 @@ pub enum Action {
     Redact(RedactOptions),
     /// The user stopped the check.
     Stopped,
+    /// The agent stopped answering during the check: keep what finished
+    /// as a partial result, dated `now_ms` (Unix milliseconds).
+    AgentLost {
+        /// The time, for the partial report.
+        now_ms: u64,
+    },
+    /// The address's fragment changed (a link pasted into the address bar
+    /// of this tab): show the result it carries, or the page's own view
+    /// when it carries none.
+    Hash(String),
     /// Text was copied (or the browser refused).
     Copied {
         /// What the button copied.
@@ -1007,6 +1044,15 @@ impl State {
                 self.copied = None;
             }
             Action::Copied { text, ok } => self.copied = Some((text, ok)),
+            Action::AgentLost { now_ms } => self.lost(now_ms),
+            Action::Hash(hash) => {
+                let f = Fragment::parse(&hash);
+                self.shared_short = f
+                    .report
+                    .as_deref()
+                    .is_some_and(|r| mailport_shared::share::fragment_is_short(&format!("r={r}")));
+                self.shared = shared_of(&f);
+            }
         }
     }
 
@@ -1043,6 +1089,77 @@ impl State {
             }
             CheckEvent::Failed { message, .. } => self.run = Run::Failed(message),
         }
+    }
+}
+
+impl State {
+    /// The agent went away mid-check: say so (no green "Connected"), and
+    /// judge what finished as a partial result that can be shared, clearly
+    /// marked in its headline.
+    fn lost(&mut self, now_ms: u64) {
+        if !self.busy() {
+            return;
+        }
+        let version = match &self.agent {
+            Agent::Found { health, .. } => health.agent_version.clone(),
+            _ => String::new(),
+        };
+        if let Agent::Found { base, .. } = &self.agent {
+            self.agent = Agent::Stopped { base: base.clone() };
+        }
+        self.run = Run::Lost;
+        let probes: Vec<ProbeResult> = self
+            .grid
+            .cells
+            .iter()
+            .flat_map(|c| c.results.iter().cloned())
+            .collect();
+        if probes.is_empty() {
+            return;
+        }
+        let (done, total) = self.grid.progress();
+        let mut c = Conclusion::from_probes(&probes, &Default::default());
+        c.headline = partial_headline(done, total, &c.headline);
+        let options = self.form.options().unwrap_or_default();
+        self.report = Some(Box::new(Report {
+            schema_version: mailport_shared::SCHEMA_VERSION,
+            tool_version: if version.is_empty() {
+                PAGE_VERSION.into()
+            } else {
+                version
+            },
+            started_at_ms: now_ms,
+            duration_ms: 0,
+            options,
+            probes,
+            verdicts: c.verdicts.clone(),
+            headline: c.headline.clone(),
+            advice: c.advice.clone(),
+            network: None,
+        }));
+        self.conclusion = Some(c);
+    }
+}
+
+/// The headline of a partial result: marked first, in the headline itself,
+/// so that a share link of it says so wherever it is opened.
+pub fn partial_headline(done: usize, total: usize, headline: &str) -> String {
+    format!("Partial result: the agent stopped after {done} of {total} probes. {headline}")
+}
+
+/// Whether a headline is [`partial_headline`]'s.
+pub fn is_partial(headline: &str) -> bool {
+    headline.starts_with("Partial result: the agent stopped after ")
+}
+
+/// The command that starts the agent again on the port it was on.
+pub fn restart_command(base: &str) -> String {
+    let port = base
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.trim_end_matches('/').parse::<u16>().ok());
+    match port {
+        Some(p) if p != DEFAULT_PORT => format!("mailport serve --port {p}"),
+        _ => "mailport".into(),
     }
 }
 
@@ -1572,6 +1689,72 @@ mod tests {
             Some(Shared::Broken(msg)) => assert!(msg.starts_with("This link is incomplete")),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_host_typed_twice_is_one_cell() {
+        let spec = |role| ProbeSpec {
+            host: "mx.example".into(),
+            role,
+            port: 25,
+            family: Family::Ipv4,
+            expected: true,
+        };
+        let g = Grid::planned(vec![spec(Role::RecipientMx), spec(Role::OwnHost)]);
+        assert_eq!(g.progress(), (0, 1));
+    }
+
+    #[test]
+    fn partial_results_are_marked() {
+        let h = partial_headline(3, 22, "Port 25 was not tested.");
+        assert!(is_partial(&h), "{h}");
+        assert!(!is_partial("Port 25 was not tested."));
+    }
+
+    #[test]
+    fn restart_commands_name_the_port() {
+        for (base, want) in [
+            ("http://127.0.0.1:7525", "mailport"),
+            ("http://127.0.0.1:8125", "mailport serve --port 8125"),
+            ("http://127.0.0.1:8125/", "mailport serve --port 8125"),
+            ("http://[::1]:9000", "mailport serve --port 9000"),
+            ("nonsense", "mailport"),
+        ] {
+            assert_eq!(restart_command(base), want, "{base}");
+        }
+    }
+
+    /// A link pasted over a shown result replaces it; a fragment without a
+    /// result goes back to the page's own view.
+    #[test]
+    fn a_pasted_link_replaces_what_is_shown() {
+        let a = mailport_shared::sample::sample_report();
+        let b = Report {
+            started_at_ms: 1_790_000_000_000,
+            ..report(vec![], "Port 25 was not tested.")
+        };
+        let l = loc("https://mailport.github.io", "mailport.github.io");
+        let mut s = State::new(
+            l,
+            &Fragment::parse(&format!("r={}", mailport_shared::share::encode(&a))),
+            None,
+        );
+        assert_eq!(s.shared, Some(Shared::Report(Box::new(a.clone()))));
+        assert!(!s.shared_short);
+        s.apply(Action::Hash(format!(
+            "#r={}",
+            mailport_shared::share::encode_short(&b)
+        )));
+        match &s.shared {
+            Some(Shared::Report(r)) => assert_eq!(r.headline, b.headline),
+            other => panic!("{other:?}"),
+        }
+        assert!(s.shared_short);
+        s.apply(Action::Hash("#r=2.broken".into()));
+        assert!(matches!(s.shared, Some(Shared::Broken(_))));
+        s.apply(Action::Hash(String::new()));
+        assert_eq!(s.shared, None);
+        assert!(!s.shared_short);
     }
 
     fn found(version: &str, api: u32) -> Agent {

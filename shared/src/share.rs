@@ -2,9 +2,13 @@
 //! be shown to an ISP, a hosting support desk or a forum without any server
 //! storing it.
 //!
-//! Format: `<base>#r=2.<base64url(zlib(json(Report)))>`. The `2.` is the
-//! version of this link format; the report inside carries its own
-//! [`crate::SCHEMA_VERSION`]. The fragment never reaches a web server, so the
+//! Formats: `<base>#r=2.<base64url(zlib(json(Report)))>` carries the whole
+//! report with every transcript (the "full" link); `#r=3.<base64url(zlib(
+//! postcard(compact report)))>` is the short link shared by default, which
+//! keeps verdicts, advice, network facts and each probe's outcome kind but
+//! not the transcripts (layout in `share/compact.rs`, about a quarter of the
+//! length). The number before the dot is the link format; the report inside
+//! carries its own [`crate::SCHEMA_VERSION`]. The fragment never reaches a web server, so the
 //! public page can render the report without seeing it.
 //!
 //! The zlib wrapper ends with the Adler-32 checksum of the JSON: a link that
@@ -30,9 +34,21 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use thiserror::Error;
 
-/// The version of the link format written by [`encode`]: 2 is zlib (deflate
-/// with an Adler-32 checksum), 1 was raw deflate.
-pub const LINK_VERSION: u32 = 2;
+mod compact;
+mod value;
+
+pub use compact::OMITTED;
+
+/// The newest link format this code reads: 3 is the short link
+/// ([`encode_short`]), 2 the full report as zlib'd JSON ([`encode`]), 1 was
+/// raw deflate.
+pub const LINK_VERSION: u32 = 3;
+
+/// The format of the full link written by [`encode`].
+pub const FULL_LINK_VERSION: u32 = 2;
+
+/// The format of the short link written by [`encode_short`].
+pub const SHORT_LINK_VERSION: u32 = 3;
 
 /// The fragment parameter that carries a report.
 pub const PARAM: &str = "r";
@@ -77,19 +93,43 @@ pub enum ShareError {
     },
 }
 
-/// Encodes a report as `2.<data>`, the value of the `r` fragment parameter.
+/// Encodes a whole report as `2.<data>`, the value of the `r` fragment
+/// parameter: every transcript included.
 pub fn encode(report: &Report) -> String {
     // Serialising plain data to a Vec cannot fail (no maps with non-string
     // keys, no I/O); an empty payload would decode as Corrupted, not lie.
     let json = serde_json::to_vec(report).unwrap_or_default();
     let packed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
-    format!("{LINK_VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
+    format!("{FULL_LINK_VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
+}
+
+/// Encodes a report as `3.<data>`: the short link, without transcripts and
+/// probed addresses (see the module documentation).
+pub fn encode_short(report: &Report) -> String {
+    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&compact::to_bytes(report), 10);
+    format!("{SHORT_LINK_VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
 }
 
 /// A full share link: `base` (its own fragment dropped) + `#r=2.<data>`.
 pub fn link(base: &str, report: &Report) -> String {
     let base = base.split('#').next().unwrap_or(base);
     format!("{base}#{PARAM}={}", encode(report))
+}
+
+/// A short share link: `base` (its own fragment dropped) + `#r=3.<data>`.
+pub fn link_short(base: &str, report: &Report) -> String {
+    let base = base.split('#').next().unwrap_or(base);
+    format!("{base}#{PARAM}={}", encode_short(report))
+}
+
+/// Whether the fragment carries a short link (format 3): the page then says
+/// that transcripts are not included.
+pub fn fragment_is_short(fragment: &str) -> bool {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    fragment
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("r="))
+        .any(|v| v.trim().starts_with("3."))
 }
 
 /// Finds the `r` parameter in a URL fragment (with or without the leading
@@ -105,8 +145,8 @@ pub fn from_fragment(fragment: &str) -> Option<Result<Report, ShareError>> {
         .map(decode)
 }
 
-/// Decodes the value of the `r` parameter (`2.<data>`, or `1.<data>` from
-/// an older mailport).
+/// Decodes the value of the `r` parameter (`3.<data>` short, `2.<data>`
+/// full, or `1.<data>` from an older mailport).
 pub fn decode(value: &str) -> Result<Report, ShareError> {
     let value = value.trim();
     if value.is_empty() {
@@ -147,6 +187,16 @@ pub fn decode(value: &str) -> Result<Report, ShareError> {
             _ => ShareError::Corrupted("not base64url"),
         })?;
     let json = inflate(version, &packed)?;
+    if version == SHORT_LINK_VERSION {
+        return compact::from_bytes(&json).map_err(|compact::Bad(why)| match why {
+            "cut short" => ShareError::Truncated,
+            "future schema" => ShareError::FutureVersion {
+                found: crate::SCHEMA_VERSION + 1,
+                supported: crate::SCHEMA_VERSION,
+            },
+            why => ShareError::Corrupted(why),
+        });
+    }
     let value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| {
         if e.is_eof() {
             ShareError::Truncated
@@ -167,7 +217,7 @@ pub fn decode(value: &str) -> Result<Report, ShareError> {
     serde_json::from_value(value).map_err(|_| ShareError::Corrupted("not a mailport result"))
 }
 
-/// Inflates a link's data: zlib with its checksum for format 2, raw deflate
+/// Inflates a link's data: zlib with its checksum for formats 2 and 3, raw deflate
 /// for format 1. Capped at [`MAX_INFLATED_LEN`].
 fn inflate(version: u32, packed: &[u8]) -> Result<Vec<u8>, ShareError> {
     let inflated = if version == 1 {
@@ -940,9 +990,9 @@ mod tests {
     #[test]
     fn future_versions_are_named() {
         assert_eq!(
-            decode("3.abc"),
+            decode("4.abc"),
             Err(ShareError::FutureVersion {
-                found: 3,
+                found: 4,
                 supported: LINK_VERSION
             })
         );

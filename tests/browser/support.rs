@@ -786,3 +786,24 @@ impl FakeAgent {
         }
     }
 }
+
+impl Browser {
+    /// Sets the viewport to exactly `width` × `height` CSS pixels (a phone's
+    /// rules when `mobile`), whatever the window: what "without scrolling"
+    /// is measured against.
+    pub async fn viewport(&self, width: u32, height: u32, mobile: bool) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile
+            }),
+        )
+        .await;
+    }
+
+    /// Saves what the window shows now (no scrolling, no resizing) into
+    /// `artifacts/`: what a person sees first.
+    pub async fn window_screenshot(&self, name: &str) {
+        self.save_screenshot(name).await;
+    }
+}

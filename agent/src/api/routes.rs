@@ -219,7 +219,12 @@ async fn events(
 }
 
 /// The embedded page, for GET and HEAD of anything outside `/v1/`.
-async fn page(method: Method, uri: Uri) -> Result<Response, ApiFailure> {
+///
+/// Gzipped when the browser accepts it (compressed at build time), with an
+/// ETag and `Cache-Control: no-cache`: the browser keeps the files and asks
+/// each time whether they changed (a 304 without a body when not). The API
+/// stays `no-store`.
+async fn page(method: Method, uri: Uri, request: HeaderMap) -> Result<Response, ApiFailure> {
     let path = uri.path();
     if path == "/v1" || path.starts_with("/v1/") {
         return Err(ApiFailure::not_found("endpoint"));
@@ -237,17 +242,37 @@ async fn page(method: Method, uri: Uri) -> Result<Response, ApiFailure> {
         return Ok(response);
     }
     let asset = web::asset(path).ok_or_else(|| ApiFailure::not_found("file"))?;
-    let mut response = if method == Method::HEAD {
+    let fresh = request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == asset.etag || tag.trim() == "*");
+    let gzip = asset.gzip.filter(|_| accepts_gzip(&request));
+    let body = gzip.unwrap_or(asset.bytes);
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if method == Method::HEAD {
         Body::empty().into_response()
     } else {
-        Body::from(asset.bytes).into_response()
+        Body::from(body).into_response()
     };
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(asset.content_type),
     );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(asset.bytes.len()));
+    if !fresh {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
+    if gzip.is_some() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if asset.gzip.is_some() {
+        headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    headers.insert(header::ETAG, HeaderValue::from_static(asset.etag));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(super::PAGE_CSP),
@@ -257,6 +282,26 @@ async fn page(method: Method, uri: Uri) -> Result<Response, ApiFailure> {
         HeaderValue::from_static("same-origin"),
     );
     Ok(response)
+}
+
+/// Whether `Accept-Encoding` allows gzip (`q=0` refuses it).
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 #[cfg(test)]
@@ -279,6 +324,23 @@ mod tests {
             let ip: Ipv6Addr = ip.parse().unwrap();
             assert_eq!(is_global_v6(ip), want, "{ip}");
         }
+    }
+
+    #[test]
+    fn gzip_only_when_accepted() {
+        for (v, want) in [
+            ("gzip, deflate, br, zstd", true),
+            ("br;q=1.0, GZIP;q=0.5", true),
+            ("*", true),
+            ("identity", false),
+            ("gzip;q=0", false),
+            ("deflate", false),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+            assert_eq!(accepts_gzip(&h), want, "{v}");
+        }
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 
     #[test]

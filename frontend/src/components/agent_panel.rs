@@ -3,7 +3,7 @@
 //! reach it.
 
 use crate::components::install::Install;
-use crate::state::Agent;
+use crate::state::{restart_command, Agent};
 use yew::prelude::*;
 
 /// Props of [`AgentPanel`].
@@ -21,6 +21,10 @@ pub struct Props {
     pub copied: Option<(String, bool)>,
     /// Copy text to the clipboard.
     pub on_copy: Callback<String>,
+    /// A link to the sample report on this page (a first visit shows what
+    /// a result looks like without an agent).
+    #[prop_or_default]
+    pub sample_link: AttrValue,
 }
 
 /// The panel.
@@ -31,6 +35,10 @@ pub fn agent_panel(props: &Props) -> Html {
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
     let own_page = props.agent.own_page();
+    let copy = |text: String| {
+        let cb = props.on_copy.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(text.clone()))
+    };
     let install = html! {
         <Install copied={props.copied.clone()} on_copy={props.on_copy.clone()} />
     };
@@ -83,19 +91,40 @@ pub fn agent_panel(props: &Props) -> Html {
                 { install }
             </section>
         },
+        Agent::Stopped { base } => {
+            let cmd = restart_command(base);
+            html! {
+                <section id="agent" class="agent missing" aria-live="polite">
+                    <p id="agent-status" class="warn"><span aria-hidden="true">{ "✗ " }</span>
+                        { format!("The mailport agent stopped answering at {base} during the check (it was closed, or the computer slept). What finished is kept below as a partial result.") }
+                    </p>
+                    <p>{ "To check again, start it in a terminal:" }</p>
+                    <div class="cmd">
+                        <pre id="restart-command">{ cmd.clone() }</pre>
+                        <button type="button" onclick={copy(cmd)}>{ "Copy" }</button>
+                    </div>
+                    <button id="connect" class="primary" onclick={connect}>{ "Reconnect" }</button>
+                </section>
+            }
+        }
         Agent::Missing { tried, blocked } => html! {
-            <section id="agent" class="agent missing" aria-live="polite">
-                <p id="agent-status" class="warn"><span aria-hidden="true">{ "✗ " }</span>{ format!("No mailport agent answered at {}.", tried.join(" or ")) }</p>
-                <button id="connect" onclick={connect}>{ "Try again" }</button>
+            <section id="agent" class="agent" aria-live="polite">
+                <h2>{ "Test your network's mail ports" }</h2>
+                <p id="agent-status">{ "mailport tests your network from this computer: a small program, the agent, connects to real mail servers on ports 25, 26, 465, 587 and 2525, and this page shows what it found and what to do. The agent is not running here yet (nothing answered at " }{ tried.join(" or ") }{ ")." }</p>
+                <p>{ "Want to see what a result looks like first? " }<a id="sample-report" href={props.sample_link.clone()}>{ "Open a sample report" }</a>{ " (a home connection whose provider blocks port 25)." }</p>
                 { install }
-                // After the install steps: most often the agent is simply
-                // not running, and a browser block is the rarer story.
+                <p>{ "Once it runs, " }<button id="connect" onclick={connect}>{ "Connect" }</button></p>
+                // Only where a browser can be in the way: a page on the web
+                // calling this computer (Local Network Access, Safari).
                 if *blocked {
                     <div id="blocked-hint" class="hint">
                         <p>{ "Already running the agent? Your browser may have blocked this page from reaching it:" }</p>
                         <ul>
-                            <li>{ "Chrome and Edge: click the icon left of the address bar, open Site settings, set “Local network access” to Allow, then try again." }</li>
-                            <li>{ "Safari blocks it always: open the agent's own page, " }<a href={own_page.clone()}>{ own_page.clone() }</a>{ "." }</li>
+                            if props.safari {
+                                <li>{ "Safari does not let web pages reach your computer: open the agent's own page, " }<a href={own_page.clone()}>{ own_page.clone() }</a>{ "." }</li>
+                            } else {
+                                <li>{ "Click the icon left of the address bar, open Site settings, set “Local network access” to Allow, then connect again." }</li>
+                            }
                             <li>{ "Or simply run " }<code>{ "mailport" }</code>{ ": it opens its own copy of this page." }</li>
                         </ul>
                     </div>

@@ -5,7 +5,9 @@ use crate::facts::ProofView;
 use crate::state::{Cell, Grid, Tone};
 use mailport_shared::outcome::{EhloOutcome, TlsOutcome};
 use mailport_shared::reflector::ReflectorProof;
+use mailport_shared::Family;
 use mailport_shared::{Outcome, ProbeResult};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Props of [`ProgressGrid`].
@@ -15,13 +17,60 @@ pub struct Props {
     pub grid: Grid,
     /// Still running: show the progress bar.
     pub running: bool,
+    /// Families that could not be tested at all: no columns for them (the
+    /// answer says so in one line).
+    #[prop_or_default]
+    pub folded: Vec<Family>,
+}
+
+/// Arrow keys move between the cells: the grid is one Tab stop (the first
+/// cell), not one per cell before the share panel.
+fn on_grid_key(columns: usize) -> Callback<KeyboardEvent> {
+    Callback::from(move |e: KeyboardEvent| {
+        let step: isize = match e.key().as_str() {
+            "ArrowRight" => 1,
+            "ArrowLeft" => -1,
+            "ArrowDown" => columns as isize,
+            "ArrowUp" => -(columns as isize),
+            _ => return,
+        };
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let Ok(cells) = doc.query_selector_all("#grid td.cell") else {
+            return;
+        };
+        let active = doc.active_element();
+        let n = cells.length() as isize;
+        let current = (0..n).find(|i| {
+            cells
+                .item(*i as u32)
+                .zip(active.as_ref())
+                .is_some_and(|(c, a)| c.contains(Some(a)))
+        });
+        let Some(current) = current else { return };
+        let next = (current + step).clamp(0, n - 1);
+        let target = cells
+            .item(next as u32)
+            .and_then(|c| c.dyn_into::<web_sys::Element>().ok())
+            .and_then(|c| c.query_selector("summary, .focus").ok().flatten())
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(t) = target {
+            e.prevent_default();
+            let _ = t.focus();
+        }
+    })
 }
 
 /// The grid.
 #[component(ProgressGrid)]
 pub fn progress_grid(props: &Props) -> Html {
     let grid = &props.grid;
-    let cols = grid.columns();
+    let cols: Vec<_> = grid
+        .columns()
+        .into_iter()
+        .filter(|(_, f)| !props.folded.contains(f))
+        .collect();
     let (done, total) = grid.progress();
     let probes = if total == 1 { "probe" } else { "probes" };
     let status = if props.running {
@@ -32,51 +81,76 @@ pub fn progress_grid(props: &Props) -> Html {
     html! {
         <section class="grid-section" aria-labelledby="grid-title">
             <h2 id="grid-title">{ "What each server answered" }</h2>
-            <p id="progress" class="progress" aria-live="polite">
+            <p id="progress" class={classes!("progress", props.running.then_some("running"))} aria-live="polite">
                 { status }
                 if props.running {
                     <progress max={total.to_string()} value={done.to_string()} aria-hidden="true"></progress>
                 }
             </p>
-            <div class="table-scroll">
-            <table id="grid" class="grid">
+            <div class="table-scroll" onkeydown={on_grid_key(cols.len())}>
+            <table id="grid" class="grid" aria-describedby="grid-keys">
                 <thead><tr>
                     <th scope="col">{ "Server" }</th>
                     { for cols.iter().map(|(p, f)| html!{ <th scope="col">{ format!("{p} ") }<span class="fam">{ f.to_string() }</span></th> }) }
                 </tr></thead>
                 <tbody>
-                { for grid.rows().into_iter().map(|(host, role)| html! {
+                { for grid.rows().into_iter().enumerate().map(|(row, (host, role))| html! {
                     <tr>
                         <th scope="row"><span class="host">{ breakable(&host) }</span><span class="role">{ role.label() }</span></th>
-                        { for cols.iter().map(|(p, f)| match grid.cell(&host, *p, *f) {
-                            Some(cell) => view_cell(cell),
-                            None => html!{ <td class="cell none"><span class="sr">{ "not tested" }</span>{ "·" }</td> },
+                        { for cols.iter().enumerate().map(|(col, (p, f))| {
+                            let first = row == 0 && col == 0;
+                            match grid.cell(&host, *p, *f) {
+                                Some(cell) => view_cell(cell, first, props.running),
+                                None => html!{ <td class="cell none"><span class="focus" tabindex={if first { "0" } else { "-1" }}><span class="sr">{ "not tested" }</span>{ "·" }</span></td> },
+                            }
                         }) }
                     </tr>
                 }) }
                 </tbody>
             </table>
             </div>
+            <p id="grid-keys" class="note">{ "In the table, the arrow keys move between servers and ports; Enter opens a cell." }</p>
         </section>
     }
 }
 
-/// A host name or address that may wrap only after its dots and colons
-/// (`gmail-smtp-in.l.<wbr>google.<wbr>com`), never inside a label or a
-/// number: the row header stays narrow on a phone and still reads.
+/// A host name that may wrap at one place only, before its last two labels
+/// (`gmail-smtp-in.l.<wbr>google.com`), and an IPv6 address after its
+/// colons: the row header stays narrow on a phone and the name still reads
+/// as a name, not one label per line.
 fn breakable(host: &str) -> Html {
-    let mut parts = Vec::new();
-    let mut rest = host;
-    while let Some(i) = rest.find(['.', ':']) {
-        let (part, tail) = rest.split_at(i + 1);
-        parts.push(html! { <>{ part.to_string() }<wbr /></> });
-        rest = tail;
-    }
-    parts.push(html! { { rest.to_string() } });
-    parts.into_iter().collect()
+    break_points(host)
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                html! { { part } }
+            } else {
+                html! { <><wbr />{ part }</> }
+            }
+        })
+        .collect()
 }
 
-fn view_cell(cell: &Cell) -> Html {
+/// The pieces [`breakable`] may wrap between.
+fn break_points(host: &str) -> Vec<String> {
+    if host.contains(':') {
+        let mut parts: Vec<String> = host.split_inclusive(':').map(str::to_string).collect();
+        parts.retain(|p| !p.is_empty());
+        return parts;
+    }
+    let dots: Vec<usize> = host.match_indices('.').map(|(i, _)| i).collect();
+    match dots.len() {
+        0 | 1 => vec![host.to_string()],
+        n => {
+            let at = dots[n - 2] + 1;
+            vec![host[..at].to_string(), host[at..].to_string()]
+        }
+    }
+}
+
+fn view_cell(cell: &Cell, first: bool, running: bool) -> Html {
+    let tabindex = if first { "0" } else { "-1" };
     let tone = cell.tone();
     let class = classes!("cell", tone.class());
     let data_outcome = cell
@@ -85,13 +159,18 @@ fn view_cell(cell: &Cell) -> Html {
         .map(|r| r.outcome.label().to_string())
         .unwrap_or_default();
     let head = html! { <><span class="sym" aria-hidden="true">{ tone.symbol() }</span>{ " " }{ cell.label() }</> };
+    // The check ended (stopped, or the agent went away) before this probe:
+    // it is not "testing…" any more.
+    if tone == Tone::Pending && !running {
+        return html! { <td class="cell neutral" data-port={cell.spec.port.to_string()} data-outcome="unfinished"><span class="focus" {tabindex}><span class="sym" aria-hidden="true">{ "–" }</span>{ " not finished" }</span></td> };
+    }
     if tone == Tone::Pending {
-        return html! { <td {class} data-port={cell.spec.port.to_string()}>{ head }</td> };
+        return html! { <td {class} data-port={cell.spec.port.to_string()}><span class="focus" {tabindex}>{ head }</span></td> };
     }
     html! {
         <td {class} data-port={cell.spec.port.to_string()} data-outcome={data_outcome}>
             <details>
-                <summary>{ head }</summary>
+                <summary {tabindex}>{ head }</summary>
                 { for cell.results.iter().map(view_result) }
             </details>
         </td>
@@ -170,14 +249,21 @@ fn view_smtp(o: &Outcome) -> Html {
             name_matches,
             names,
         }) => format!(
-            "{version} {cipher}; certificate {}{}; names: {}",
+            "{}; certificate {}{}; names: {}",
+            if version.is_empty() {
+                mailport_shared::share::OMITTED.to_string()
+            } else {
+                format!("{version} {cipher}")
+            },
             if *trusted { "trusted" } else { "NOT trusted" },
             if *name_matches {
                 ", matches the host"
             } else {
                 ", does NOT match the host"
             },
-            if names.is_empty() {
+            if names.is_empty() && version.is_empty() {
+                mailport_shared::share::OMITTED.into()
+            } else if names.is_empty() {
                 "none".into()
             } else {
                 names.join(", ")
@@ -194,5 +280,26 @@ fn view_smtp(o: &Outcome) -> Html {
                 { view_proof(proof) }
             }
         </dl>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::break_points;
+
+    #[test]
+    fn host_names_wrap_before_the_site_only() {
+        for (host, want) in [
+            (
+                "gmail-smtp-in.l.google.com",
+                vec!["gmail-smtp-in.l.", "google.com"],
+            ),
+            ("portquiz.net", vec!["portquiz.net"]),
+            ("localhost", vec!["localhost"]),
+            ("[ip-1]", vec!["[ip-1]"]),
+            ("2001:db8::25", vec!["2001:", "db8:", ":", "25"]),
+        ] {
+            assert_eq!(break_points(host), want, "{host}");
+        }
     }
 }

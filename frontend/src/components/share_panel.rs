@@ -30,10 +30,13 @@ pub struct Props {
 #[component(SharePanel)]
 pub fn share_panel(props: &Props) -> Html {
     // No link at all when redaction fails: never an unredacted one.
+    // The short link (no transcripts) by default: it fits a chat message
+    // or a ticket form; the full one is a click away.
     let links = share::redact(&props.report, props.redact).map(|redacted| {
         (
+            share::link_short(&props.share_base, &redacted),
+            share::link_short(&props.page_url, &redacted),
             share::link(&props.share_base, &redacted),
-            share::link(&props.page_url, &redacted),
         )
     });
     let toggle = |hosts: bool| {
@@ -59,11 +62,12 @@ pub fn share_panel(props: &Props) -> Html {
             <label class="check-item" for="redact-ip"><input type="checkbox" id="redact-ip" checked={props.redact.ip} onchange={toggle(false)} />{ " Hide IP addresses" }</label>
             <label class="check-item" for="redact-hosts"><input type="checkbox" id="redact-hosts" checked={props.redact.hosts} onchange={toggle(true)} />{ " Hide server names (well-known public servers and your provider's relay stay)" }</label>
             { match links {
-                Ok((public, here)) => {
-                    let note = match copy_note(props.copied.as_ref(), &public) {
-                        "" => copy_note(props.copied.as_ref(), &here),
-                        note => note,
-                    };
+                Ok((public, here, full)) => {
+                    let note = [&public, &here, &full]
+                        .into_iter()
+                        .map(|l| copy_note(props.copied.as_ref(), l))
+                        .find(|n| !n.is_empty())
+                        .unwrap_or("");
                     html! { <>
                     <label for="share-link">{ "Link" }</label>
                     <div class="copy-row">
@@ -71,6 +75,14 @@ pub fn share_panel(props: &Props) -> Html {
                         <button type="button" onclick={copy(public)}>{ "Copy" }</button>
                     </div>
                     <p id="copy-status" class="note" role="status">{ note }</p>
+                    <details>
+                        <summary>{ format!("Full link with the servers' greetings and TLS details ({} characters)", full.len()) }</summary>
+                        <div class="copy-row">
+                            <input id="share-link-full" type="text" readonly=true aria-label="Full link" value={full.clone()} />
+                            <button type="button" onclick={copy(full)}>{ "Copy" }</button>
+                        </div>
+                        <p class="note">{ "The link above leaves out the transcripts and the probed addresses; verdicts, advice and network facts are the same." }</p>
+                    </details>
                     if props.share_base != props.page_url {
                     <details>
                         <summary>{ "Link to this copy of the page instead" }</summary>

@@ -1,10 +1,12 @@
-//! The answer: one headline sentence, the network it was measured from, the
-//! verdict per port, ranked advice.
+//! The answer: one line per question, the headline sentence, ranked advice,
+//! then the network it was measured from and the verdict per port.
 
 use crate::facts::network_lines;
 use mailport_shared::classify::{PortVerdict, Verdict};
 use mailport_shared::report::Conclusion;
+use mailport_shared::summary::{self, Short};
 use mailport_shared::Advice;
+use mailport_shared::Family;
 use mailport_shared::NetworkFacts;
 use yew::prelude::*;
 
@@ -70,54 +72,136 @@ fn view_advice(a: &Advice) -> Html {
     }
 }
 
-/// The verdict.
+/// The look of a short answer: the same classes as the verdicts.
+fn answer_class(short: Short) -> (&'static str, &'static str) {
+    match short {
+        Short::Yes => ("good", "✓"),
+        Short::Partly => ("odd", "◐"),
+        Short::No => ("bad", "✗"),
+        Short::Unknown => ("neutral", "–"),
+    }
+}
+
+/// One summary line per question, before anything else.
+fn answers_block(verdicts: &[PortVerdict]) -> Html {
+    let answers = summary::answers(verdicts);
+    if answers.is_empty() {
+        return html! {};
+    }
+    html! {
+        <ul id="answers" class="answers">
+            { for answers.iter().map(|a| {
+                let (class, sym) = answer_class(a.short);
+                html! {
+                    <li class={classes!("answer", class)}>
+                        <span class="q">{ a.question.text() }</span>{ " " }
+                        <strong class="a"><span aria-hidden="true">{ sym }{ " " }</span>{ a.text() }</strong>
+                    </li>
+                }
+            }) }
+        </ul>
+    }
+}
+
+/// The ports as rows and the families as cells; a family that could not be
+/// tested at all is one line under the table, not a column of dashes.
+fn port_table(verdicts: &[PortVerdict]) -> Html {
+    let folded = summary::folded_families(verdicts);
+    let families: Vec<Family> = Family::ALL
+        .into_iter()
+        .filter(|f| verdicts.iter().any(|v| v.family == *f))
+        .filter(|f| !folded.iter().any(|(g, _)| g == f))
+        .collect();
+    let mut ports: Vec<u16> = verdicts.iter().map(|v| v.port).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    let cell = |port: u16, family: Family| match verdicts
+        .iter()
+        .find(|v| v.port == port && v.family == family)
+    {
+        Some(v) => {
+            let (class, sym) = look(v);
+            html! {
+                <td class={classes!("v", class)} data-family={family.to_string()}>
+                    <span aria-hidden="true">{ sym }{ " " }</span>{ v.label() }
+                </td>
+            }
+        }
+        None => html! { <td class="v none" data-family={family.to_string()}>{ "not tested" }</td> },
+    };
+    let shown: Vec<&PortVerdict> = verdicts
+        .iter()
+        .filter(|v| families.contains(&v.family))
+        .collect();
+    html! {
+        <>
+        if !families.is_empty() {
+            <table id="verdicts" class="verdicts">
+                <thead><tr>
+                    <th scope="col">{ "Port" }</th>
+                    { for families.iter().map(|f| html! { <th scope="col">{ f.to_string() }</th> }) }
+                </tr></thead>
+                <tbody>
+                { for ports.iter().map(|p| html! {
+                    <tr data-port={p.to_string()}>
+                        <th scope="row" class="port">{ *p }</th>
+                        { for families.iter().map(|f| cell(*p, *f)) }
+                    </tr>
+                }) }
+                </tbody>
+            </table>
+        }
+        { for folded.iter().map(|(f, reason)| html! {
+            <p class="folded note" data-family={f.to_string()}>{ summary::folded_text(*f, *reason) }</p>
+        }) }
+        if !shown.is_empty() {
+            <details id="why" class="why">
+                <summary>{ "Why each verdict" }</summary>
+                <dl>
+                { for shown.iter().map(|v| html! {
+                    <>
+                    <dt>{ format!("{} {}: {}", v.port, v.family, v.label()) }</dt>
+                    <dd>
+                        { v.why.clone() }
+                        if !v.evidence.is_empty() {
+                            <ul class="evidence">
+                            { for v.evidence.iter().map(|e| {
+                                // Strong findings and notes look apart, in
+                                // words as well as in style.
+                                let (class, tag) = match (e.proof, e.strong) {
+                                    (true, _) => ("proof", "Proof: "),
+                                    (false, true) => ("strong", ""),
+                                    (false, false) => ("note", "Note: "),
+                                };
+                                html!{ <li class={class}>{ tag }{ e.detail.clone() }</li> }
+                            }) }
+                            </ul>
+                        }
+                    </dd>
+                    </>
+                }) }
+                </dl>
+            </details>
+        }
+        </>
+    }
+}
+
+/// The verdict: the answers first, the first advice, then the details.
 #[component(VerdictView)]
 pub fn verdict_view(props: &Props) -> Html {
     let c = &props.conclusion;
     html! {
         <section class="verdict" aria-labelledby="verdict-title">
             <h2 id="verdict-title">{ "The answer" }</h2>
-            <p id="headline" class="headline">{ c.headline.clone() }</p>
-            { network_block(props.network.as_ref()) }
-            <div class="table-scroll">
-            <table id="verdicts" class="verdicts">
-                <thead><tr>
-                    <th scope="col">{ "Port" }</th><th scope="col">{ "Family" }</th>
-                    <th scope="col">{ "Verdict" }</th><th scope="col">{ "Why" }</th>
-                </tr></thead>
-                <tbody>
-                { for c.verdicts.iter().map(|v| {
-                    let (class, sym) = look(v);
-                    html! {
-                        <tr data-port={v.port.to_string()} data-family={v.family.to_string()}>
-                            <td>{ v.port }</td>
-                            <td>{ v.family.to_string() }</td>
-                            <td class={classes!("v", class)}><span aria-hidden="true">{ sym }{ " " }</span>{ v.label() }</td>
-                            <td>
-                                { v.why.clone() }
-                                if !v.evidence.is_empty() {
-                                    <ul class="evidence">
-                                    { for v.evidence.iter().map(|e| {
-                                        // Strong findings and notes look apart, in
-                                        // words as well as in style.
-                                        let (class, tag) = match (e.proof, e.strong) {
-                                            (true, _) => ("proof", "Proof: "),
-                                            (false, true) => ("strong", ""),
-                                            (false, false) => ("note", "Note: "),
-                                        };
-                                        html!{ <li class={class}>{ tag }{ e.detail.clone() }</li> }
-                                    }) }
-                                    </ul>
-                                }
-                            </td>
-                        </tr>
-                    }
-                }) }
-                </tbody>
-            </table>
-            </div>
+            // A partial result says so before anything else, wherever its
+            // link is opened.
+            if crate::state::is_partial(&c.headline) {
+                <p id="partial" class="warn">{ "This is a partial result: the agent stopped before every probe finished." }</p>
+            }
+            { answers_block(&c.verdicts) }
             if !c.advice.is_empty() {
-                <h2 id="advice-title">{ "What to do" }</h2>
+                <h3 id="advice-title">{ "What to do" }</h3>
                 <ol id="advice" class="advice" aria-labelledby="advice-title">
                     { for c.advice.iter().take(SHOWN_ADVICE).map(view_advice) }
                 </ol>
@@ -130,6 +214,10 @@ pub fn verdict_view(props: &Props) -> Html {
                     </details>
                 }
             }
+            <h3 id="ports-title">{ "Each port" }</h3>
+            <p id="headline" class="headline">{ c.headline.clone() }</p>
+            { network_block(props.network.as_ref()) }
+            { port_table(&c.verdicts) }
         </section>
     }
 }
@@ -138,7 +226,6 @@ pub fn verdict_view(props: &Props) -> Html {
 mod tests {
     use super::*;
     use mailport_shared::interception::{Evidence, EvidenceKind};
-    use mailport_shared::Family;
 
     #[test]
     fn a_proved_interception_is_not_a_question() {
