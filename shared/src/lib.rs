@@ -31,6 +31,7 @@ pub mod options;
 pub mod outcome;
 pub mod probe;
 pub mod reflector;
+pub mod relay;
 pub mod report;
 pub mod share;
 pub mod suffix;
