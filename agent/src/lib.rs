@@ -31,6 +31,7 @@ pub mod guard;
 pub mod netinfo;
 pub mod probe;
 pub mod reflect;
+pub mod relay;
 pub mod runner;
 pub mod serve;
 pub mod term;

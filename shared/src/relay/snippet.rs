@@ -49,7 +49,7 @@ pub enum PartKind {
     },
     /// Shell commands to run, in order, as root.
     Commands,
-    /// Steps to follow in a web interface.
+    /// Steps to follow by hand (a web interface, an edit in place).
     Steps,
 }
 
@@ -103,7 +103,7 @@ impl Snippet {
                 PartKind::Append { path } => format!("Add to {path}"),
                 PartKind::Create { path } => format!("Create {path}"),
                 PartKind::Commands => "Run".to_string(),
-                PartKind::Steps => "In the web interface".to_string(),
+                PartKind::Steps => "Steps".to_string(),
             };
             out.push_str(&format!("\n## {head}: {}\n", part.title));
             out.push_str(&part.text);
