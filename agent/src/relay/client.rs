@@ -396,10 +396,17 @@ impl Session<'_> {
         }
         let ext = smtp::extensions(&reply);
         let auth = step::auth_mechanisms(&ext);
-        let detail = if auth.is_empty() {
-            "no AUTH offered".to_string()
+        let mut offered = Vec::new();
+        if step::offers(&ext, "STARTTLS") {
+            offered.push("STARTTLS".to_string());
+        }
+        if !auth.is_empty() {
+            offered.push(format!("AUTH {}", auth.join(" ")));
+        }
+        let detail = if offered.is_empty() {
+            "no STARTTLS, no AUTH".to_string()
         } else {
-            format!("AUTH {}", auth.join(" "))
+            offered.join(", ")
         };
         run.pass(kind, Some(reply), Some(detail));
         Ok(ext)

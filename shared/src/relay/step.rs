@@ -375,12 +375,22 @@ pub fn judge_mail_from(reply: &Reply) -> Result<(), Problem> {
     }
 }
 
-/// The reply to RCPT TO (251 "will forward" is an acceptance).
+/// The reply to RCPT TO (251 "will forward" is an acceptance). Postfix
+/// delays its sender checks to RCPT TO (`smtpd_delay_reject = yes`, the
+/// default), so a refusal there that names the sender ("Sender address
+/// rejected: not owned by user") is the sender's, not the recipient's.
 pub fn judge_rcpt_to(reply: &Reply) -> Result<(), Problem> {
+    let about_sender = reply
+        .lines
+        .iter()
+        .any(|l| l.to_ascii_lowercase().contains("sender"));
     match reply.code {
         250 | 251 => Ok(()),
         400..=499 => Err(Problem::Deferred {
             during: StepKind::RcptTo,
+            reply: reply.clone(),
+        }),
+        _ if about_sender => Err(Problem::SenderRefused {
             reply: reply.clone(),
         }),
         _ => Err(Problem::RecipientRefused {
@@ -447,6 +457,42 @@ mod tests {
             let m = judge_mail_from(&reply(code)).map_or_else(|p| kind(&p), |()| "ok");
             let r = judge_rcpt_to(&reply(code)).map_or_else(|p| kind(&p), |()| "ok");
             assert_eq!((m, r), (mail, rcpt), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_delayed_sender_refusal_is_the_senders() {
+        let text = |code: u16, t: &str| Reply {
+            code,
+            lines: vec![t.into()],
+        };
+        let cases = [
+            (
+                text(
+                    553,
+                    "5.7.1 <m@x.example>: Sender address rejected: not owned by user a@x.example",
+                ),
+                "sender refused",
+            ),
+            (
+                text(554, "5.7.1 <b@y.example>: Relay access denied"),
+                "recipient refused",
+            ),
+            (
+                text(
+                    550,
+                    "5.1.1 <b@y.example>: Recipient address rejected: User unknown",
+                ),
+                "recipient refused",
+            ),
+            (
+                text(450, "4.7.1 Sender address rejected: try later"),
+                "deferred",
+            ),
+        ];
+        for (r, want) in cases {
+            let got = judge_rcpt_to(&r).map_or_else(|p| kind(&p), |()| "ok");
+            assert_eq!(got, want, "{r:?}");
         }
     }
 
