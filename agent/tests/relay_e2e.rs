@@ -61,3 +61,50 @@ fn postfix_from_the_snippet_relays_through_587_and_465() {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
 }
+
+/// Debian's own Exim (downloaded, unpacked, never installed: it conflicts
+/// with Postfix) parses and routes the Exim snippet for 587 and 465, in
+/// namespaces of its own (`tests/relay-e2e/exim-check.sh`).
+#[test]
+fn debian_exim_accepts_its_snippet() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let missing: Vec<&str> = ["apt-get", "dpkg-deb", "python3", "unshare"]
+        .into_iter()
+        .filter(|c| !have(c))
+        .collect();
+    if !root || !missing.is_empty() {
+        fakes::skip_or_fail(
+            "exim_check",
+            &format!("needs root (root: {root}) and these tools: {missing:?}"),
+        );
+        return;
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/relay-e2e/exim-check.sh"
+    );
+    let cache = concat!(env!("CARGO_TARGET_TMPDIR"), "/relay-exim-cache");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_mailport"))
+        .arg(cache)
+        .output()
+        .expect("run the Exim check");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.code() == Some(3) {
+        fakes::skip_or_fail("exim_check", "the exim4 packages could not be downloaded");
+        return;
+    }
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("port=465") && text.contains("EXIM CHECK PASSED"),
+        "{text}"
+    );
+}
