@@ -407,6 +407,7 @@ fn yunohost(c: &Ctx) -> (Vec<Part>, Vec<String>) {
         vec![
             "The same settings are in the web admin: Tools > YunoHost settings > Email > SMTP relay.".to_string(),
             "YunoHost turns on wrapper mode by itself when the port is 465.".to_string(),
+            "A password given with -v is visible to other users in the process list while the command runs; on a shared machine, set it in the web admin instead.".to_string(),
         ],
     )
 }
