@@ -84,6 +84,7 @@ impl Relay {
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
+                let _ = sock.set_nodelay(true);
                 let me = self.clone();
                 tokio::spawn(async move {
                     if me.implicit {
