@@ -69,6 +69,9 @@ pub enum Command {
     /// Run a reflector on a server you control: answers on the mail ports
     /// and signs what it saw, so `check --reflector` can prove interception.
     Reflect(crate::reflect::cmd::ReflectArgs),
+    /// Test a relay (smarthost) with your login, and print the configuration
+    /// that makes your mail server use it (--mta).
+    Relay(crate::relay::RelayArgs),
     /// Write the man pages into DIR (for packagers; see scripts/dist.sh).
     #[command(hide = true)]
     GenerateMan {
@@ -319,6 +322,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Serve(args)) => crate::serve::serve(&args).map(|()| ExitCode::SUCCESS),
         Some(Command::Reflect(args)) => crate::reflect::cmd::run(&args),
+        Some(Command::Relay(args)) => crate::relay::run(&args),
         Some(Command::GenerateMan { dir }) => generated(crate::generate::man_pages(&dir)?),
         Some(Command::GenerateCompletions { dir }) => {
             generated(crate::generate::completions(&dir)?)

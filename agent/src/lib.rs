@@ -35,6 +35,7 @@ pub mod netinfo;
 pub mod pacing;
 pub mod probe;
 pub mod reflect;
+pub mod relay;
 pub mod runner;
 pub mod serve;
 pub mod share;

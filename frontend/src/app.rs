@@ -492,6 +492,7 @@ pub fn app() -> Html {
                             share_base={browser.location.share_base()} copied={state.copied.clone()}
                             dispatch={dispatch_cb} on_copy={on_copy} />
                     }
+                    <crate::components::relay::RelayPanel />
                 </div>
             </>
         },

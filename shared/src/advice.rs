@@ -166,6 +166,7 @@ fn provider_relay(m: Matched, relay: &Relay, verdicts: &[PortVerdict]) -> (Strin
         why.push(' ');
         why.push_str(p.note);
     }
+    why.push_str(&crate::relay::advice_hint(Some(relay.host), relay.ports));
     (title, why)
 }
 
@@ -621,7 +622,7 @@ pub fn advise(verdicts: &[PortVerdict], ctx: &Context) -> Vec<Advice> {
         add(
             AdviceId::RelayService,
             "Running a mail server? Relay its outgoing mail through a smarthost service".into(),
-            "A relay (your mail provider, Amazon SES, Mailgun, SendGrid, SMTP2GO...) accepts your server's mail on 587, 465 or 2525 and delivers it on 25 from its own reputable addresses.".into(),
+            format!("A relay (your mail provider, Amazon SES, Mailgun, SendGrid, SMTP2GO...) accepts your server's mail on 587, 465 or 2525 and delivers it on 25 from its own reputable addresses.{}", crate::relay::advice_hint(None, &[])),
         );
         if !pbl.is_empty() {
             add(

@@ -36,6 +36,7 @@ pub mod platform;
 pub mod probe;
 pub mod ratelimit;
 pub mod reflector;
+pub mod relay;
 pub mod report;
 pub mod sample;
 pub mod share;

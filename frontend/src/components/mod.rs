@@ -5,5 +5,6 @@ pub mod agent_panel;
 pub mod check_form;
 pub mod grid;
 pub mod install;
+pub mod relay;
 pub mod share_panel;
 pub mod verdict;
