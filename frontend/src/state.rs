@@ -1136,6 +1136,8 @@ impl State {
             headline: c.headline.clone(),
             advice: c.advice.clone(),
             network: None,
+            controls: Vec::new(),
+            inbound: None,
         }));
         self.conclusion = Some(c);
     }

@@ -42,6 +42,8 @@ pub fn sample_report() -> Report {
         headline: c.headline,
         advice: c.advice,
         network: Some(network),
+        controls: Vec::new(),
+        inbound: None,
     }
 }
 
@@ -70,8 +72,10 @@ fn probe((i, spec): (usize, ProbeSpec)) -> ProbeResult {
             } else if spec.role == Role::PortEcho {
                 (
                     address,
-                    Outcome::NotSmtp {
-                        first_bytes: "HTTP/1.1 400 Bad Request\\r\\n".into(),
+                    Outcome::PortTester {
+                        reply: crate::outcome::TesterReply::Http {
+                            status_line: "HTTP/1.1 200 OK".into(),
+                        },
                     },
                     timed(31, Some(35)),
                 )

@@ -25,6 +25,8 @@
 //! | headline         | option<string>: absent when the probes give it |
 //! | advice           | option<string>: JSON, absent when verdicts and facts give it |
 //! | network          | option<string>: JSON of the network facts |
+//! | controls         | option<string>: JSON of the control probes (port 443), absent when none |
+//! | inbound          | option<string>: JSON of the inbound section, absent when not asked |
 //!
 //! The judged parts are *derived* again when reading whenever that gives
 //! exactly what the writer showed (checked when writing): mailport's own
@@ -37,10 +39,13 @@
 use super::value::CValue;
 use crate::advice::{self, Advice};
 use crate::classify::{self, PortVerdict};
+use crate::control::ControlProbe;
 use crate::family::Family;
 use crate::netinfo::NetworkFacts;
 use crate::options::{CheckOptions, Families};
-use crate::outcome::{DnsFailure, EhloOutcome, Outcome, Reply, SmtpExchange, TlsOutcome};
+use crate::outcome::{
+    DnsFailure, EhloOutcome, Outcome, Reply, SmtpExchange, TesterReply, TlsOutcome,
+};
 use crate::probe::{ProbeResult, ProbeSpec, Timings};
 use crate::reflector::{ProofStatus, ReflectorProof};
 use crate::report::Report;
@@ -63,6 +68,8 @@ struct Compact {
     headline: Option<String>,
     advice: Option<Vec<Item>>,
     network: Option<CValue>,
+    controls: Option<CValue>,
+    inbound: Option<CValue>,
 }
 
 /// One verdict or piece of advice: the `n`th of what the reader derives, or
@@ -84,6 +91,7 @@ struct COptions {
     greeting_timeout_ms: u32,
     tls: bool,
     reflector: Option<CValue>,
+    inbound: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -113,6 +121,17 @@ enum COutcome {
     TlsFailed(u32),
     LocalError(u32),
     DnsFailed(CDns),
+    PortTester(CTester),
+    LocalFirewall(u32),
+}
+
+/// A port tester's answer to the request (its status line or bytes kept).
+#[derive(Serialize, Deserialize)]
+enum CTester {
+    Http(u32),
+    Closed,
+    Quiet,
+    Other(u32),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -134,6 +153,9 @@ enum CEhlo {
     Rejected(u16),
     NoReply,
     NotSent,
+    Reset,
+    Closed,
+    Garbage(u32),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -245,6 +267,9 @@ fn outcome_to(o: &Outcome, t: &mut Strings) -> COutcome {
                 EhloOutcome::Rejected { reply } => CEhlo::Rejected(reply.code),
                 EhloOutcome::NoReply => CEhlo::NoReply,
                 EhloOutcome::NotSent => CEhlo::NotSent,
+                EhloOutcome::Reset => CEhlo::Reset,
+                EhloOutcome::Closed => CEhlo::Closed,
+                EhloOutcome::Garbage { why } => CEhlo::Garbage(t.index(why)),
             },
             starttls: ex.starttls_offered(),
             implicit_tls: ex.implicit_tls,
@@ -271,6 +296,13 @@ fn outcome_to(o: &Outcome, t: &mut Strings) -> COutcome {
         Outcome::NotSmtp { first_bytes } => COutcome::NotSmtp(t.index(first_bytes)),
         Outcome::TlsFailed { error } => COutcome::TlsFailed(t.index(error)),
         Outcome::LocalError { detail } => COutcome::LocalError(t.index(detail)),
+        Outcome::LocalFirewall { detail } => COutcome::LocalFirewall(t.index(detail)),
+        Outcome::PortTester { reply } => COutcome::PortTester(match reply {
+            TesterReply::Http { status_line } => CTester::Http(t.index(status_line)),
+            TesterReply::Closed => CTester::Closed,
+            TesterReply::Quiet => CTester::Quiet,
+            TesterReply::Other { first_bytes } => CTester::Other(t.index(first_bytes)),
+        }),
         Outcome::DnsFailed { reason } => COutcome::DnsFailed(match reason {
             DnsFailure::NxDomain => CDns::NxDomain,
             DnsFailure::NoAddress => CDns::NoAddress,
@@ -313,6 +345,9 @@ fn outcome_of(c: COutcome, t: &[String]) -> Result<Outcome, Bad> {
                 },
                 CEhlo::NoReply => EhloOutcome::NoReply,
                 CEhlo::NotSent => EhloOutcome::NotSent,
+                CEhlo::Reset => EhloOutcome::Reset,
+                CEhlo::Closed => EhloOutcome::Closed,
+                CEhlo::Garbage(i) => EhloOutcome::Garbage { why: text(t, i)? },
             },
             implicit_tls: b.implicit_tls,
             tls: b.tls.map(|t| match t {
@@ -360,6 +395,21 @@ fn outcome_of(c: COutcome, t: &[String]) -> Result<Outcome, Bad> {
         COutcome::TlsFailed(i) => Outcome::TlsFailed { error: text(t, i)? },
         COutcome::LocalError(i) => Outcome::LocalError {
             detail: text(t, i)?,
+        },
+        COutcome::LocalFirewall(i) => Outcome::LocalFirewall {
+            detail: text(t, i)?,
+        },
+        COutcome::PortTester(r) => Outcome::PortTester {
+            reply: match r {
+                CTester::Http(i) => TesterReply::Http {
+                    status_line: text(t, i)?,
+                },
+                CTester::Closed => TesterReply::Closed,
+                CTester::Quiet => TesterReply::Quiet,
+                CTester::Other(i) => TesterReply::Other {
+                    first_bytes: text(t, i)?,
+                },
+            },
         },
         COutcome::DnsFailed(d) => Outcome::DnsFailed {
             reason: match d {
@@ -468,11 +518,17 @@ pub(super) fn to_bytes(report: &Report) -> Vec<u8> {
         greeting_timeout_ms: o.greeting_timeout_ms,
         tls: o.tls,
         reflector: o.reflector.as_ref().map(CValue::of),
+        inbound: o.inbound,
     };
     // What a reader would derive from the kept probes and facts: carried
     // only where it differs from what the writer showed.
     let kept = probes_of(&strings.0, clone_probes(&probes)).unwrap_or_default();
-    let derived = derive(&kept, &report.verdicts, report.network.clone());
+    let derived = derive(
+        &kept,
+        &report.controls,
+        &report.verdicts,
+        report.network.clone(),
+    );
     let compact = Compact {
         schema_version: report.schema_version,
         tool_version: report.tool_version.clone(),
@@ -485,6 +541,8 @@ pub(super) fn to_bytes(report: &Report) -> Vec<u8> {
         headline: (derived.headline != report.headline).then(|| report.headline.clone()),
         advice: items(&report.advice, &derived.advice),
         network: report.network.as_ref().map(CValue::of),
+        controls: (!report.controls.is_empty()).then(|| CValue::of(&report.controls)),
+        inbound: report.inbound.as_ref().map(CValue::of),
     };
     postcard::to_allocvec(&compact).unwrap_or_default()
 }
@@ -508,10 +566,11 @@ struct Derived {
 /// verdicts the report shows (given or derived), as the agent does.
 fn derive(
     probes: &[ProbeResult],
+    controls: &[ControlProbe],
     shown_verdicts: &[PortVerdict],
     network: Option<NetworkFacts>,
 ) -> Derived {
-    let verdicts = classify::classify(probes);
+    let verdicts = classify::classify_with(probes, controls);
     let headline = classify::headline(shown_verdicts, probes);
     let advice = advice::advise(shown_verdicts, &advice::Context::from_network(network));
     Derived {
@@ -559,13 +618,22 @@ pub(super) fn from_bytes(bytes: &[u8]) -> Result<Report, Bad> {
         greeting_timeout_ms: o.greeting_timeout_ms,
         tls: o.tls,
         reflector,
+        inbound: o.inbound,
     };
     let network: Option<NetworkFacts> = match c.network {
         Some(v) => Some(v.to().ok_or(Bad("bad network facts"))?),
         None => None,
     };
-    let verdicts = from_items(c.verdicts, classify::classify(&probes))?;
-    let derived = derive(&probes, &verdicts, network.clone());
+    let controls: Vec<ControlProbe> = match c.controls {
+        Some(v) => v.to().ok_or(Bad("bad control probes"))?,
+        None => Vec::new(),
+    };
+    let inbound = match c.inbound {
+        Some(v) => Some(v.to().ok_or(Bad("bad inbound section"))?),
+        None => None,
+    };
+    let verdicts = from_items(c.verdicts, classify::classify_with(&probes, &controls))?;
+    let derived = derive(&probes, &controls, &verdicts, network.clone());
     let advice = from_items(c.advice, derived.advice)?;
     Ok(Report {
         schema_version: c.schema_version,
@@ -578,5 +646,7 @@ pub(super) fn from_bytes(bytes: &[u8]) -> Result<Report, Bad> {
         headline: c.headline.unwrap_or(derived.headline),
         advice,
         network,
+        controls,
+        inbound,
     })
 }
