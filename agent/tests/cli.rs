@@ -339,7 +339,7 @@ async fn share_prints_a_link_with_the_chosen_redaction() {
     .await;
     let link = link_in(&out);
     assert!(
-        link.starts_with("https://ports.example.org/check/#r=2."),
+        link.starts_with("https://ports.example.org/check/#r=4."),
         "{link}"
     );
     let report = mailport_shared::share::from_fragment(link.split_once('#').unwrap().1)

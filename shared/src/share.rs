@@ -2,7 +2,7 @@
 //! be shown to an ISP, a hosting support desk or a forum without any server
 //! storing it.
 //!
-//! Formats: `<base>#r=2.<base64url(zlib(json(Report)))>` carries the whole
+//! Formats: `<base>#r=4.<base64url(zlib(json(Report)) + crc32)>` carries the whole
 //! report with every transcript (the "full" link); `#r=3.<base64url(zlib(
 //! postcard(compact report)))>` is the short link shared by default, which
 //! keeps verdicts, advice, network facts and each probe's outcome kind but
@@ -11,11 +11,12 @@
 //! carries its own [`crate::SCHEMA_VERSION`]. The fragment never reaches a web server, so the
 //! public page can render the report without seeing it.
 //!
-//! The zlib wrapper ends with the Adler-32 checksum of the JSON: a link that
-//! a mail client or a hand copy damaged is refused, never shown altered
-//! (raw deflate, format 1, has no checksum, and one changed character in
-//! nine decoded to a report with garbage in it). Format 1 links are still
-//! read.
+//! Both end with a CRC-32 of what was compressed, after zlib's own
+//! Adler-32: a link that a mail client or a hand copy damaged is refused,
+//! never shown altered. (Raw deflate, format 1, had no checksum, and one
+//! changed character in nine decoded to a report with garbage in it;
+//! format 2 had Adler-32 alone, which let a changed back-reference through
+//! that moved letters of the advice about.) Formats 1 and 2 are still read.
 //!
 //! Decoding is defensive: a link is input from anyone. The encoded text and
 //! the inflated JSON are both capped, and every failure is a [`ShareError`]
@@ -39,13 +40,21 @@ mod value;
 
 pub use compact::OMITTED;
 
-/// The newest link format this code reads: 3 is the short link
-/// ([`encode_short`]), 2 the full report as zlib'd JSON ([`encode`]), 1 was
-/// raw deflate.
-pub const LINK_VERSION: u32 = 3;
+/// The newest link format this code reads: 4 is the full report as zlib'd
+/// JSON with a CRC-32 ([`encode`]), 3 the short link ([`encode_short`]), 2
+/// the full report with zlib's Adler-32 alone, 1 raw deflate.
+///
+/// Formats 3 and 4 end with a CRC-32 (big-endian) of what was compressed:
+/// Adler-32 lets some one-character changes of a link through (a changed
+/// back-reference that moves letters around keeps its sum), CRC-32 catches
+/// every change of up to 32 bits.
+pub const LINK_VERSION: u32 = 4;
 
 /// The format of the full link written by [`encode`].
-pub const FULL_LINK_VERSION: u32 = 2;
+pub const FULL_LINK_VERSION: u32 = 4;
+
+/// The full link before the CRC-32 (read, no longer written).
+const FULL_LINK_V2: u32 = 2;
 
 /// The format of the short link written by [`encode_short`].
 pub const SHORT_LINK_VERSION: u32 = 3;
@@ -99,18 +108,27 @@ pub fn encode(report: &Report) -> String {
     // Serialising plain data to a Vec cannot fail (no maps with non-string
     // keys, no I/O); an empty payload would decode as Corrupted, not lie.
     let json = serde_json::to_vec(report).unwrap_or_default();
-    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
-    format!("{FULL_LINK_VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
+    format!(
+        "{FULL_LINK_VERSION}.{}",
+        URL_SAFE_NO_PAD.encode(pack(&json, 9))
+    )
 }
 
 /// Encodes a report as `3.<data>`: the short link, without transcripts and
 /// probed addresses (see the module documentation).
 pub fn encode_short(report: &Report) -> String {
-    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&compact::to_bytes(report), 10);
+    let packed = pack(&compact::to_bytes(report), 10);
     format!("{SHORT_LINK_VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
 }
 
-/// A full share link: `base` (its own fragment dropped) + `#r=2.<data>`.
+/// zlib of `data`, then the CRC-32 of `data`.
+fn pack(data: &[u8], level: u8) -> Vec<u8> {
+    let mut packed = miniz_oxide::deflate::compress_to_vec_zlib(data, level);
+    packed.extend_from_slice(&crc32fast::hash(data).to_be_bytes());
+    packed
+}
+
+/// A full share link: `base` (its own fragment dropped) + `#r=4.<data>`.
 pub fn link(base: &str, report: &Report) -> String {
     let base = base.split('#').next().unwrap_or(base);
     format!("{base}#{PARAM}={}", encode(report))
@@ -220,6 +238,16 @@ pub fn decode(value: &str) -> Result<Report, ShareError> {
 /// Inflates a link's data: zlib with its checksum for formats 2 and 3, raw deflate
 /// for format 1. Capped at [`MAX_INFLATED_LEN`].
 fn inflate(version: u32, packed: &[u8]) -> Result<Vec<u8>, ShareError> {
+    if version >= SHORT_LINK_VERSION {
+        let split = packed.len().checked_sub(4).ok_or(ShareError::Truncated)?;
+        let (stream, crc) = packed.split_at(split);
+        let data = inflate(FULL_LINK_V2, stream)?;
+        let want = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
+        if crc32fast::hash(&data) != want {
+            return Err(ShareError::Corrupted("checksum mismatch"));
+        }
+        return Ok(data);
+    }
     let inflated = if version == 1 {
         miniz_oxide::inflate::decompress_to_vec_with_limit(packed, MAX_INFLATED_LEN)
     } else {
@@ -719,7 +747,7 @@ mod tests {
     fn round_trip() {
         let r = sample();
         let enc = encode(&r);
-        assert!(enc.starts_with("2."));
+        assert!(enc.starts_with("4."));
         assert!(
             enc.len() < 4096,
             "a typical report fits a link: {}",
@@ -730,7 +758,7 @@ mod tests {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         assert_eq!(decode(&enc), Ok(r.clone()));
         let l = link("https://mailport.github.io/#old", &r);
-        assert!(l.starts_with("https://mailport.github.io/#r=2."));
+        assert!(l.starts_with("https://mailport.github.io/#r=4."));
         let frag = l.split_once('#').unwrap().1;
         assert_eq!(from_fragment(frag), Some(Ok(r.clone())));
         assert_eq!(from_fragment(&format!("#agent=7600&{frag}")), Some(Ok(r)));
@@ -915,14 +943,14 @@ mod tests {
         // Cut at many places: always Truncated or Corrupted, never a panic
         // and never a wrong report.
         for cut in [1, 2, 10, data.len() / 2, data.len() - 3, data.len() - 1] {
-            let e = decode(&format!("2.{}", &data[..cut])).unwrap_err();
+            let e = decode(&format!("4.{}", &data[..cut])).unwrap_err();
             assert!(
                 matches!(e, ShareError::Truncated | ShareError::Corrupted(_)),
                 "cut at {cut}: {e:?}"
             );
         }
         assert_eq!(
-            decode(&format!("2.{}", &data[..data.len() / 2])),
+            decode(&format!("4.{}", &data[..data.len() / 2])),
             Err(ShareError::Truncated)
         );
         assert_eq!(decode("1."), Err(ShareError::Truncated));
@@ -946,7 +974,7 @@ mod tests {
         bytes[mid] ^= 0xff;
         bytes[mid + 1] ^= 0x55;
         let flipped = URL_SAFE_NO_PAD.encode(bytes);
-        assert!(decode(&format!("2.{flipped}")).is_err());
+        assert!(decode(&format!("4.{flipped}")).is_err());
         for e in [
             ShareError::Truncated,
             ShareError::Corrupted("x"),
@@ -990,9 +1018,9 @@ mod tests {
     #[test]
     fn future_versions_are_named() {
         assert_eq!(
-            decode("4.abc"),
+            decode("5.abc"),
             Err(ShareError::FutureVersion {
-                found: 4,
+                found: 5,
                 supported: LINK_VERSION
             })
         );

@@ -100,7 +100,7 @@ fn text_the_probes_do_not_give_travels_as_is() {
 fn old_formats_still_open_and_damage_is_refused() {
     let report = sample_report();
     let full = share::encode(&report);
-    assert!(full.starts_with("2."));
+    assert!(full.starts_with("4."));
     assert_eq!(share::decode(&full), Ok(report.clone()));
     let short = share::encode_short(&report);
     // Cut off: refused as incomplete or damaged, never shown altered.
@@ -115,9 +115,9 @@ fn old_formats_still_open_and_damage_is_refused() {
     bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
     let damaged = String::from_utf8(bytes).unwrap();
     assert!(share::decode(&damaged).is_err());
-    // Format 4 is from the future.
+    // Format 5 is from the future.
     assert!(matches!(
-        share::decode(&format!("4.{}", &short[2..])),
-        Err(ShareError::FutureVersion { found: 4, .. })
+        share::decode(&format!("5.{}", &short[2..])),
+        Err(ShareError::FutureVersion { found: 5, .. })
     ));
 }
