@@ -31,15 +31,18 @@ apt_need() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# What the simulated-network bench (tests/netsim) needs: network namespaces,
-# nftables, real Postfix servers, and nmap/nc to benchmark against. Postfix is
+# What the simulated-network bench (tests/netsim) and the relay's
+# end-to-end proof (agent/tests/relay_e2e.rs) need: network namespaces,
+# nftables, real Postfix servers, Dovecot's SASL, OpenSSL and curl for the
+# stand-ins' checks, and nmap/nc to benchmark against. Postfix is
 # preseeded to "No configuration": the bench writes its own per-instance
 # configs and never touches /etc/postfix.
 netsim_tools() {
     if ! command -v postfix >/dev/null 2>&1 && command -v debconf-set-selections >/dev/null 2>&1; then
         echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     fi
-    apt_need ip iproute2 nft nftables postfix postfix nmap nmap nc netcat-openbsd
+    apt_need ip iproute2 nft nftables postfix postfix nmap nmap nc netcat-openbsd \
+        openssl openssl curl curl dovecot dovecot-core unshare util-linux python3 python3
 }
 
 # What the release-archive tests (tests/dist) need: Wine for mailport.exe
