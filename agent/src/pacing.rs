@@ -110,7 +110,7 @@ pub async fn control(
         Err(_) => ControlOutcome::TimedOut,
         // Closed at once: only the handshake is wanted.
         Ok(Ok(_stream)) => ControlOutcome::Accepted,
-        Ok(Err(e)) => match tcp::classify_connect_error(&e) {
+        Ok(Err(e)) => match tcp::classify_connect_error_to(&e, addr) {
             Outcome::Refused | Outcome::Reset => ControlOutcome::Refused,
             Outcome::Filtered => ControlOutcome::TimedOut,
             Outcome::NoRoute { detail } => ControlOutcome::NoRoute { detail },

@@ -565,6 +565,39 @@ async fn probe_all(
             .await;
         probes.push(result);
     }
+    // A lone silence where other hosts greeted, and a time-out on a port
+    // only one host was asked about, get a fresh connection
+    // (mailport_shared::second_look): a lossy line must not read as a
+    // tarpit or a block. The second answer counts when it connected.
+    let mut silent = mailport_shared::second_look::silent_to_retry(&probes);
+    silent.extend(mailport_shared::second_look::lone_timeouts(&probes));
+    let second = futures::future::join_all(silent.iter().map(|&i| {
+        let spec = probes[i].spec.clone();
+        let cell = cell_of(&spec);
+        run_probe(
+            spec,
+            cell,
+            &dns,
+            env,
+            &config,
+            Slots {
+                semaphore: &semaphore,
+                sockets: &sockets,
+                pacer: &timing,
+            },
+        )
+    }))
+    .await;
+    for (i, result) in silent.into_iter().zip(second) {
+        if result.outcome != probes[i].outcome && result.outcome.connected() {
+            let _ = events
+                .send(CheckEvent::Probe {
+                    result: result.clone(),
+                })
+                .await;
+            probes[i] = result;
+        }
+    }
     trust_reflector_ports(&mut probes);
     Ok((probes, controls))
 }

@@ -393,7 +393,12 @@ async fn dropped_syns_time_out_as_filtered() {
     assert_eq!(outcome(&r, "127.0.0.2", 25), &Outcome::Filtered);
     assert_eq!(outcome(&r, "127.0.0.3", 25), &Outcome::Filtered);
     assert!(matches!(outcome(&r, "127.0.0.4", 587), Outcome::Banner(_)));
-    assert_eq!(verdict(&r, 25, Family::Ipv4), &Verdict::BlockedSilently);
+    assert_eq!(
+        verdict(&r, 25, Family::Ipv4),
+        &Verdict::BlockedSilently,
+        "{:?}",
+        r.verdicts
+    );
     assert_eq!(verdict(&r, 587, Family::Ipv4), &Verdict::Open);
     assert!(!r.port25_open());
     assert!(

@@ -666,7 +666,15 @@ fn classify_group(
         return verdict(Verdict::InterceptedSuspected, odd_answer(&odd));
     }
     if !failed.is_empty() && convincing_failure(&failed) {
-        return if dropped.len() >= rejected.len() {
+        // A rejection from a host known to listen is the network's answer
+        // even where others time out: routers limit how many rejections
+        // they send (Linux, one ICMPv6 error a second per destination), so
+        // the rest go unanswered. Rejections from hosts that may not listen
+        // there count only when they are the most.
+        let listener_rejected = group
+            .iter()
+            .any(|p| p.spec.expected && rejected.contains(p.spec.host.as_str()));
+        return if !listener_rejected && dropped.len() >= rejected.len() {
             let mut why = format!(
                 "Connections to port {port} time out ({}): your network silently drops them.",
                 and_list(&dropped)
@@ -693,7 +701,10 @@ fn classify_group(
                 }
             );
             if !dropped.is_empty() {
-                why.push_str(&format!(" Those to {} time out.", and_list(&dropped)));
+                why.push_str(&format!(
+                    " Those to {} time out: routers send only so many rejections.",
+                    and_list(&dropped)
+                ));
             }
             verdict(Verdict::BlockedActively, why)
         };

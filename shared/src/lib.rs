@@ -39,6 +39,7 @@ pub mod reflector;
 pub mod relay;
 pub mod report;
 pub mod sample;
+pub mod second_look;
 pub mod share;
 pub mod suffix;
 pub mod summary;

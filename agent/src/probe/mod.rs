@@ -78,7 +78,7 @@ pub async fn probe(
     };
     let stream = match connect::connect(dialer, target, spec, pacer, config.connect_timeout).await {
         connect::Connected::TimedOut => return failed(Outcome::Filtered),
-        connect::Connected::Failed(e) => return failed(tcp::classify_connect_error(&e)),
+        connect::Connected::Failed(e) => return failed(tcp::classify_connect_error_to(&e, addr)),
         connect::Connected::Stream(s) => s,
     };
     let connected = Instant::now();

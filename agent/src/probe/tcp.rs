@@ -134,6 +134,27 @@ pub fn classify_connect_error(err: &io::Error) -> Outcome {
     )
 }
 
+/// Classifies a failed `connect()` to `to`: as [`classify_connect_error`],
+/// and on Linux, "permission denied" (`EACCES`) read by the family. Over
+/// IPv4, Linux turns a router's ICMP "administratively prohibited" into
+/// `EHOSTUNREACH`, so `EACCES` can only come from this machine (a policy
+/// route or firewall rule): [`local_firewall`]. Over IPv6 a router's
+/// ICMPv6 "prohibited" is `EACCES` too, so the detail says it may be either.
+pub fn classify_connect_error_to(err: &io::Error, to: std::net::IpAddr) -> Outcome {
+    const EACCES: i32 = 13;
+    if Os::CURRENT != Os::Linux || err.raw_os_error() != Some(EACCES) {
+        return classify_connect_error(err);
+    }
+    match to {
+        std::net::IpAddr::V4(_) => local_firewall(&err.to_string()),
+        std::net::IpAddr::V6(_) => Outcome::Unreachable {
+            detail: format!(
+                "administratively prohibited, by a router or by a rule on this computer: {err}"
+            ),
+        },
+    }
+}
+
 /// Classifies a failed `connect()`: by the OS code through the OS's table
 /// when there is one, else by the portable [`ErrorKind`]; `text` is the OS's
 /// own words, kept in the detail.
@@ -341,6 +362,20 @@ mod tests {
             classify_connect_error(&io::Error::from_raw_os_error(1)),
             Outcome::LocalFirewall {
                 detail: "Operation not permitted (os error 1)".into()
+            }
+        );
+        // EACCES by family: only this machine over IPv4, either over IPv6.
+        let eacces = io::Error::from_raw_os_error(13);
+        assert_eq!(
+            classify_connect_error_to(&eacces, "192.0.2.1".parse().unwrap()),
+            Outcome::LocalFirewall {
+                detail: "Permission denied (os error 13)".into()
+            }
+        );
+        assert_eq!(
+            classify_connect_error_to(&eacces, "2001:db8::1".parse().unwrap()),
+            Outcome::Unreachable {
+                detail: "administratively prohibited, by a router or by a rule on this computer: Permission denied (os error 13)".into()
             }
         );
     }
