@@ -305,9 +305,29 @@ impl Browser {
             .map(|[w, s]| [w.as_u64().unwrap_or(0), s.as_u64().unwrap_or(0)])
             .expect("two widths");
         if width != u64::from(PHONE_WIDTH) || scroll_width > width {
+            // Name the narrowest elements still wider than the phone: what
+            // forces the page wide, so a failure says what to fix.
+            let culprits = self
+                .client
+                .execute(
+                    "const w = arguments[0]; const out = []; \
+                     for (const e of document.querySelectorAll('body *')) { \
+                       const r = e.getBoundingClientRect(); \
+                       if (r.width > w + 1 && getComputedStyle(e).position !== 'fixed') \
+                         out.push([r.right - r.left, e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+                           (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '')]); } \
+                     out.sort((a, b) => a[0] - b[0]); \
+                     return out.slice(0, 8).map(x => Math.round(x[0]) + ' px ' + x[1]).join('; ');",
+                    vec![serde_json::json!(PHONE_WIDTH)],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             let _ = writeln!(
                 std::io::stderr(),
-                "the page is {scroll_width} px wide in a {width} px window, on a {PHONE_WIDTH} px phone"
+                "the page is {scroll_width} px wide in a {width} px window, on a {PHONE_WIDTH} px phone; \
+                 wider than the phone: {culprits}"
             );
             return false;
         }
