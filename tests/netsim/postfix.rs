@@ -68,6 +68,27 @@ impl PostfixSpec {
     }
 }
 
+impl PostfixSpec {
+    /// A home mail server greeting as `hostname` on port 25 of `addrs`
+    /// (IPv6 in brackets), without TLS: the user's own MTA, or another
+    /// machine behind the same router.
+    pub fn home(
+        id: &'static str,
+        ns: &'static str,
+        hostname: &'static str,
+        addrs: &[String],
+    ) -> PostfixSpec {
+        PostfixSpec {
+            id,
+            ns,
+            hostname,
+            names: &[],
+            services: addrs.iter().map(|a| (a.clone(), 25, Kind::Plain)).collect(),
+            tls: false,
+        }
+    }
+}
+
 /// A started instance.
 pub struct Postfix {
     ns: &'static str,

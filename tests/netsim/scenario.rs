@@ -31,6 +31,8 @@ pub struct Scenario {
     pub verdicts: Vec<String>,
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// The top outbound advice; every scenario that runs a check names it.
+    #[serde(default)]
     pub advice: String,
     #[serde(default)]
     pub proof: Vec<String>,
@@ -76,6 +78,49 @@ pub struct Scenario {
     /// How many times the check runs; every run must meet the expectations.
     #[serde(default = "one")]
     pub runs: u32,
+    /// Router rules in the forward chain for traffic from the internet
+    /// toward the client (an inbound block).
+    #[serde(default)]
+    pub filter_in: Vec<String>,
+    /// Router rules in the prerouting NAT chain for traffic from the
+    /// internet (a port forward: `dnat`).
+    #[serde(default)]
+    pub nat_in: Vec<String>,
+    /// Run the check with `--inbound` (the reflector calls back).
+    #[serde(default)]
+    pub inbound: bool,
+    /// A real Postfix, the user's own MTA, listens on port 25 of the
+    /// client's addresses while the check runs.
+    #[serde(default)]
+    pub client_mta: bool,
+    /// A real Postfix on another machine behind the same router (the
+    /// neighbour addresses 192.0.2.11 / 2001:db8:c::11), port 25.
+    #[serde(default)]
+    pub neighbour_mta: bool,
+    /// The client's IPv4 traffic leaves from 100.64.0.10 (carrier-grade NAT
+    /// range); the router's `snat` rules translate it.
+    #[serde(default)]
+    pub cgnat: bool,
+    /// Raw call-back requests sent from the client namespace instead of a
+    /// check (see crate::inbound).
+    #[serde(default)]
+    pub callbacks: Vec<crate::inbound::RawRequest>,
+    /// `FAMILY KIND`: the inbound verdict (the `kind` tag of
+    /// shared::inbound::InboundVerdict) on that family.
+    #[serde(default)]
+    pub inbound_verdicts: Vec<String>,
+    /// The witness kind (`nonce`, `local_mta`, `no_listener`) on every
+    /// family tested.
+    #[serde(default)]
+    pub inbound_witness: Option<String>,
+    /// The top inbound advice id (shared::inbound::InboundAdvice, snake_case).
+    #[serde(default)]
+    pub inbound_advice: Option<String>,
+    /// `[N*]PREFIX`: what each raw call-back request got, in order (N
+    /// requests in a row), as `called ADDRESS PORT=RESULT...`,
+    /// `refused WORDS` or `error CODE WORDS`.
+    #[serde(default)]
+    pub callback_replies: Vec<String>,
 }
 
 fn one() -> u32 {
@@ -144,6 +189,8 @@ pub struct Setup<'a> {
     pub netinfo: bool,
     /// `--domain`.
     pub domain: Option<&'a str>,
+    /// `--inbound` (with the bench's reflector only).
+    pub inbound: bool,
 }
 
 impl Setup<'_> {
@@ -152,6 +199,7 @@ impl Setup<'_> {
         targets: Targets::Bench,
         netinfo: true,
         domain: None,
+        inbound: false,
     };
 }
 
@@ -195,6 +243,9 @@ pub fn check_args(net: &Net, setup: Setup) -> Vec<String> {
                 a.push(topo::REFLECTOR.names[0].into());
                 a.push("--reflector-key".into());
                 a.push(key.clone());
+                if setup.inbound {
+                    a.push("--inbound".into());
+                }
             }
         }
     }
@@ -286,9 +337,17 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
     let line = crate::line::Line {
         loss_percent: s.loss_percent,
     };
-    net.set_router(&s.filter, &s.nat, &s.snat, line)?;
+    let rules = topo::Rules {
+        filter: &s.filter,
+        nat: &s.nat,
+        snat: &s.snat,
+        filter_in: &s.filter_in,
+        nat_in: &s.nat_in,
+    };
+    net.set_router(&rules, line)?;
     net.set_client_ipv6_route(s.ipv6_route)?;
     net.set_client_prohibit(&s.client_prohibit)?;
+    net.set_client_cgnat(s.cgnat)?;
     let targets = match (s.default_targets, s.host.as_slice()) {
         (true, _) => Targets::Defaults,
         (false, []) => Targets::Bench,
@@ -298,8 +357,10 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
         targets,
         netinfo: s.netinfo,
         domain: s.domain.as_deref(),
+        inbound: s.inbound,
     };
     let result = (|| {
+        let _mtas = crate::inbound::Mtas::start(net, s)?;
         let target = format!("{}:25", topo::REFLECTOR.v4);
         let _flood = s
             .flood
@@ -314,6 +375,7 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
     net.set_rules(&[], &[], &[])?;
     net.set_client_ipv6_route(true)?;
     net.set_client_prohibit(&[])?;
+    net.set_client_cgnat(false)?;
     drop(delay);
     let mut results = Vec::new();
     for (i, (report, json, elapsed)) in result?.into_iter().enumerate() {
@@ -331,7 +393,8 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
                 serde_json::to_string_pretty(&json)?,
             )?;
         }
-        let failures = crate::judge::judge(s, &json, &report);
+        let mut failures = crate::judge::judge(s, &json, &report);
+        failures.extend(crate::inbound::judge(s, &report));
         results.push(RunResult {
             report,
             json,
@@ -360,8 +423,9 @@ impl RunResult {
                     .collect()
             })
             .unwrap_or_default();
+        let inbound = crate::inbound::summary(&self.report);
         format!(
-            "{} {:>2} {:<60} {:>5} ms  {}  advice={}  ({})",
+            "{} {:>2} {:<60} {:>5} ms  {}  advice={}{inbound}  ({})",
             if self.failures.is_empty() {
                 "PASS"
             } else {

@@ -32,8 +32,15 @@ pub const ISP: &str = "mpsim-isp";
 /// The internet namespace holding the servers.
 pub const NET: &str = "mpsim-net";
 
-/// The client's second address (with its prefix), as another customer.
+/// The client's second address (with its prefix), as another customer, or
+/// another machine of the user's behind the same router (the wrong host a
+/// port forward names, scenario 32).
 const NEIGHBOUR: &str = "192.0.2.11/24";
+/// The neighbour's IPv6 address.
+pub const NEIGHBOUR_V6: &str = "2001:db8:c::11";
+/// The client's address inside a carrier-grade NAT (RFC 6598), the source
+/// of its IPv4 traffic when a scenario puts the line behind one.
+pub const CGNAT_V4: &str = "100.64.0.10";
 
 /// The preference of the client's own `prohibit` rules (a local firewall).
 const CLIENT_RULE_PREF: &str = "100";
@@ -250,6 +257,13 @@ impl Net {
             // Another customer of the same ISP, for the flood scenarios.
             (CLIENT, &format!("ip addr add {NEIGHBOUR} dev c0")),
             (CLIENT, "ip addr add 2001:db8:c::10/64 dev c0 nodad"),
+            // Deprecated at once (preferred_lft 0): never picked as a source,
+            // so the client's own traffic keeps 2001:db8:c::10; a server may
+            // still listen on it.
+            (
+                CLIENT,
+                &format!("ip addr add {NEIGHBOUR_V6}/64 dev c0 nodad preferred_lft 0"),
+            ),
             (CLIENT, "ip link set c0 up"),
             (CLIENT, "ip route add default via 192.0.2.1"),
             (CLIENT, "ip -6 route add default via 2001:db8:c::1"),
@@ -406,7 +420,18 @@ impl Net {
                 .map(str::to_string)
                 .with_context(|| format!("no public key in: {out}"))?;
             self.reflector_key = Some(pubkey);
-            let mut args = vec![mp, "reflect", "--key", &key_s, "--name", REFLECTOR.names[0]];
+            // Call-back on (`check --inbound`); the documentation addresses
+            // of the bench are ones a real reflector never calls.
+            let mut args = vec![
+                mp,
+                "reflect",
+                "--key",
+                &key_s,
+                "--name",
+                REFLECTOR.names[0],
+                "--callback",
+                "--callback-allow-private",
+            ];
             let v4 = REFLECTOR.v4.to_string();
             let v6 = REFLECTOR.v6.to_string();
             args.extend(["--bind", &v4, "--bind", &v6]);
@@ -444,18 +469,19 @@ impl Net {
     /// in the postrouting NAT chain (for a carrier-grade NAT); each only for
     /// traffic from the client.
     pub fn set_rules(&self, filter: &[String], nat: &[String], snat: &[String]) -> Result<()> {
-        self.set_router(filter, nat, snat, crate::line::Line::default())
+        let rules = Rules {
+            filter,
+            nat,
+            snat,
+            filter_in: &[],
+            nat_in: &[],
+        };
+        self.set_router(&rules, crate::line::Line::default())
     }
 
     /// [`Net::set_rules`], on a line that may also lose packets or hold them
     /// (see [`crate::line::Line`]).
-    pub fn set_router(
-        &self,
-        filter: &[String],
-        nat: &[String],
-        snat: &[String],
-        line: crate::line::Line,
-    ) -> Result<()> {
+    pub fn set_router(&self, rules: &Rules, line: crate::line::Line) -> Result<()> {
         let lines = |rules: &[String], dir: &str| {
             rules
                 .iter()
@@ -476,19 +502,67 @@ impl Net {
         let ruleset = format!(
             "flush ruleset\n\
              table inet mpsim {{\n\
-             \tchain forward {{\n\t\ttype filter hook forward priority 0; policy accept;\n{loss}{}\t}}\n\
-             \tchain prerouting {{\n\t\ttype nat hook prerouting priority -100; policy accept;\n{}\t}}\n\
+             \tchain forward {{\n\t\ttype filter hook forward priority 0; policy accept;\n{loss}{}{}\t}}\n\
+             \tchain prerouting {{\n\t\ttype nat hook prerouting priority -100; policy accept;\n{}{}\t}}\n\
              \tchain postrouting {{\n\t\ttype nat hook postrouting priority 100; policy accept;\n{}\t}}\n\
              }}\n",
-            lines(filter, "iifname \"i0\""),
-            lines(nat, "iifname \"i0\""),
-            lines(snat, "oifname \"i1\""),
+            lines(rules.filter, "iifname \"i0\""),
+            lines(rules.filter_in, "iifname \"i1\""),
+            lines(rules.nat, "iifname \"i0\""),
+            lines(rules.nat_in, "iifname \"i1\""),
+            lines(rules.snat, "oifname \"i1\""),
         );
         let file = self.dir.join("ruleset.nft");
         std::fs::write(&file, &ruleset)?;
         ns_run(ISP, &["nft", "-f", file.to_str().context("path")?])
             .with_context(|| format!("ruleset:\n{ruleset}"))?;
         Ok(())
+    }
+
+    /// Puts the client's IPv4 traffic behind a carrier-grade NAT address
+    /// ([`CGNAT_V4`], the source of its default route; the router routes it
+    /// back), or takes it away. The router's `snat` rules do the NAT.
+    pub fn set_client_cgnat(&self, on: bool) -> Result<()> {
+        let host = format!("{CGNAT_V4}/32");
+        if on {
+            ns_run(CLIENT, &["ip", "addr", "add", &host, "dev", "c0"])?;
+            ns_run(ISP, &["ip", "route", "add", &host, "dev", "i0"])?;
+            ns_run(
+                CLIENT,
+                &[
+                    "ip",
+                    "route",
+                    "replace",
+                    "default",
+                    "via",
+                    "192.0.2.1",
+                    "src",
+                    CGNAT_V4,
+                ],
+            )?;
+        } else {
+            ns_run(
+                CLIENT,
+                &["ip", "route", "replace", "default", "via", "192.0.2.1"],
+            )?;
+            // Absent unless a scenario added them.
+            let _ = ns_run(ISP, &["ip", "route", "del", &host, "dev", "i0"]);
+            let _ = ns_run(CLIENT, &["ip", "addr", "del", &host, "dev", "c0"]);
+        }
+        Ok(())
+    }
+
+    /// Starts a Postfix for one scenario (the user's own mail server, a
+    /// neighbour's) and waits until it listens on `wait` (`ADDR:PORT`).
+    pub fn start_postfix(&self, spec: PostfixSpec, ns: &str, wait: &[String]) -> Result<Postfix> {
+        let pf = Postfix::start(&self.dir, &self.pki, spec)?;
+        for addr in wait {
+            if let Err(e) = wait_listening(ns, addr, &self.dir) {
+                pf.stop();
+                return Err(e);
+            }
+        }
+        Ok(pf)
     }
 
     /// Refuses, on the client's own machine, every TCP connection to
@@ -589,6 +663,35 @@ impl Net {
     pub fn ca_file(&self) -> &Path {
         &self.pki.ca_file
     }
+}
+
+/// The router's rules, by chain and direction.
+pub struct Rules<'a> {
+    /// Forward chain, traffic from the client.
+    pub filter: &'a [String],
+    /// Prerouting NAT chain, traffic from the client (redirects).
+    pub nat: &'a [String],
+    /// Postrouting NAT chain, traffic toward the internet (masquerade).
+    pub snat: &'a [String],
+    /// Forward chain, traffic from the internet (an inbound block).
+    pub filter_in: &'a [String],
+    /// Prerouting NAT chain, traffic from the internet (a port forward).
+    pub nat_in: &'a [String],
+}
+
+/// Waits until nothing accepts TCP on `addr` inside `ns` any more, up to
+/// 10 s (a stopped server's children may hold its socket a moment).
+pub fn wait_closed(ns: &str, addr: &str) -> Result<()> {
+    let (host, port) = addr.rsplit_once(':').context("addr")?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if ns_run(ns, &["nc", "-z", "-w", "1", host, port]).is_err() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("{addr} in {ns} still accepts connections 10 s after its server stopped")
 }
 
 /// Waits until `addr` accepts TCP inside `ns` (nc -z), up to 10 s.
