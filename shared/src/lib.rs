@@ -32,6 +32,7 @@ pub mod knowledge;
 pub mod netinfo;
 pub mod options;
 pub mod outcome;
+pub mod own_domain;
 pub mod platform;
 pub mod probe;
 pub mod ratelimit;

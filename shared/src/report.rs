@@ -78,7 +78,8 @@ impl Conclusion {
         ctx: &advice::Context,
     ) -> Self {
         let verdicts = classify::classify_with(probes, controls);
-        let headline = classify::headline(&verdicts, probes);
+        // A mistyped domain leads the answer (crate::own_domain).
+        let headline = crate::own_domain::lead(classify::headline(&verdicts, probes), probes);
         let advice = advice::advise(&verdicts, ctx);
         Conclusion {
             verdicts,

@@ -92,6 +92,9 @@ fn map_fact<T>(f: Fact<IpAddr>, conv: impl Fn(IpAddr) -> Option<T>) -> Fact<T> {
 enum Miss {
     Query(QueryError),
     NoAnswer(String),
+    /// The server's own name has no address of the family asked about:
+    /// it could not be asked at all.
+    Unreachable,
 }
 
 async fn learn(
@@ -157,10 +160,27 @@ fn decide_misses(misses: Vec<(String, Miss)>) -> Fact<IpAddr> {
     if misses.iter().all(|(_, m)| timeout(m) || no_route(m)) {
         return Fact::TimedOut;
     }
+    // The resolver's words about each server's name ("… has no address of
+    // this family (and 5 more…)") are no help: one plain sentence.
+    let unreachable = |m: &Miss| matches!(m, Miss::Unreachable);
+    if misses.iter().all(|(_, m)| unreachable(m) || no_route(m)) {
+        let n = misses.len();
+        return Fact::Failed {
+            error: match n {
+                1 => {
+                    "the one server that tells addresses could not be asked over this family".into()
+                }
+                _ => format!(
+                    "none of the {n} servers that tell addresses could be asked over this family"
+                ),
+            },
+        };
+    }
     // One line for the user: the first failure, and how many more there were.
     let describe = |(s, m): &(String, Miss)| match m {
         Miss::Query(e) => format!("{s}: {e}"),
         Miss::NoAnswer(why) => format!("{s}: {why}"),
+        Miss::Unreachable => format!("{s} has no address of this family"),
     };
     let mut error = describe(&misses[0]);
     if misses.len() > 1 {
@@ -191,7 +211,7 @@ async fn server_addr(
                 Fam::V6 => ans.ipv6().first().copied().map(IpAddr::V6),
             };
             ip.map(|ip| SocketAddr::new(ip, *port))
-                .ok_or_else(|| Miss::NoAnswer(format!("{host} has no address of this family")))
+                .ok_or(Miss::Unreachable)
         }
     }
 }
@@ -297,6 +317,26 @@ mod tests {
             (Fact::Failed { .. }, 0)
         ));
         assert_eq!(decide(vec![], vec![]), (Fact::TimedOut, 0));
+        // Servers that could not be asked: one plain sentence, not the
+        // resolver's words about each name.
+        assert_eq!(
+            decide(
+                vec![],
+                vec![
+                    ("resolver1.opendns.com".into(), Miss::Unreachable),
+                    ("ns1.google.com".into(), Miss::Unreachable),
+                    ("b".into(), no_route())
+                ]
+            ),
+            (
+                Fact::Failed {
+                    error:
+                        "none of the 3 servers that tell addresses could be asked over this family"
+                            .into()
+                },
+                0
+            )
+        );
     }
 
     #[test]

@@ -571,7 +571,7 @@ fn derive(
     network: Option<NetworkFacts>,
 ) -> Derived {
     let verdicts = classify::classify_with(probes, controls);
-    let headline = classify::headline(shown_verdicts, probes);
+    let headline = crate::own_domain::lead(classify::headline(shown_verdicts, probes), probes);
     let advice = advice::advise(shown_verdicts, &advice::Context::from_network(network));
     Derived {
         verdicts,
