@@ -120,7 +120,7 @@ async fn this_machine_answering_is_proved_by_its_nonce() {
     );
     let text = mailport::inbound::render::render(&report);
     assert!(
-        text.contains("INBOUND: can the internet reach this machine on port 25?"),
+        text.contains("INBOUND\n  Can the internet reach this machine on port 25? Yes, on IPv4."),
         "{text}"
     );
     assert!(

@@ -6,6 +6,7 @@ use crate::api::{self, ApiFailure};
 use crate::components::agent_panel::AgentPanel;
 use crate::components::check_form::CheckForm;
 use crate::components::grid::ProgressGrid;
+use crate::components::inbound::InboundView;
 use crate::components::share_panel::SharePanel;
 use crate::components::verdict::VerdictView;
 use crate::state::{
@@ -435,6 +436,9 @@ pub fn app() -> Html {
                 </section>
                 <VerdictView conclusion={conclusion_of(report)}
                     network={report.network.clone()} />
+                if let Some(inbound) = &report.inbound {
+                    <InboundView inbound={inbound.clone()} />
+                }
                 <ProgressGrid grid={Grid::from_report(report)} running={false}
                     folded={folded(&report.verdicts)} />
                 if state.shared_short {
@@ -481,6 +485,9 @@ pub fn app() -> Html {
                     if let Some(c) = &state.conclusion {
                         <VerdictView conclusion={c.clone()}
                             network={state.report.as_ref().and_then(|r| r.network.clone())} />
+                    }
+                    if let Some(inbound) = state.report.as_ref().and_then(|r| r.inbound.as_ref()) {
+                        <InboundView inbound={inbound.clone()} />
                     }
                     if !state.grid.cells.is_empty() {
                         <ProgressGrid grid={state.grid.clone()} running={state.busy()}

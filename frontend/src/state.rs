@@ -331,6 +331,8 @@ pub struct Form {
     pub reflector_host: String,
     /// The reflector's public key, hex or base64 (blank for none).
     pub reflector_key: String,
+    /// Also ask the reflector to call back on port 25 (inbound).
+    pub inbound: bool,
     /// The last validation error, shown under the form and tied to its
     /// field.
     pub error: Option<FormError>,
@@ -396,6 +398,7 @@ impl Default for Form {
             targets: String::new(),
             reflector_host: String::new(),
             reflector_key: String::new(),
+            inbound: false,
             error: None,
         }
     }
@@ -510,6 +513,7 @@ impl Form {
                 ipv4: self.ipv4,
                 ipv6: self.ipv6,
             },
+            inbound: self.inbound,
             reflector,
             ..CheckOptions::default()
         }
@@ -522,6 +526,7 @@ impl Form {
                 | InputError::BadPort(_)
                 | InputError::TooMany { what: "ports", .. } => Field::Ports,
                 InputError::NoFamily => Field::Families,
+                InputError::InboundNeedsReflector => Field::ReflectorHost,
                 _ => Field::Targets,
             };
             FormError::new(field, &e)
@@ -921,6 +926,8 @@ pub enum Action {
     ReflectorHost(String),
     /// The reflector's key box.
     ReflectorKey(String),
+    /// The inbound box.
+    Inbound(bool),
     /// The form did not validate.
     FormError(FormError),
     /// The check was posted.
@@ -1015,6 +1022,10 @@ impl State {
             }
             Action::ReflectorKey(k) => {
                 self.form.reflector_key = k;
+                self.form.error = None;
+            }
+            Action::Inbound(on) => {
+                self.form.inbound = on;
                 self.form.error = None;
             }
             Action::FormError(e) => self.form.error = Some(e),
@@ -1405,6 +1416,14 @@ mod tests {
             }
         );
         form.domain = "example.org".into();
+        // Inbound needs a reflector to call back: the error points there.
+        form.inbound = true;
+        assert_eq!(
+            form.options().unwrap_err().field,
+            Field::ReflectorHost,
+            "inbound without a reflector"
+        );
+        form.inbound = false;
         let o = form.options().unwrap();
         assert_eq!(o.domain.as_deref(), Some("example.org"));
         assert!(!o.targets.is_empty(), "defaults kept beside the domain");
@@ -1482,6 +1501,11 @@ mod tests {
             }
         );
         s.apply(Action::ReflectorKey("AB".repeat(32)));
+        s.apply(Action::Inbound(true));
+        assert!(
+            s.form.options().unwrap().inbound,
+            "inbound asked with a reflector"
+        );
         let r = s.form.options().unwrap().reflector.expect("a reflector");
         assert_eq!(r.host, "reflector.example.org");
         assert_eq!(r.public_key, "ab".repeat(32));

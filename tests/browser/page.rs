@@ -12,6 +12,8 @@
 //! - `first_visit_without_an_agent`: friendly: what this is, a sample report,
 //!   the install steps; no browser-block or Safari hint in Chromium on a
 //!   loopback copy.
+//! - `inbound_is_its_own_section`: the inbound answer after the outbound
+//!   one, with its own headline and advice, fitting a phone.
 //! - `no_serious_accessibility_violations_in_either_theme`: axe-core (from
 //!   npm, cached outside the repository) on a report, light and dark.
 
@@ -319,6 +321,79 @@ fn axe_source() -> Option<String> {
         }
     }
     std::fs::read_to_string(file).ok()
+}
+
+/// Inbound (issue 15) is a section of its own, after the outbound answer,
+/// with its own headline and advice, in a short link as in the live page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbound_is_its_own_section() {
+    use mailport_shared::inbound::words::{advice_text, headline};
+    use mailport_shared::inbound::{
+        InboundAdvice, InboundFamily, InboundReport, InboundUntestable, InboundVerdict, Witness,
+    };
+    use mailport_shared::Family;
+    if !browser_available("inbound_is_its_own_section") {
+        return;
+    }
+    let site = StaticSite::start(Ipv4Addr::LOCALHOST);
+    let mut report = sample_report();
+    let inbound = InboundReport {
+        reflector: "reflector.example.org".into(),
+        families: vec![
+            InboundFamily {
+                family: Family::Ipv4,
+                verdict: InboundVerdict::Refused,
+                witness: Witness::Nonce {
+                    nonce: "mailport-inbound-00".into(),
+                },
+                statement: None,
+                elapsed_ms: 41,
+            },
+            InboundFamily {
+                family: Family::Ipv6,
+                verdict: InboundVerdict::NotTestable {
+                    reason: InboundUntestable::ReflectorUnreachable {
+                        detail: "no IPv6 route".into(),
+                    },
+                },
+                witness: Witness::Nonce {
+                    nonce: "mailport-inbound-00".into(),
+                },
+                statement: None,
+                elapsed_ms: 0,
+            },
+        ],
+    };
+    report.inbound = Some(inbound.clone());
+    let link = share::link_short(&format!("http://127.0.0.1:{}/", site.port), &report);
+    let b = Browser::start(1366, 900).await;
+    b.client.goto(&link).await.expect("open the link");
+    let want = headline(&inbound);
+    assert_eq!(
+        want,
+        "Can the internet reach this machine on port 25? No, on IPv4; on IPv6, not testable."
+    );
+    b.wait_text("#inbound-headline", 20, |t| t == want).await;
+    assert_eq!(
+        b.text("#inbound-advice li").await,
+        advice_text(InboundAdvice::AddPortForward)
+    );
+    // After the outbound answer, never inside it.
+    let order = b
+        .client
+        .execute(
+            "const o = document.getElementById('verdict-title'), i = document.getElementById('inbound-title'); \
+             return [!!o && !!i && o.compareDocumentPosition(i) === Node.DOCUMENT_POSITION_FOLLOWING, \
+                     !!i && !i.closest('.verdict')];",
+            vec![],
+        )
+        .await
+        .expect("order");
+    assert_eq!(order, serde_json::json!([true, true]));
+    b.phone(844).await;
+    assert!(b.fits_phone().await, "the inbound section fits a phone");
+    b.screenshot_at("#inbound-title", "inbound-phone.png").await;
+    b.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -74,6 +74,14 @@ pub fn check_form(props: &Props) -> Html {
             ))
         })
     };
+    let on_inbound = {
+        let d = d.clone();
+        Callback::from(move |e: Event| {
+            d.emit(Action::Inbound(
+                e.target_unchecked_into::<HtmlInputElement>().checked(),
+            ))
+        })
+    };
     let fam = |v6: bool| {
         let d = d.clone();
         Callback::from(move |e: Event| {
@@ -142,7 +150,7 @@ pub fn check_form(props: &Props) -> Html {
             // Collapsed unless filled in: a <details> opens with Enter or
             // Space on its summary, like any button.
             <details id="reflector" class="reflector"
-                open={!f.reflector_host.is_empty() || !f.reflector_key.is_empty()}>
+                open={!f.reflector_host.is_empty() || !f.reflector_key.is_empty() || f.inbound}>
                 <summary>{ "Reflector (advanced)" }</summary>
                 <p id="reflector-help" class="note">{ "A mailport reflector you run on a server of yours (mailport reflect) signs each connection it receives, so the check proves on each port whether the real server answered or something in between did." }</p>
                 <div class="pair">
@@ -161,6 +169,12 @@ pub fn check_form(props: &Props) -> Html {
                             aria-describedby={described(Field::ReflectorKey, Some("reflector-help"))} />
                     </div>
                 </div>
+                <label class="check-item" for="inbound-check">
+                    <input id="inbound-check" type="checkbox" checked={f.inbound} onchange={on_inbound}
+                        aria-describedby="inbound-help" />
+                    { " Also test inbound port 25" }
+                </label>
+                <p id="inbound-help" class="note">{ "The reflector (run with mailport reflect --callback) connects back to this network on port 25, so you learn whether the internet can deliver mail to this machine: a separate answer from the outbound one." }</p>
             </details>
             if let Some(e) = &f.error {
                 <p id="form-error" class="error" role="alert">{ e.message.clone() }</p>

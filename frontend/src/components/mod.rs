@@ -4,6 +4,7 @@
 pub mod agent_panel;
 pub mod check_form;
 pub mod grid;
+pub mod inbound;
 pub mod install;
 pub mod relay;
 pub mod share_panel;

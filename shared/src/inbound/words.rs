@@ -1,7 +1,8 @@
 //! Inbound verdicts and their advice in words, for the terminal, the page
 //! and share links alike. Deciding is in [`super::verdict`].
 
-use super::verdict::{InboundUntestable, InboundVerdict};
+use super::verdict::{InboundUntestable, InboundVerdict, Witness};
+use super::InboundReport;
 use crate::family::Family;
 use serde::{Deserialize, Serialize};
 
@@ -96,6 +97,70 @@ fn untestable(reason: &InboundUntestable) -> String {
     }
 }
 
+/// The inbound answer in one sentence, apart from the outbound headline:
+/// "Can the internet reach this machine on port 25? Yes, on IPv4; on IPv6
+/// not testable."
+pub fn headline(report: &InboundReport) -> String {
+    let answer = |v: &InboundVerdict| match v {
+        InboundVerdict::Reachable => "yes",
+        InboundVerdict::ReachableElsewhere { .. } => "no, another machine answers",
+        InboundVerdict::ReachableUnconfirmed { .. } => {
+            "something answers, but maybe not this machine"
+        }
+        InboundVerdict::Refused | InboundVerdict::Dropped | InboundVerdict::Rejected { .. } => "no",
+        InboundVerdict::CarrierGradeNat => "no, not behind carrier-grade NAT",
+        InboundVerdict::NotTestable { .. } => "not testable",
+    };
+    let q = "Can the internet reach this machine on port 25?";
+    let capital = |s: &str| {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            .unwrap_or_default()
+    };
+    match report.families.as_slice() {
+        [] => format!("{q} Not tested."),
+        [one] => format!("{q} {}, on {}.", capital(answer(&one.verdict)), one.family),
+        [first, rest @ ..]
+            if rest
+                .iter()
+                .all(|f| answer(&f.verdict) == answer(&first.verdict)) =>
+        {
+            let families: Vec<String> = report
+                .families
+                .iter()
+                .map(|f| f.family.to_string())
+                .collect();
+            format!(
+                "{q} {}, on {}.",
+                capital(answer(&first.verdict)),
+                families.join(" and ")
+            )
+        }
+        [first, rest @ ..] => {
+            let mut s = format!(
+                "{q} {}, on {}",
+                capital(answer(&first.verdict)),
+                first.family
+            );
+            for f in rest {
+                s.push_str(&format!("; on {}, {}", f.family, answer(&f.verdict)));
+            }
+            s.push('.');
+            s
+        }
+    }
+}
+
+/// How the check could tell this machine's answer from another's.
+pub fn witness_text(witness: &Witness) -> &'static str {
+    match witness {
+        Witness::Nonce { .. } => "this check listened on port 25 and greeted with a nonce",
+        Witness::LocalMta { .. } => "compared with the greeting of the mail server on this machine",
+        Witness::NoListener => "nothing listens on port 25 here and the check could not listen",
+    }
+}
+
 /// The advice for a verdict, most useful first.
 pub fn advice(verdict: &InboundVerdict) -> Vec<InboundAdvice> {
     use InboundAdvice::*;
@@ -160,5 +225,49 @@ mod tests {
             assert!(advice(blocked).contains(&InboundAdvice::InboundRelayService));
         }
         assert_eq!(advice(&verdicts[0]), vec![InboundAdvice::NothingToDo]);
+    }
+
+    #[test]
+    fn headline_table() {
+        use super::super::InboundFamily;
+        let fam = |family, verdict| InboundFamily {
+            family,
+            verdict,
+            witness: Witness::NoListener,
+            statement: None,
+            elapsed_ms: 0,
+        };
+        let report = |families| InboundReport {
+            reflector: "r.example".into(),
+            families,
+        };
+        let q = "Can the internet reach this machine on port 25?";
+        let untestable = InboundVerdict::NotTestable {
+            reason: InboundUntestable::NoReflector,
+        };
+        let cases = [
+            (vec![], format!("{q} Not tested.")),
+            (
+                vec![fam(Family::Ipv4, InboundVerdict::Reachable)],
+                format!("{q} Yes, on IPv4."),
+            ),
+            (
+                vec![
+                    fam(Family::Ipv4, InboundVerdict::Dropped),
+                    fam(Family::Ipv6, InboundVerdict::Refused),
+                ],
+                format!("{q} No, on IPv4 and IPv6."),
+            ),
+            (
+                vec![
+                    fam(Family::Ipv4, InboundVerdict::CarrierGradeNat),
+                    fam(Family::Ipv6, untestable),
+                ],
+                format!("{q} No, not behind carrier-grade NAT, on IPv4; on IPv6, not testable."),
+            ),
+        ];
+        for (families, want) in cases {
+            assert_eq!(headline(&report(families)), want);
+        }
     }
 }
