@@ -3,9 +3,7 @@
 //! `mailport generate-completions DIR` (hidden; `scripts/dist.sh` runs them
 //! with the native binary and packs the files into every archive).
 
-use crate::cli::Cli;
 use anyhow::Context as _;
-use clap::CommandFactory;
 use clap_complete::Shell;
 use std::path::{Path, PathBuf};
 
@@ -18,10 +16,11 @@ pub const SHELLS: &[(Shell, &str)] = &[
 ];
 
 /// Writes `mailport.1` and one page per subcommand (`mailport-check.1`…)
-/// into `dir`; returns the files written.
-pub fn man_pages(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// of `cmd` (the command line's definition, `Cli::command()`: passed in so
+/// that this module does not import the dispatcher that calls it) into
+/// `dir`; returns the files written.
+pub fn man_pages(cmd: clap::Command, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
-    let cmd = Cli::command();
     let mut written = Vec::new();
     let mut page = |cmd: clap::Command, name: String| -> anyhow::Result<()> {
         let path = dir.join(format!("{name}.1"));
@@ -39,11 +38,11 @@ pub fn man_pages(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// Writes the completion scripts of [`SHELLS`] into `dir`; returns the files.
-pub fn completions(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// Writes the completion scripts of [`SHELLS`] for `full` (`Cli::command()`)
+/// into `dir`; returns the files.
+pub fn completions(full: clap::Command, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
     // The hidden packaging subcommands are left out: a user never types them.
-    let full = Cli::command();
     let visible = full.get_subcommands().filter(|s| !s.is_hide_set()).cloned();
     let mut cmd = clap::Command::new("mailport")
         .version(env!("CARGO_PKG_VERSION"))
@@ -62,6 +61,7 @@ pub fn completions(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     fn temp(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("mailport-gen-{name}-{}", std::process::id()));
@@ -72,7 +72,7 @@ mod tests {
     #[test]
     fn man_pages_cover_the_visible_subcommands() {
         let dir = temp("man");
-        let files = man_pages(&dir).unwrap();
+        let files = man_pages(crate::cli::Cli::command(), &dir).unwrap();
         let names: Vec<String> = files
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn completions_for_each_shell_know_the_flags() {
         let dir = temp("comp");
-        let files = completions(&dir).unwrap();
+        let files = completions(crate::cli::Cli::command(), &dir).unwrap();
         assert_eq!(files.len(), SHELLS.len());
         for f in &files {
             let text = std::fs::read_to_string(f).unwrap();

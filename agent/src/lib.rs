@@ -9,7 +9,7 @@
 //!   terminal mode and the HTTP API alike.
 //! - [`probe`]: one TCP/SMTP/TLS probe, every phase bounded in time.
 //! - [`dns`]: A/AAAA and MX lookups with configurable nameservers.
-//! - [`guard`]: which addresses may be probed at all.
+//! - [`probe::allowed`]: which addresses may be connected to at all.
 //! - [`netinfo`]: public address, provider (ASN), blocklists and reverse
 //!   DNS, learned by DNS only, next to the probes.
 //! - [`cli`] and [`term`]: the `mailport check` terminal mode.
@@ -25,11 +25,11 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod args;
 pub mod cli;
 pub mod dns;
 pub mod env;
 pub mod generate;
-pub mod guard;
 pub mod inbound;
 pub mod netinfo;
 pub mod pacing;

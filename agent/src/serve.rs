@@ -3,7 +3,7 @@
 //! fragment (fragments are never sent to a server, nor in a Referer).
 
 use crate::api::{self, ApiState, EngineChecker, Guard, Limits, Listeners, Origin, Token};
-use crate::cli::NetinfoArgs;
+use crate::args::NetinfoArgs;
 use crate::runner::Env;
 use anyhow::Context as _;
 use clap::Args;
@@ -32,7 +32,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub allow_private: bool,
     /// DNS server to use instead of the system's, as IP or IP:PORT (repeatable).
-    #[arg(long, value_name = "IP:PORT", value_parser = crate::cli::parse_dns)]
+    #[arg(long, value_name = "IP:PORT", value_parser = crate::args::parse_dns)]
     pub dns: Vec<SocketAddr>,
     /// Accept API calls without an Origin header (curl, scripts). They still
     /// need the token: set it with MAILPORT_TOKEN or copy it from the printed URL.

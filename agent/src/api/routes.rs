@@ -74,7 +74,7 @@ fn has_global_ipv6() -> bool {
 
 /// A public address: what the probes' own guard would let them reach.
 fn is_global_v6(ip: Ipv6Addr) -> bool {
-    !crate::guard::is_forbidden(&IpAddr::V6(ip))
+    !crate::probe::allowed::is_forbidden(&IpAddr::V6(ip))
 }
 
 async fn pair(State(app): State<AppState>) -> Json<Pairing> {

@@ -8,6 +8,7 @@
 //! server can therefore hold a probe for at most
 //! `connect + 2 × greeting` timeouts.
 
+pub mod allowed;
 pub mod connect;
 pub mod dial;
 pub mod http;

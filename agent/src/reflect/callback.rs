@@ -14,7 +14,7 @@
 //! - private, loopback and other special addresses are never called (a
 //!   test flag lifts that, for loopback tests only).
 
-use crate::guard::forbidden_reason;
+use crate::probe::allowed::forbidden_reason;
 use crate::probe::smtp::{self, ReadError, ReplyReader};
 use crate::reflect::server::source_of;
 use ed25519_dalek::{Signer, SigningKey};

@@ -4,7 +4,7 @@ use super::{
     bind, generate_key_file, load_signing_key, public_key_forms, CallbackLimits, Limits,
     ServerConfig,
 };
-use crate::cli::{parse_host, parse_ports, PortList};
+use crate::args::{parse_host, parse_ports, PortList};
 use anyhow::Context as _;
 use clap::Args;
 use std::net::IpAddr;

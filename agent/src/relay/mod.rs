@@ -10,7 +10,7 @@
 pub mod client;
 pub mod password;
 
-use crate::cli::{EXIT_BLOCKED, EXIT_OPEN, EXIT_SETUP, EXIT_UNJUDGED};
+use crate::args::{EXIT_BLOCKED, EXIT_OPEN, EXIT_SETUP, EXIT_UNJUDGED};
 use crate::dns::Dns;
 use crate::probe::tls::{self, TlsContext};
 use anyhow::Context as _;
@@ -67,7 +67,7 @@ pub struct RelayArgs {
     #[arg(long, value_name = "IP")]
     pub connect: Option<IpAddr>,
     /// DNS server to use instead of the system's, as IP or IP:PORT (repeatable).
-    #[arg(long, value_name = "IP:PORT", value_parser = crate::cli::parse_dns)]
+    #[arg(long, value_name = "IP:PORT", value_parser = crate::args::parse_dns)]
     pub dns: Vec<SocketAddr>,
     /// Also trust the PEM certificates in this file.
     #[arg(long, value_name = "PEM")]
