@@ -4,12 +4,17 @@
 use crate::netinfo::NetinfoConfig;
 use crate::probe::tls::{self, TlsContext, TlsSetupError};
 use crate::probe::{Dialer, DirectDialer};
-use crate::runner::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 use mailport_shared::control::CONTROL_PORT;
 use mailport_shared::validate::{self, InputError};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+
+/// Probes running at once unless configured otherwise: enough for a full
+/// default check to run in one round, so a check lasts about one timeout.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// Most probes at once, whatever is asked.
+pub const MAX_CONCURRENCY: usize = 256;
 
 /// Why an [`Env`] could not be built.
 #[derive(Debug, thiserror::Error)]

@@ -59,12 +59,11 @@ pub fn busy_reply(name: &str, why: &str) -> String {
 /// Whether a greeting is a reflector's "busy" reply ([`busy_reply`]): a 4xx
 /// carrying the tag. Anything can send it, so it is never taken as proof;
 /// it only keeps a busy reflector from reading as an interceptor.
-pub fn is_busy(greeting: &crate::outcome::Reply) -> bool {
-    (400..500).contains(&greeting.code)
-        && greeting
-            .lines
-            .first()
-            .is_some_and(|l| l.split_whitespace().any(|w| w == GREETING_TAG))
+/// Takes the reply's code and first line's text, not the probe's reply type:
+/// the outcome model imports this module, never the reverse.
+pub fn is_busy(code: u16, first_line: Option<&str>) -> bool {
+    (400..500).contains(&code)
+        && first_line.is_some_and(|l| l.split_whitespace().any(|w| w == GREETING_TAG))
 }
 
 /// The bytes the reflector signs: context, NUL, challenge, the client address
@@ -429,7 +428,8 @@ mod tests {
             ),
         ];
         for (r, want) in rows {
-            assert_eq!(is_busy(&r), want, "{}", r.first_line());
+            let first = r.lines.first().map(String::as_str);
+            assert_eq!(is_busy(r.code, first), want, "{}", r.first_line());
         }
     }
 

@@ -110,7 +110,7 @@ async fn exchange(
             reflector: Some(Box::new(proof)),
         })
     };
-    if reflector::is_busy(&greeting) {
+    if reflector::is_busy(greeting.code, greeting.lines.first().map(String::as_str)) {
         let detail = format!(
             "the reflector is busy (\"{}\"): nothing is proved on this port, which is judged by the other hosts",
             greeting.first_line()

@@ -429,7 +429,6 @@ async fn session(sock: TcpStream, peer: SocketAddr, shared: &Shared) -> std::io:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mailport_shared::outcome::Reply;
 
     async fn start(limits: Limits) -> u16 {
         spawn_on_loopback(SigningKey::from_bytes(&[4u8; 32]), limits)
@@ -476,10 +475,10 @@ mod tests {
 
     fn busy(line: &str) -> bool {
         let text = line.trim_end();
-        mailport_shared::reflector::is_busy(&Reply {
-            code: text.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0),
-            lines: vec![text.get(4..).unwrap_or("").to_string()],
-        })
+        mailport_shared::reflector::is_busy(
+            text.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0),
+            Some(text.get(4..).unwrap_or("")),
+        )
     }
 
     #[tokio::test]

@@ -35,13 +35,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::time::Instant;
 
-pub use crate::env::{Env, EnvBuilder, EnvError};
-
-/// Probes running at once unless configured otherwise: enough for a full
-/// default check to run in one round, so a check lasts about one timeout.
-pub const DEFAULT_CONCURRENCY: usize = 64;
-/// Most probes at once, whatever is asked.
-pub const MAX_CONCURRENCY: usize = 256;
+pub use crate::env::{Env, EnvBuilder, EnvError, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 
 /// Why a check could not run.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,6 @@
 //! month the sources were read. Policies change and sources disagree: the
 //! table explains, the measurement decides (see [`crate::advice`]).
 
-use crate::netinfo::asn::AsnInfo;
 use serde::{Deserialize, Serialize};
 
 mod providers;
@@ -159,11 +158,12 @@ pub fn by_id(id: &str) -> Option<&'static Provider> {
     PROVIDERS.iter().find(|p| p.id == id)
 }
 
-/// The provider behind an origin answer: the main origin AS first, then any
-/// other origin of a multi-origin prefix.
-pub fn for_origin(origin: &AsnInfo) -> Option<Matched> {
-    std::iter::once(origin.asn)
-        .chain(origin.other_asns.iter().copied())
+/// The provider behind the origin ASes of a prefix, in the order given (the
+/// main origin first, then any other origin of a multi-origin prefix). Takes
+/// plain AS numbers so that this table needs nothing of the lookups that
+/// find them (`crate::netinfo` imports this module, never the reverse).
+pub fn for_origin(asns: impl IntoIterator<Item = u32>) -> Option<Matched> {
+    asns.into_iter()
         .find_map(|asn| by_asn(asn).map(|provider| Matched { provider, asn }))
 }
 
@@ -343,23 +343,11 @@ mod tests {
             by_id("hetzner").map(|p| p.asns.contains(&24940)),
             Some(true)
         );
-        let mut multi = AsnInfo {
-            asn: 64500,
-            other_asns: vec![7922],
-            prefix: "192.0.2.0/24".into(),
-            country: "US".into(),
-            registry: "arin".into(),
-            allocated: String::new(),
-            as_name: None,
-        };
         // The AS that matched is the one reported, not the main origin.
-        let m = for_origin(&multi).expect("the second origin matches");
+        let m = for_origin([64500, 7922]).expect("the second origin matches");
         assert_eq!((m.provider.id, m.asn), ("comcast", 7922));
-        multi.asn = 24940;
-        let m = for_origin(&multi).expect("the main origin matches first");
+        let m = for_origin([24940, 7922]).expect("the main origin matches first");
         assert_eq!((m.provider.id, m.asn), ("hetzner", 24940));
-        multi.asn = 64500;
-        multi.other_asns.clear();
-        assert_eq!(for_origin(&multi), None);
+        assert_eq!(for_origin([64500]), None);
     }
 }

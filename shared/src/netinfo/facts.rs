@@ -167,7 +167,10 @@ impl NetworkFacts {
             .into_iter()
             .filter_map(Fact::found)
             .find_map(|origin| {
-                knowledge::for_origin(origin).map(|matched| ProviderMatch { matched, origin })
+                knowledge::for_origin(
+                    std::iter::once(origin.asn).chain(origin.other_asns.iter().copied()),
+                )
+                .map(|matched| ProviderMatch { matched, origin })
             })
     }
 
