@@ -9,9 +9,14 @@ use crate::components::grid::ProgressGrid;
 use crate::components::inbound::InboundView;
 use crate::components::share_panel::SharePanel;
 use crate::components::verdict::VerdictView;
-use crate::state::{
-    conclusion_of, utc_datetime, Action, Agent, Fragment, Grid, Location, Run, Shared, State,
-};
+use crate::state::agent::Agent;
+use crate::state::fragment::Fragment;
+use crate::state::grid::Grid;
+use crate::state::location::Location;
+use crate::state::run::{conclusion_of, Run};
+use crate::state::shared_link::Shared;
+use crate::state::time::utc_datetime;
+use crate::state::{Action, State};
 use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
