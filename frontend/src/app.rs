@@ -31,6 +31,15 @@ struct Browser {
     safari: bool,
 }
 
+/// Undoes the percent-encoding of one fragment value with the browser's
+/// `decodeURIComponent`, for [`Fragment::parse`]; `None` when the browser
+/// refuses it (a stray `%`, or escapes that are not UTF-8). Only in the
+/// page: outside a browser there is no JavaScript to call, which is why the
+/// parser takes its decoder as a parameter.
+fn decode_uri_component(value: &str) -> Option<String> {
+    js_sys::decode_uri_component(value).ok().map(String::from)
+}
+
 fn read_browser() -> Browser {
     let window = web_sys::window();
     let loc = window.as_ref().map(|w| w.location());
@@ -41,7 +50,7 @@ fn read_browser() -> Browser {
     let hostname = get(web_sys::Location::hostname);
     let pathname = get(web_sys::Location::pathname);
     let hash = get(web_sys::Location::hash);
-    let fragment = Fragment::parse(&hash);
+    let fragment = Fragment::parse(&hash, decode_uri_component);
     let storage = session_storage();
     if let (Some(t), Some(s)) = (&fragment.token, &storage) {
         // Keep the token for reloads of this tab, and out of the address bar
@@ -325,7 +334,7 @@ pub fn app() -> Html {
                 let hash = web_sys::window()
                     .and_then(|w| w.location().hash().ok())
                     .unwrap_or_default();
-                d.dispatch(Action::Hash(hash));
+                d.dispatch(Action::Hash(Fragment::parse(&hash, decode_uri_component)));
                 if let Some(w) = web_sys::window() {
                     w.scroll_to_with_x_and_y(0.0, 0.0);
                 }

@@ -79,7 +79,7 @@ pub fn restart_command(base: &str) -> String {
 mod tests {
     use super::*;
     use crate::state::fragment::Fragment;
-    use crate::state::test_support::loc;
+    use crate::state::test_support::{decode, loc};
     use crate::state::State;
 
     #[test]
@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn the_agents_own_page_follows_the_port() {
         let public = loc("https://mailport.github.io", "mailport.github.io");
-        let with_port = State::new(public.clone(), &Fragment::parse("agent=7600"), None);
+        let with_port = State::new(public.clone(), &Fragment::parse("agent=7600", decode), None);
         assert_eq!(with_port.agent.own_page(), "http://127.0.0.1:7600/");
         let default = State::new(public, &Fragment::default(), None);
         assert_eq!(default.agent.own_page(), "http://127.0.0.1:7525/");

@@ -25,14 +25,28 @@ pub struct Fragment {
 
 impl Fragment {
     /// Parses a fragment, with or without its `#`; unknown keys are ignored.
-    pub fn parse(fragment: &str) -> Fragment {
+    ///
+    /// Each value reads `+` as a space (as forms and hand-written links
+    /// spell it), then goes through `decode`, which undoes its
+    /// percent-encoding: in the page, the browser's own
+    /// `decodeURIComponent` (`app.rs` passes it). A value `decode` refuses
+    /// (a stray `%`, or escapes that are not UTF-8) is kept as written, so a
+    /// damaged link still says what is wrong with it.
+    ///
+    /// The decoder is a parameter, not called from here, so that this
+    /// parsing stays a pure function tested natively: there is no
+    /// JavaScript engine to call `decodeURIComponent` in outside the
+    /// browser, and a second, hand-written decoder would be one more parser
+    /// of untrusted text that could disagree with the browser's.
+    pub fn parse(fragment: &str, decode: impl Fn(&str) -> Option<String>) -> Fragment {
         let mut f = Fragment::default();
         let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
         for kv in fragment.split('&') {
             let Some((k, v)) = kv.split_once('=') else {
                 continue;
             };
-            let v = percent_decode(v);
+            let v = v.replace('+', " ");
+            let v = decode(&v).unwrap_or(v);
             match k {
                 "agent" => f.agent_port = validate::port(&v).ok(),
                 "token" if !v.is_empty() => f.token = Some(v),
@@ -79,51 +93,30 @@ impl Fragment {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::state::agent::Agent;
     use crate::state::form::Form;
-    use crate::state::test_support::loc;
+    use crate::state::test_support::{decode, loc};
     use crate::state::State;
 
     #[test]
     fn fragment_parsing() {
-        let f = Fragment::parse("#agent=7600&token=abc123&targets=127.77.0.1%20mx,127.77.0.2+submission&ports=25,587&families=4");
+        let f = Fragment::parse(
+            "#agent=7600&token=abc123&targets=127.77.0.1%20mx,127.77.0.2+submission&ports=25,587&families=4",
+            decode,
+        );
         assert_eq!(f.agent_port, Some(7600));
         assert_eq!(f.token.as_deref(), Some("abc123"));
         assert_eq!(
             f.targets.as_deref(),
             Some("127.77.0.1 mx,127.77.0.2 submission")
         );
-        assert_eq!(Fragment::parse("agent=0&token=").agent_port, None);
-        assert_eq!(Fragment::parse("agent=0&token=").token, None);
+        assert_eq!(Fragment::parse("agent=0&token=", decode).agent_port, None);
+        assert_eq!(Fragment::parse("agent=0&token=", decode).token, None);
         assert_eq!(
-            Fragment::parse("%&=&r=%zz%4").report.as_deref(),
+            Fragment::parse("%&=&r=%zz%4", decode).report.as_deref(),
             Some("%zz%4")
         );
         assert_eq!(
@@ -148,7 +141,7 @@ mod tests {
             Fragment::default().agent_candidates(&local),
             vec!["http://127.0.0.1:7600", "http://127.0.0.1:7525"]
         );
-        let f = Fragment::parse("agent=9000");
+        let f = Fragment::parse("agent=9000", decode);
         assert_eq!(f.agent_candidates(&local), vec!["http://127.0.0.1:9000"]);
         // A public page waits for a click; a loopback page looks at once.
         assert!(matches!(
@@ -159,5 +152,24 @@ mod tests {
             State::new(local, &Fragment::default(), None).agent,
             Agent::Detecting
         );
+    }
+
+    /// Only values are decoded, each once, after `+` became a space (a `+`
+    /// that decoding makes stays one); what the decoder refuses is kept as
+    /// written; a value is read only once decoded.
+    #[test]
+    fn values_go_through_the_decoder() {
+        let f = Fragment::parse("#targets=a+b&tok%65n=x&r=keep", |v| {
+            (v != "keep").then(|| format!("<{v}>"))
+        });
+        assert_eq!(f.targets.as_deref(), Some("<a b>"));
+        assert_eq!(f.token, None, "keys are not decoded");
+        assert_eq!(f.report.as_deref(), Some("keep"));
+        let plus = Fragment::parse("targets=a%2Bb", |v| Some(v.replace("%2B", "+")));
+        assert_eq!(plus.targets.as_deref(), Some("a+b"));
+        let agent = Fragment::parse("agent=7%36%30%30", |v| {
+            (v == "7%36%30%30").then(|| "7600".to_string())
+        });
+        assert_eq!(agent.agent_port, Some(7600));
     }
 }

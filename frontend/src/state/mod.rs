@@ -189,9 +189,9 @@ pub enum Action {
         now_ms: u64,
     },
     /// The address's fragment changed (a link pasted into the address bar
-    /// of this tab): show the result it carries, or the page's own view
-    /// when it carries none.
-    Hash(String),
+    /// of this tab), read at the edge where the browser decodes it: show
+    /// the result it carries, or the page's own view when it carries none.
+    Hash(Fragment),
     /// Text was copied (or the browser refused).
     Copied {
         /// What the button copied.
@@ -298,8 +298,7 @@ impl State {
             }
             Action::Copied { text, ok } => self.copied = Some((text, ok)),
             Action::AgentLost { now_ms } => self.lost(now_ms),
-            Action::Hash(hash) => {
-                let f = Fragment::parse(&hash);
+            Action::Hash(f) => {
                 self.shared_short = f
                     .report
                     .as_deref()

@@ -27,7 +27,7 @@ pub(super) fn shared_of(fragment: &Fragment) -> Option<Shared> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::test_support::{loc, report};
+    use crate::state::test_support::{decode, loc, report};
     use crate::state::{Action, State};
 
     #[test]
@@ -38,11 +38,15 @@ mod tests {
         };
         let enc = mailport_shared::share::encode(&report);
         let l = loc("https://mailport.github.io", "mailport.github.io");
-        let s = State::new(l.clone(), &Fragment::parse(&format!("r={enc}")), None);
+        let s = State::new(
+            l.clone(),
+            &Fragment::parse(&format!("r={enc}"), decode),
+            None,
+        );
         assert_eq!(s.shared, Some(Shared::Report(Box::new(report))));
         let s = State::new(
             l,
-            &Fragment::parse(&format!("r={}", &enc[..enc.len() / 2])),
+            &Fragment::parse(&format!("r={}", &enc[..enc.len() / 2]), decode),
             None,
         );
         match s.shared {
@@ -63,23 +67,23 @@ mod tests {
         let l = loc("https://mailport.github.io", "mailport.github.io");
         let mut s = State::new(
             l,
-            &Fragment::parse(&format!("r={}", mailport_shared::share::encode(&a))),
+            &Fragment::parse(&format!("r={}", mailport_shared::share::encode(&a)), decode),
             None,
         );
         assert_eq!(s.shared, Some(Shared::Report(Box::new(a.clone()))));
         assert!(!s.shared_short);
-        s.apply(Action::Hash(format!(
-            "#r={}",
-            mailport_shared::share::encode_short(&b)
+        s.apply(Action::Hash(Fragment::parse(
+            &format!("#r={}", mailport_shared::share::encode_short(&b)),
+            decode,
         )));
         match &s.shared {
             Some(Shared::Report(r)) => assert_eq!(r.headline, b.headline),
             other => panic!("{other:?}"),
         }
         assert!(s.shared_short);
-        s.apply(Action::Hash("#r=2.broken".into()));
+        s.apply(Action::Hash(Fragment::parse("#r=2.broken", decode)));
         assert!(matches!(s.shared, Some(Shared::Broken(_))));
-        s.apply(Action::Hash(String::new()));
+        s.apply(Action::Hash(Fragment::parse("", decode)));
         assert_eq!(s.shared, None);
         assert!(!s.shared_short);
     }
