@@ -169,3 +169,76 @@ fn the_answer_is_announced() {
         "Result: Outgoing port 25 is silently dropped on IPv4."
     );
 }
+
+/// The agent going away mid-check keeps what finished as a partial result,
+/// marked in its headline, dated and versioned; with nothing finished there
+/// is nothing to keep, and with no check running nothing changes.
+#[test]
+fn a_lost_agent_leaves_a_partial_result() {
+    let base = "http://127.0.0.1:7525".to_string();
+    let found = Action::AgentFound {
+        base: base.clone(),
+        health: Health {
+            agent_version: "0.3.0".into(),
+            api_version: mailport_shared::api::API_VERSION,
+            capabilities: mailport_shared::api::Capabilities {
+                ipv6: false,
+                tls: true,
+            },
+        },
+        same_origin: true,
+    };
+    let planned = vec![
+        spec("a.example", 25, Family::Ipv4),
+        spec("b.example", 25, Family::Ipv4),
+    ];
+    let mut s = State::new(loc(&base, "127.0.0.1"), &Fragment::default(), None);
+    s.apply(found.clone());
+    s.apply(Action::AgentLost { now_ms: 5 });
+    assert_eq!(s.run, Run::Idle, "no check, nothing lost");
+    assert!(matches!(s.agent, Agent::Found { .. }));
+
+    s.apply(Action::Starting);
+    s.apply(Action::Event(Box::new(CheckEvent::Started {
+        planned: planned.clone(),
+    })));
+    s.apply(Action::AgentLost { now_ms: 5 });
+    assert_eq!(s.run, Run::Lost);
+    assert_eq!(s.agent, Agent::Stopped { base: base.clone() });
+    assert_eq!(
+        (&s.report, &s.conclusion),
+        (&None, &None),
+        "nothing finished"
+    );
+    assert_eq!(
+        s.announcement(),
+        "The agent stopped before the check finished."
+    );
+
+    s.apply(found);
+    s.apply(Action::Starting);
+    s.apply(Action::Event(Box::new(CheckEvent::Started { planned })));
+    let r = result("a.example", 25, Outcome::Refused);
+    s.apply(Action::Event(Box::new(CheckEvent::Probe {
+        result: r.clone(),
+    })));
+    s.apply(Action::AgentLost {
+        now_ms: 1_790_000_000_000,
+    });
+    assert_eq!(s.run, Run::Lost);
+    let report = s.report.as_deref().expect("a partial report");
+    assert_eq!(report.probes, vec![r]);
+    assert_eq!(report.started_at_ms, 1_790_000_000_000);
+    assert_eq!(report.tool_version, "0.3.0");
+    assert!(
+        report
+            .headline
+            .starts_with("Partial result: the agent stopped after 1 of 2 probes. "),
+        "{}",
+        report.headline
+    );
+    assert!(run::is_partial(&report.headline));
+    let c = s.conclusion.as_ref().expect("a conclusion");
+    assert_eq!(c.headline, report.headline);
+    assert_eq!(c.verdicts, report.verdicts);
+}
