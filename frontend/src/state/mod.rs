@@ -36,7 +36,7 @@ use mailport_shared::report::Conclusion;
 use mailport_shared::share::RedactOptions;
 use mailport_shared::{CheckEvent, ProbeResult, Report};
 use run::{conclusion_of, partial_headline, Run};
-use shared_link::{shared_of, Shared};
+use shared_link::{from_short_link, shared_of, Shared};
 use std::rc::Rc;
 use version::PAGE_VERSION;
 use yew::Reducible;
@@ -89,10 +89,7 @@ impl State {
             grid: Grid::default(),
             conclusion: None,
             report: None,
-            shared_short: fragment
-                .report
-                .as_deref()
-                .is_some_and(|r| mailport_shared::share::fragment_is_short(&format!("r={r}"))),
+            shared_short: from_short_link(fragment),
             shared,
             redact: RedactOptions {
                 ip: true,
@@ -299,10 +296,7 @@ impl State {
             Action::Copied { text, ok } => self.copied = Some((text, ok)),
             Action::AgentLost { now_ms } => self.lost(now_ms),
             Action::Hash(f) => {
-                self.shared_short = f
-                    .report
-                    .as_deref()
-                    .is_some_and(|r| mailport_shared::share::fragment_is_short(&format!("r={r}")));
+                self.shared_short = from_short_link(&f);
                 self.shared = shared_of(&f);
             }
         }

@@ -24,6 +24,14 @@ pub(super) fn shared_of(fragment: &Fragment) -> Option<Shared> {
         })
 }
 
+/// Whether a fragment's shared result is a short link's (no transcripts).
+pub(super) fn from_short_link(fragment: &Fragment) -> bool {
+    fragment
+        .report
+        .as_deref()
+        .is_some_and(|r| mailport_shared::share::fragment_is_short(&format!("r={r}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
