@@ -9,9 +9,14 @@ use crate::components::grid::ProgressGrid;
 use crate::components::inbound::InboundView;
 use crate::components::share_panel::SharePanel;
 use crate::components::verdict::VerdictView;
-use crate::state::{
-    conclusion_of, utc_datetime, Action, Agent, Fragment, Grid, Location, Run, Shared, State,
-};
+use crate::state::agent::Agent;
+use crate::state::fragment::Fragment;
+use crate::state::grid::Grid;
+use crate::state::location::Location;
+use crate::state::run::{conclusion_of, Run};
+use crate::state::shared_link::Shared;
+use crate::state::time::utc_datetime;
+use crate::state::{Action, State};
 use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -26,6 +31,15 @@ struct Browser {
     safari: bool,
 }
 
+/// Undoes the percent-encoding of one fragment value with the browser's
+/// `decodeURIComponent`, for [`Fragment::parse`]; `None` when the browser
+/// refuses it (a stray `%`, or escapes that are not UTF-8). Only in the
+/// page: outside a browser there is no JavaScript to call, which is why the
+/// parser takes its decoder as a parameter.
+fn decode_uri_component(value: &str) -> Option<String> {
+    js_sys::decode_uri_component(value).ok().map(String::from)
+}
+
 fn read_browser() -> Browser {
     let window = web_sys::window();
     let loc = window.as_ref().map(|w| w.location());
@@ -36,7 +50,7 @@ fn read_browser() -> Browser {
     let hostname = get(web_sys::Location::hostname);
     let pathname = get(web_sys::Location::pathname);
     let hash = get(web_sys::Location::hash);
-    let fragment = Fragment::parse(&hash);
+    let fragment = Fragment::parse(&hash, decode_uri_component);
     let storage = session_storage();
     if let (Some(t), Some(s)) = (&fragment.token, &storage) {
         // Keep the token for reloads of this tab, and out of the address bar
@@ -320,7 +334,7 @@ pub fn app() -> Html {
                 let hash = web_sys::window()
                     .and_then(|w| w.location().hash().ok())
                     .unwrap_or_default();
-                d.dispatch(Action::Hash(hash));
+                d.dispatch(Action::Hash(Fragment::parse(&hash, decode_uri_component)));
                 if let Some(w) = web_sys::window() {
                     w.scroll_to_with_x_and_y(0.0, 0.0);
                 }

@@ -3,7 +3,7 @@
 //! wording (the same as the terminal's, from `mailport_shared::netinfo`) is
 //! tested natively.
 
-use crate::state::Tone;
+use crate::state::tone::Tone;
 use mailport_shared::netinfo::{
     address_line, blocklist_line, provider_line, BlocklistStatus, NetworkFacts,
 };

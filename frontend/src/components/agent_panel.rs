@@ -3,7 +3,7 @@
 //! reach it.
 
 use crate::components::install::Install;
-use crate::state::{restart_command, Agent};
+use crate::state::agent::{restart_command, Agent};
 use yew::prelude::*;
 
 /// Props of [`AgentPanel`].

@@ -2,7 +2,8 @@
 //! reflector to prove (advanced, collapsed).
 //! Validation is the shared code the agent runs, so both say the same.
 
-use crate::state::{Action, Field, Form};
+use crate::state::form::{Field, Form};
+use crate::state::Action;
 use mailport_shared::MAIL_PORTS;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;

@@ -2,7 +2,8 @@
 //! words, symbol and colour, with the probe's details on demand.
 
 use crate::facts::ProofView;
-use crate::state::{Cell, Grid, Tone};
+use crate::state::grid::{Cell, Grid};
+use crate::state::tone::Tone;
 use mailport_shared::outcome::{EhloOutcome, TlsOutcome};
 use mailport_shared::reflector::ReflectorProof;
 use mailport_shared::Family;

@@ -196,7 +196,7 @@ pub fn verdict_view(props: &Props) -> Html {
             <h2 id="verdict-title">{ "The answer" }</h2>
             // A partial result says so before anything else, wherever its
             // link is opened.
-            if crate::state::is_partial(&c.headline) {
+            if crate::state::run::is_partial(&c.headline) {
                 <p id="partial" class="warn">{ "This is a partial result: the agent stopped before every probe finished." }</p>
             }
             { answers_block(&c.verdicts) }

@@ -1,0 +1,57 @@
+//! Where a check is, and what its answer reads as.
+
+use mailport_shared::report::Conclusion;
+use mailport_shared::Report;
+
+/// Where the check is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// Nothing started.
+    Idle,
+    /// Posted, waiting for `started`.
+    Starting,
+    /// Events arriving.
+    Running,
+    /// The report is in.
+    Done,
+    /// It could not run, in words.
+    Failed(String),
+    /// The user stopped it (closing the stream cancels every probe).
+    Stopped,
+    /// The agent stopped answering during the check (it was closed, or the
+    /// computer slept): what finished is kept as a partial result.
+    Lost,
+}
+
+/// The headline of a partial result: marked first, in the headline itself,
+/// so that a share link of it says so wherever it is opened.
+pub fn partial_headline(done: usize, total: usize, headline: &str) -> String {
+    format!("Partial result: the agent stopped after {done} of {total} probes. {headline}")
+}
+
+/// Whether a headline is [`partial_headline`]'s.
+pub fn is_partial(headline: &str) -> bool {
+    headline.starts_with("Partial result: the agent stopped after ")
+}
+
+/// The verdicts, headline and advice a finished report carries: what the
+/// page shows of a live check's report and of a shared one.
+pub fn conclusion_of(report: &Report) -> Conclusion {
+    Conclusion {
+        verdicts: report.verdicts.clone(),
+        headline: report.headline.clone(),
+        advice: report.advice.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_results_are_marked() {
+        let h = partial_headline(3, 22, "Port 25 was not tested.");
+        assert!(is_partial(&h), "{h}");
+        assert!(!is_partial("Port 25 was not tested."));
+    }
+}
