@@ -34,6 +34,9 @@
 //! Skipped with a message when chromedriver is missing, unless CI is set.
 //! Screenshots land in `artifacts/`.
 
+/// The one skip rule of every suite.
+#[path = "../ci.rs"]
+mod ci;
 mod page;
 mod support;
 

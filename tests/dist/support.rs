@@ -10,10 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Whether the suite must run (CI) rather than skip.
-fn required() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
+/// The one skip rule of every suite (`tests/ci.rs`).
+#[path = "../ci.rs"]
+mod ci;
 
 /// `Ok` when a test can run; otherwise prints why loudly and returns `Err`
 /// so the test returns early, except in CI, where it fails.
@@ -21,10 +20,10 @@ pub fn need(what: &str, ok: bool) -> Result<(), ()> {
     if ok {
         return Ok(());
     }
-    if required() {
-        panic!("dist test must run in CI but cannot: {what}");
-    }
-    eprintln!("\n*** SKIPPED: {what} (set CI=true to make this a failure) ***\n");
+    ci::skip_or_fail(
+        "dist test",
+        &format!("{what} (set CI=true to make this a failure)"),
+    );
     Err(())
 }
 

@@ -27,10 +27,10 @@ use std::sync::Mutex;
 /// One topology at a time: the namespaces have fixed names.
 static BENCH: Mutex<()> = Mutex::new(());
 
-/// Whether the bench must run (CI) rather than be skipped.
-fn required() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
+/// The one skip rule of every suite (`tests/ci.rs`).
+#[path = "../ci.rs"]
+mod ci;
+use ci::required;
 
 /// Returns false (after saying why) when the bench cannot run here.
 fn can_run_or_skip() -> bool {
@@ -41,7 +41,10 @@ fn can_run_or_skip() -> bool {
         }
         Err(why) if required() => panic!("netsim bench must run in CI but cannot: {why}"),
         Err(why) => {
-            eprintln!("SKIPPED netsim bench: {why} (run as root with iproute2, nftables, postfix, nmap, netcat-openbsd, openssl and curl)");
+            ci::skip_or_fail(
+                "netsim bench",
+                &format!("{why} (run as root with iproute2, nftables, postfix, nmap, netcat-openbsd, openssl and curl)"),
+            );
             false
         }
     }
