@@ -8,4 +8,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export MAILPORT_FUZZ_SECONDS=${1:-60}
 cargo test --release -p mailport-shared --test fuzz -- --nocapture --test-threads 1 2>&1 | grep -E '^fuzz |test result|panicked|minimal'
-cargo test --release -p mailport --lib access::fuzz -- --nocapture --test-threads 1 2>&1 | grep -E '^fuzz |test result|panicked|minimal'
+cargo test --release -p mailport --lib fuzz -- --nocapture --test-threads 1 2>&1 | grep -E '^fuzz |test result|panicked|minimal'

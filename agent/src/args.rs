@@ -117,3 +117,49 @@ pub fn parse_dns(s: &str) -> Result<SocketAddr, String> {
         .map(|ip| SocketAddr::new(ip, 53))
         .map_err(|_| format!("{s:?} is not an IP address or IP:PORT"))
 }
+
+/// The value parsers under random text: never a panic, and what they accept
+/// reads back the same when written out again (a normal form).
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fuzz_runner::check;
+    use proptest::prelude::*;
+
+    fn textish() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9.:\\[\\]%, -]{0,40}",
+            "(opendns:|google:|)(\\[?[0-9a-f:.]{0,30}\\]?)(:[0-9]{0,6})?",
+            any::<String>(),
+        ]
+    }
+
+    #[test]
+    fn accepted_values_have_one_normal_form() {
+        check("cli value parsers", textish(), |text| {
+            if let Ok(addr) = parse_dns(&text) {
+                prop_assert_eq!(parse_dns(&addr.to_string()), Ok(addr));
+            }
+            if let Ok(host) = parse_host(&text) {
+                prop_assert_eq!(parse_host(&host), Ok(host.clone()));
+            }
+            if let Ok(domain) = parse_domain(&text) {
+                prop_assert_eq!(parse_domain(&domain), Ok(domain.clone()));
+            }
+            if let Ok(PortList(ports)) = parse_ports(&text) {
+                prop_assert!(!ports.is_empty());
+                let written: Vec<String> = ports.iter().map(u16::to_string).collect();
+                prop_assert_eq!(parse_ports(&written.join(",")), Ok(PortList(ports)));
+            }
+            // `--myip-server` is `--dns` behind an optional kind: the same
+            // address whichever kind is named.
+            if let Ok(addr) = parse_dns(&text) {
+                for kind in ["", "opendns:", "google:"] {
+                    let server = parse_myip_server(&format!("{kind}{text}"));
+                    prop_assert_eq!(server.map(|s| s.server), Ok(ServerAddr::Addr(addr)));
+                }
+            }
+            Ok(())
+        });
+    }
+}

@@ -43,3 +43,8 @@ pub mod term;
 pub mod web;
 
 pub use runner::{run, Env, EnvBuilder, EnvError, RunError};
+
+/// The property suites' runner, shared with the shared crate's suite.
+#[cfg(test)]
+#[path = "../../shared/tests/fuzz/runner.rs"]
+mod fuzz_runner;

@@ -279,6 +279,10 @@ where
 }
 
 #[cfg(test)]
+#[path = "smtp_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;

@@ -2,11 +2,11 @@
 //! `MAILPORT_FUZZ_SECONDS` for a long run, see shared/tests/fuzz).
 
 use super::authority::Authority;
-use super::fuzz_runner::check;
 use super::host::host_is_own;
 use super::origin::Origin;
 use super::policy::Guard;
 use super::token::Token;
+use crate::fuzz_runner::check;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use proptest::prelude::*;
 

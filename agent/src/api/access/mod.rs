@@ -48,6 +48,3 @@ pub use token::{Token, TokenError};
 
 #[cfg(test)]
 mod fuzz;
-#[cfg(test)]
-#[path = "../../../../shared/tests/fuzz/runner.rs"]
-mod fuzz_runner;
