@@ -9,9 +9,8 @@
 
 mod fakes;
 
-use hickory_resolver::proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_resolver::proto::rr::rdata::{A, AAAA, PTR, TXT};
-use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::RecordType;
 use mailport::netinfo::{gather, DnsblZone, MyIpMethod, MyIpServer, NetinfoConfig};
 use mailport_shared::advice::{advise, AdviceId, Context};
 use mailport_shared::classify::{PortVerdict, Verdict};
@@ -20,150 +19,41 @@ use mailport_shared::netinfo::{
     Forward, GenericSign, Listing, NetworkFacts, UnknownWhy,
 };
 use mailport_shared::Family;
-use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::UdpSocket;
 
-/// What the fake answers for one (name, type).
-#[derive(Clone, Debug)]
-enum Reply {
-    Records(Vec<RData>),
-    NxDomain,
-    Rcode(ResponseCode),
-    /// No answer at all: that one lookup times out.
-    Silent,
-}
+use fakes::dns::FakeDns;
 
-/// A UDP DNS server on 127.0.0.1 that answers from a table. Unknown names
-/// get NXDOMAIN; with `silent` it never answers at all.
-struct FakeDns {
-    addr: SocketAddr,
-    asked: Arc<Mutex<Vec<(String, RecordType)>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FakeDns {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-type Table = HashMap<(String, RecordType), Reply>;
-
-impl FakeDns {
-    async fn start(table: Table, silent: bool) -> FakeDns {
-        let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind fake dns");
-        let addr = sock.local_addr().expect("local addr");
-        let asked = Arc::new(Mutex::new(Vec::new()));
-        let log = asked.clone();
-        let task = tokio::spawn(async move {
-            let mut buf = vec![0u8; 2048];
-            loop {
-                let Ok((n, from)) = sock.recv_from(&mut buf).await else {
-                    continue;
-                };
-                let Ok(req) = Message::from_vec(&buf[..n]) else {
-                    continue;
-                };
-                let Some(q) = req.queries().first().cloned() else {
-                    continue;
-                };
-                let key = (
-                    q.name()
-                        .to_ascii()
-                        .trim_end_matches('.')
-                        .to_ascii_lowercase(),
-                    q.query_type(),
-                );
-                log.lock().expect("log").push(key.clone());
-                if silent {
-                    continue;
-                }
-                let mut resp = Message::new();
-                resp.set_id(req.id())
-                    .set_message_type(MessageType::Response)
-                    .set_op_code(OpCode::Query)
-                    .set_recursion_desired(req.recursion_desired())
-                    .set_recursion_available(true)
-                    .add_query(q.clone());
-                match table.get(&key).cloned().unwrap_or(Reply::NxDomain) {
-                    Reply::Records(rs) => {
-                        resp.set_response_code(ResponseCode::NoError);
-                        for r in rs {
-                            resp.add_answer(Record::from_rdata(q.name().clone(), 60, r));
-                        }
-                    }
-                    Reply::NxDomain => {
-                        resp.set_response_code(ResponseCode::NXDomain);
-                    }
-                    Reply::Rcode(c) => {
-                        resp.set_response_code(c);
-                    }
-                    Reply::Silent => continue,
-                }
-                if let Ok(bytes) = resp.to_vec() {
-                    let _ = sock.send_to(&bytes, from).await;
-                }
-            }
-        });
-        FakeDns { addr, asked, task }
-    }
-
-    fn asked(&self, name: &str) -> bool {
-        self.asked
-            .lock()
-            .expect("log")
-            .iter()
-            .any(|(n, _)| n == name)
-    }
-}
-
-/// Builds a fake's table.
+/// Builds a fake's zone, by value (`Zone::default().a(..).txt(..)`).
 #[derive(Default)]
-struct Zone(Table);
+struct Zone(fakes::dns::Zone);
 
 impl Zone {
     fn a(mut self, name: &str, ip: &str) -> Self {
-        let ip: Ipv4Addr = ip.parse().expect("v4");
-        self.push(name, RecordType::A, RData::A(A(ip)));
+        let _: Ipv4Addr = ip.parse().expect("v4");
+        self.0.addr(name, ip);
         self
     }
     fn aaaa(mut self, name: &str, ip: &str) -> Self {
-        let ip: Ipv6Addr = ip.parse().expect("v6");
-        self.push(name, RecordType::AAAA, RData::AAAA(AAAA(ip)));
+        let _: Ipv6Addr = ip.parse().expect("v6");
+        self.0.addr(name, ip);
         self
     }
     fn txt(mut self, name: &str, text: &str) -> Self {
-        self.push(
-            name,
-            RecordType::TXT,
-            RData::TXT(TXT::new(vec![text.into()])),
-        );
+        self.0.txt(name, text);
         self
     }
     fn ptr(mut self, name: &str, target: &str) -> Self {
-        let n = Name::from_ascii(target).expect("name");
-        self.push(name, RecordType::PTR, RData::PTR(PTR(n)));
+        self.0.ptr(name, target);
         self
     }
     fn rcode(mut self, name: &str, t: RecordType, c: ResponseCode) -> Self {
-        self.0.insert((name.into(), t), Reply::Rcode(c));
+        self.0.rcode(name, t, c);
         self
     }
     fn silent(mut self, name: &str, t: RecordType) -> Self {
-        self.0.insert((name.into(), t), Reply::Silent);
+        self.0.silent(name, t);
         self
-    }
-    fn push(&mut self, name: &str, t: RecordType, r: RData) {
-        let e = self
-            .0
-            .entry((name.to_ascii_lowercase(), t))
-            .or_insert(Reply::Records(Vec::new()));
-        if let Reply::Records(v) = e {
-            v.push(r);
-        }
     }
 }
 
@@ -236,7 +126,7 @@ fn comcast_zone() -> Zone {
 
 #[tokio::test]
 async fn comcast_home_line_on_the_pbl_with_a_generic_ptr() {
-    let dns = FakeDns::start(comcast_zone().0, false).await;
+    let dns = FakeDns::start(comcast_zone().0).await;
     let facts = gather(&cfg(dns.addr)).await;
 
     assert_eq!(
@@ -351,7 +241,7 @@ async fn aws_instance() {
             "ec2-203-0-113-16.compute-1.amazonaws.com.",
         )
         .a("ec2-203-0-113-16.compute-1.amazonaws.com", "203.0.113.16");
-    let dns = FakeDns::start(zone.0, false).await;
+    let dns = FakeDns::start(zone.0).await;
     let facts = gather(&cfg(dns.addr)).await;
 
     assert_eq!(facts.origin_v4.found().map(|o| o.asn), Some(16509));
@@ -421,7 +311,7 @@ async fn hetzner_mail_server_with_fcrdns_on_both_families() {
         .ptr(&format!("{v6_nibbles}.ip6.arpa"), "mail.example.org.")
         .a("mail.example.org", "198.51.100.25")
         .aaaa("mail.example.org", v6);
-    let dns = FakeDns::start(zone.0, false).await;
+    let dns = FakeDns::start(zone.0).await;
     let facts = gather(&cfg(dns.addr)).await;
 
     assert_eq!(
@@ -473,7 +363,7 @@ async fn a_refused_spamhaus_query_is_unknown_not_listed() {
         .txt(GOOGLE, "192.0.2.44")
         .a("44.2.0.192.zen.spamhaus.org", "127.255.255.254")
         .a("44.2.0.192.b.barracudacentral.org", "127.0.0.2");
-    let dns = FakeDns::start(zone.0, false).await;
+    let dns = FakeDns::start(zone.0).await;
     let mut c = cfg(dns.addr);
     c.dnsbls
         .push(DnsblZone::from_zone("b.barracudacentral.org"));
@@ -512,7 +402,7 @@ async fn a_refused_spamhaus_query_is_unknown_not_listed() {
 
 #[tokio::test]
 async fn servers_that_never_answer_time_out_within_the_budget() {
-    let silent = FakeDns::start(Table::new(), true).await;
+    let silent = FakeDns::start(fakes::dns::Zone::silent_everywhere()).await;
     let mut c = cfg(silent.addr);
     c.budget = Duration::from_millis(900);
     c.query_timeout = Duration::from_millis(300);
@@ -530,8 +420,8 @@ async fn servers_that_never_answer_time_out_within_the_budget() {
 
 #[tokio::test]
 async fn a_silent_resolver_times_out_the_lookups_but_keeps_the_address() {
-    let myip = FakeDns::start(comcast_zone().0, false).await;
-    let silent = FakeDns::start(Table::new(), true).await;
+    let myip = FakeDns::start(comcast_zone().0).await;
+    let silent = FakeDns::start(fakes::dns::Zone::silent_everywhere()).await;
     let mut c = cfg(myip.addr);
     c.resolvers = Some(vec![silent.addr]);
     c.budget = Duration::from_millis(1200);
@@ -555,8 +445,8 @@ async fn a_silent_resolver_times_out_the_lookups_but_keeps_the_address() {
 
 #[tokio::test]
 async fn servers_that_disagree_are_reported_not_trusted() {
-    let a = FakeDns::start(Zone::default().a(MYIP, "192.0.2.1").0, false).await;
-    let b = FakeDns::start(Zone::default().txt(GOOGLE, "198.51.100.2").0, false).await;
+    let a = FakeDns::start(Zone::default().a(MYIP, "192.0.2.1").0).await;
+    let b = FakeDns::start(Zone::default().txt(GOOGLE, "198.51.100.2").0).await;
     let mut c = cfg(a.addr);
     c.myip_v4 = vec![
         MyIpServer::at(MyIpMethod::OpenDns, a.addr),
@@ -579,13 +469,13 @@ async fn servers_that_disagree_are_reported_not_trusted() {
 
 #[tokio::test]
 async fn fallback_order_skips_a_silent_server_and_errors_are_per_lookup() {
-    let silent = FakeDns::start(Table::new(), true).await;
+    let silent = FakeDns::start(fakes::dns::Zone::silent_everywhere()).await;
     let zone = comcast_zone().rcode(
         "73.100.51.198.origin.asn.cymru.com",
         RecordType::TXT,
         ResponseCode::ServFail,
     );
-    let good = FakeDns::start(zone.0, false).await;
+    let good = FakeDns::start(zone.0).await;
     let mut c = cfg(good.addr);
     c.query_timeout = Duration::from_millis(300);
     c.myip_v4 = vec![
@@ -631,7 +521,7 @@ async fn fallback_order_skips_a_silent_server_and_errors_are_per_lookup() {
 #[tokio::test]
 async fn report_json_without_network_still_parses() {
     // Facts serialize and come back whole.
-    let dns = FakeDns::start(comcast_zone().0, false).await;
+    let dns = FakeDns::start(comcast_zone().0).await;
     let facts = gather(&cfg(dns.addr)).await;
     let json = serde_json::to_string(&facts).expect("json");
     let back: NetworkFacts = serde_json::from_str(&json).expect("parse");
@@ -692,7 +582,7 @@ async fn check_one_mx(netinfo: Option<NetinfoConfig>) -> mailport_shared::Report
 #[tokio::test]
 async fn a_check_on_a_comcast_line_names_comcast_in_report_terminal_and_advice() {
     use mailport_shared::{Role, Target};
-    let dns = FakeDns::start(comcast_zone().0, false).await;
+    let dns = FakeDns::start(comcast_zone().0).await;
     let smtp = fakes::start(fakes::Behaviour::smtp("220 submit.test ESMTP")).await;
     let d = fakes::MapDialer::new();
     d.blackhole("127.0.0.2", 25)
@@ -760,7 +650,7 @@ async fn a_check_on_a_comcast_line_names_comcast_in_report_terminal_and_advice()
 
 #[tokio::test]
 async fn a_dead_dns_never_hides_the_probes() {
-    let silent = FakeDns::start(Table::new(), true).await;
+    let silent = FakeDns::start(fakes::dns::Zone::silent_everywhere()).await;
     let mut c = cfg(silent.addr);
     c.budget = Duration::from_millis(800);
     c.query_timeout = Duration::from_millis(300);
@@ -959,7 +849,7 @@ async fn a_forward_lookup_that_times_out_is_not_a_mismatch() {
         .txt(GOOGLE, "203.0.113.40")
         .ptr("40.113.0.203.in-addr.arpa", "mail.example.org.")
         .silent("mail.example.org", RecordType::A);
-    let dns = FakeDns::start(zone.0, false).await;
+    let dns = FakeDns::start(zone.0).await;
     let mut c = cfg(dns.addr);
     c.query_timeout = Duration::from_millis(300);
     let facts = gather(&c).await;
@@ -984,7 +874,7 @@ async fn a_forward_lookup_that_times_out_is_not_a_mismatch() {
         .txt(GOOGLE, "203.0.113.40")
         .ptr("40.113.0.203.in-addr.arpa", "mail.example.org.")
         .a("mail.example.org", "203.0.113.99");
-    let dns = FakeDns::start(zone.0, false).await;
+    let dns = FakeDns::start(zone.0).await;
     let facts = gather(&cfg(dns.addr)).await;
     assert_eq!(
         facts.reverse_dns_v4.found().map(|p| p.forward),
@@ -1011,7 +901,7 @@ async fn a_dqs_zone_is_decoded_as_zen_and_its_key_stays_private() {
         .a(MYIP, "198.51.100.73")
         .txt(GOOGLE, "198.51.100.73")
         .a("73.100.51.198.s3cr3tkey.zen.dq.spamhaus.net", "127.0.0.10");
-    let dns = FakeDns::start(zone.0, false).await;
+    let dns = FakeDns::start(zone.0).await;
     let mut c = cfg(dns.addr);
     c.dnsbls = vec![DnsblZone::parse("s3cr3tkey.zen.dq.spamhaus.net").expect("valid zone")];
     let facts = gather(&c).await;
@@ -1039,7 +929,7 @@ async fn an_undocumented_zen_code_is_unknown_not_listed() {
         .a(MYIP, "192.0.2.44")
         .txt(GOOGLE, "192.0.2.44")
         .a("44.2.0.192.bl.test", "127.0.1.255");
-    let dns = FakeDns::start(zone.0, false).await;
+    let dns = FakeDns::start(zone.0).await;
     let mut c = cfg(dns.addr);
     c.dnsbls = vec![DnsblZone::parse("zen:bl.test").expect("valid zone")];
     let facts = gather(&c).await;
@@ -1068,8 +958,8 @@ async fn an_undocumented_zen_code_is_unknown_not_listed() {
 /// origin lookup timed out, as the page does (both print the shared line).
 #[tokio::test]
 async fn the_terminal_says_when_the_origin_lookup_timed_out() {
-    let myip = FakeDns::start(comcast_zone().0, false).await;
-    let silent = FakeDns::start(Table::new(), true).await;
+    let myip = FakeDns::start(comcast_zone().0).await;
+    let silent = FakeDns::start(fakes::dns::Zone::silent_everywhere()).await;
     let mut c = cfg(myip.addr);
     c.resolvers = Some(vec![silent.addr]);
     c.budget = Duration::from_millis(1200);

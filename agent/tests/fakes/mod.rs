@@ -3,6 +3,8 @@
 //! the ports they would in real use. Nothing here reaches beyond loopback.
 #![allow(dead_code)]
 
+/// The one fake DNS server of every suite.
+#[path = "../../../tests/fake_dns.rs"]
 pub mod dns;
 
 use mailport::probe::dial::{ConnectFuture, Dialer};
