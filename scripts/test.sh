@@ -26,6 +26,7 @@ fi
 step "build the page" bash scripts/build-web.sh
 step "build the agent (embeds the page)" cargo build -p mailport
 step "unit and integration tests" cargo test --workspace --exclude mailport-e2e
+step "the shape of the code (no import cycle, no file over 700 lines)" cargo test -p mailport-e2e --test layout
 step "the page in a real browser" cargo test -p mailport-e2e --test browser
 step "the simulated internet (netns, nftables, Postfix)" cargo test -p mailport-e2e --test netsim
 # The release archives for all five targets (cached toolchains and target
