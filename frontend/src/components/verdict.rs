@@ -65,7 +65,7 @@ fn more_label(n: usize) -> String {
 
 fn view_advice(a: &Advice) -> Html {
     html! {
-        <li data-id={serde_json::to_value(a.id).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()}>
+        <li data-id={serde_json::to_string(&a.id).map(|s| s.trim_matches('"').to_string()).unwrap_or_default()}>
             <strong>{ a.title.clone() }</strong>
             <p>{ a.why.clone() }</p>
         </li>

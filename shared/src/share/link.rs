@@ -77,7 +77,9 @@ pub enum ShareError {
 pub fn encode(report: &Report) -> String {
     // Serialising plain data to a Vec cannot fail (no maps with non-string
     // keys, no I/O); an empty payload would decode as Corrupted, not lie.
-    let json = serde_json::to_vec(report).unwrap_or_default();
+    let json = serde_json::to_string(report)
+        .unwrap_or_default()
+        .into_bytes();
     format!(
         "{FULL_LINK_VERSION}.{}",
         URL_SAFE_NO_PAD.encode(pack(&json, 9))
@@ -185,7 +187,7 @@ pub fn decode(value: &str) -> Result<Report, ShareError> {
             why => ShareError::Corrupted(why),
         });
     }
-    let value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| {
+    let value: serde_json::Value = super::json::from_slice(&json).map_err(|e| {
         if e.is_eof() {
             ShareError::Truncated
         } else {
@@ -202,7 +204,7 @@ pub fn decode(value: &str) -> Result<Report, ShareError> {
             supported: crate::SCHEMA_VERSION,
         });
     }
-    serde_json::from_value(value).map_err(|_| ShareError::Corrupted("not a mailport result"))
+    super::json::from_value(&value).map_err(|_| ShareError::Corrupted("not a mailport result"))
 }
 
 /// Inflates a link's data: zlib with its checksum for formats 2 and 3, raw deflate

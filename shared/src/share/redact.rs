@@ -87,14 +87,14 @@ pub fn redact(report: &Report, opts: RedactOptions) -> Result<Report, RedactErro
 }
 
 fn to_value(report: &Report) -> Result<serde_json::Value, RedactError> {
-    serde_json::to_value(report).map_err(|e| RedactError(e.to_string()))
+    super::json::to_value(report).map_err(|e| RedactError(e.to_string()))
 }
 
 /// The redacted JSON as a report again. Every text field of [`Report`] is a
 /// free `String`, so replacing text keeps it valid; a typed field that got a
 /// placeholder is an error, never a silently emptied report.
 pub(super) fn rebuild(value: serde_json::Value) -> Result<Report, RedactError> {
-    serde_json::from_value(value).map_err(|e| RedactError(e.to_string()))
+    super::json::from_value(&value).map_err(|e| RedactError(e.to_string()))
 }
 
 /// Whether `c` can be part of an address or a name: letters and digits

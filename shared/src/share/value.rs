@@ -217,14 +217,14 @@ impl CValue {
 
     /// Any serialisable value.
     pub fn of<T: Serialize>(v: &T) -> CValue {
-        serde_json::to_value(v)
+        super::json::to_value(v)
             .map(|v| CValue::from(&v))
             .unwrap_or(CValue::Null)
     }
 
     /// Back to a typed value; `None` when it does not fit.
     pub fn to<T: for<'de> Deserialize<'de>>(&self) -> Option<T> {
-        serde_json::from_value(self.to_json()?).ok()
+        super::json::from_value(&self.to_json()?).ok()
     }
 }
 
