@@ -80,7 +80,7 @@ pub struct Evidence {
     /// Whether this finding, weighed against the rest of the check, is
     /// enough to suspect that the port is intercepted. A weak finding is a
     /// note about one host: its own setup explains it as well as the
-    /// network does. Derived by [`detect`]; absent (false) in reports from
+    /// network does. Derived by [`detect`](super::detect); absent (false) in reports from
     /// before it existed.
     #[serde(default)]
     pub strong: bool,

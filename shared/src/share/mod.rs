@@ -1,4 +1,4 @@
-//! Share links: a whole [`Report`] in the fragment of a URL, so a result can
+//! Share links: a whole [`Report`](crate::report::Report) in the fragment of a URL, so a result can
 //! be shown to an ISP, a hosting support desk or a forum without any server
 //! storing it.
 //!
