@@ -40,12 +40,14 @@ mod link;
 mod redact;
 mod value;
 
-#[cfg(test)]
-mod tests;
-
 pub use compact::OMITTED;
 pub use link::{
     decode, encode, encode_short, fragment_is_short, from_fragment, link, link_short, ShareError,
     FULL_LINK_VERSION, LINK_VERSION, MAX_ENCODED_LEN, MAX_INFLATED_LEN, PARAM, SHORT_LINK_VERSION,
 };
 pub use redact::{redact, RedactError, RedactOptions};
+
+// Last in the file: tools that read a file's product code stop at the
+// first `#[cfg(test)]` (tests/layout.rs).
+#[cfg(test)]
+mod tests;
