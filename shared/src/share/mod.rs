@@ -1,4 +1,4 @@
-//! Share links: a whole [`Report`] in the fragment of a URL, so a result can
+//! Share links: a whole [`Report`](crate::report::Report) in the fragment of a URL, so a result can
 //! be shown to an ISP, a hosting support desk or a forum without any server
 //! storing it.
 //!
@@ -41,12 +41,14 @@ mod link;
 mod redact;
 mod value;
 
-#[cfg(test)]
-mod tests;
-
 pub use compact::OMITTED;
 pub use link::{
     decode, encode, encode_short, fragment_is_short, from_fragment, link, link_short, ShareError,
     FULL_LINK_VERSION, LINK_VERSION, MAX_ENCODED_LEN, MAX_INFLATED_LEN, PARAM, SHORT_LINK_VERSION,
 };
 pub use redact::{redact, RedactError, RedactOptions};
+
+// Last in the file: tools that read a file's product code stop at the
+// first `#[cfg(test)]` (tests/layout.rs).
+#[cfg(test)]
+mod tests;
