@@ -11,7 +11,8 @@
 //!   plan order, the public address "hidden". Phone width (emulated, 390
 //!   CSS pixels) for both.
 //! - `phone_grid_with_ten_columns`: five ports × two families at phone
-//!   width, live and shared: the page never scrolls sideways, only the grid.
+//!   width, live and shared: nothing scrolls sideways; the grid is one block
+//!   per server, each cell labelled with its port and family.
 //! - `no_agent_shows_install_panel`: a copy of the page with nobody behind
 //!   it: the install steps, and no browser-block hint on a loopback copy.
 //! - `install_panel_offers_the_right_download`: with Windows, macOS, Linux
@@ -337,7 +338,7 @@ async fn check_then_share() {
     );
     assert!(all_local(&requests), "{requests:?}");
     b.screenshot("check-result.png").await;
-    // Phone width: the same page, one column, tables scroll on their own.
+    // Phone width: the same page, one column, the grid one block per server.
     b.phone(844).await;
     assert!(b.fits_phone().await, "the page fits a phone's width");
     b.phone_screenshot("check-result-phone.png").await;
@@ -457,18 +458,21 @@ async fn phone_grid_with_ten_columns() {
         .len();
     assert_eq!(columns, 11, "the server column and 5 ports × 2 families");
     assert!(b.fits_phone().await, "the page does not scroll sideways");
-    // The grid scrolls inside its box, the host column stays in view.
-    let scrolls = b
+    // On a phone the grid is one block per server: nothing scrolls
+    // sideways, every cell lies within the screen and says its column.
+    let fits = b
         .client
         .execute(
-            "const s = document.querySelector('#grid').parentElement; s.scrollLeft = 10000; \
-             const th = document.querySelector('#grid tbody th').getBoundingClientRect(); \
-             return [s.scrollWidth > s.clientWidth, s.scrollLeft > 0, Math.round(th.left - s.getBoundingClientRect().left)];",
+            "const s = document.querySelector('#grid').parentElement; \
+             const cells = [...document.querySelectorAll('#grid td.cell')]; \
+             const inside = cells.every(c => { const r = c.getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; }); \
+             const labels = cells.map(c => getComputedStyle(c, '::before').content); \
+             return [s.scrollWidth <= s.clientWidth, inside, cells.length, labels.includes('\"2525 IPv6\"')];",
             vec![],
         )
         .await
-        .expect("scroll the grid");
-    assert_eq!(scrolls, serde_json::json!([true, true, 0]), "{scrolls}");
+        .expect("measure the grid");
+    assert_eq!(fits, serde_json::json!([true, true, 20, true]), "{fits}");
     assert!(b.fits_phone().await);
     b.screenshot_at("#grid-title", "phone-grid-10-columns.png")
         .await;

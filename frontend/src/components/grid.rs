@@ -102,7 +102,7 @@ pub fn progress_grid(props: &Props) -> Html {
                             let first = row == 0 && col == 0;
                             match grid.cell(&host, *p, *f) {
                                 Some(cell) => view_cell(cell, first, props.running),
-                                None => html!{ <td class="cell none"><span class="focus" tabindex={if first { "0" } else { "-1" }}><span class="sr">{ "not tested" }</span>{ "·" }</span></td> },
+                                None => html!{ <td class="cell none" data-col={col_label(*p, *f)}><span class="focus" tabindex={if first { "0" } else { "-1" }}><span class="sr">{ "not tested" }</span>{ "·" }</span></td> },
                             }
                         }) }
                     </tr>
@@ -150,8 +150,15 @@ fn break_points(host: &str) -> Vec<String> {
     }
 }
 
+/// A cell's column in words ("587 IPv6"): on a phone, where the grid is one
+/// block per server, each cell shows it in place of the column heading.
+fn col_label(port: u16, family: Family) -> String {
+    format!("{port} {family}")
+}
+
 fn view_cell(cell: &Cell, first: bool, running: bool) -> Html {
     let tabindex = if first { "0" } else { "-1" };
+    let col = col_label(cell.spec.port, cell.spec.family);
     let tone = cell.tone();
     let class = classes!("cell", tone.class());
     let data_outcome = cell
@@ -163,13 +170,13 @@ fn view_cell(cell: &Cell, first: bool, running: bool) -> Html {
     // The check ended (stopped, or the agent went away) before this probe:
     // it is not "testing…" any more.
     if tone == Tone::Pending && !running {
-        return html! { <td class="cell neutral" data-port={cell.spec.port.to_string()} data-outcome="unfinished"><span class="focus" {tabindex}><span class="sym" aria-hidden="true">{ "–" }</span>{ " not finished" }</span></td> };
+        return html! { <td class="cell neutral" data-port={cell.spec.port.to_string()} data-col={col} data-outcome="unfinished"><span class="focus" {tabindex}><span class="sym" aria-hidden="true">{ "–" }</span>{ " not finished" }</span></td> };
     }
     if tone == Tone::Pending {
-        return html! { <td {class} data-port={cell.spec.port.to_string()}><span class="focus" {tabindex}>{ head }</span></td> };
+        return html! { <td {class} data-port={cell.spec.port.to_string()} data-col={col}><span class="focus" {tabindex}>{ head }</span></td> };
     }
     html! {
-        <td {class} data-port={cell.spec.port.to_string()} data-outcome={data_outcome}>
+        <td {class} data-port={cell.spec.port.to_string()} data-col={col} data-outcome={data_outcome}>
             <details>
                 <summary {tabindex}>{ head }</summary>
                 { for cell.results.iter().map(view_result) }
