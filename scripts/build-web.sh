@@ -41,4 +41,4 @@ fi
 
 raw=$(wc -c < "$out")
 gz=$(gzip -9 -c "$out" | wc -c)
-echo "page wasm: $raw bytes, $gz bytes gzipped (goal: <= 400 KB gzipped)"
+echo "page wasm: $raw bytes, $gz bytes gzipped (goal: <= 200 KB gzipped)"
