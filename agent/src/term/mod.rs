@@ -315,9 +315,14 @@ pub fn render(report: &Report, style: Style) -> String {
         style.paint(
             Tone::Dim,
             &format!(
-                "{n} {} in {}. Measured outbound from this machine; incoming mail is another question.",
+                "{n} {} in {}. Measured outbound from this machine; {}",
                 if n == 1 { "probe" } else { "probes" },
-                report.duration_text()
+                report.duration_text(),
+                if report.inbound.is_some() {
+                    "inbound, below, is another question."
+                } else {
+                    "incoming mail is another question (--inbound)."
+                }
             )
         )
     );

@@ -124,11 +124,12 @@ pub(super) fn word(d: Decision, f: &GroupFacts) -> String {
     }
 }
 
-/// Mail servers answered: which, and what else was seen, so that a host
-/// that failed or answered oddly beside them is not left unexplained.
+/// Servers answered: which, and what else was seen, so that a host that
+/// failed or answered oddly beside them is not left unexplained. Not "mail
+/// servers": a port tester (portquiz.net) that answered HTTP counts too.
 fn open(f: &GroupFacts) -> String {
     let mut why = format!(
-        "Mail servers answered normally on port {} over {} ({}).",
+        "Servers answered normally on port {} over {} ({}).",
         f.port,
         f.family,
         and_list(&f.reached)
