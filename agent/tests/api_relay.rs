@@ -1,8 +1,9 @@
 //! `POST /v1/relay` over real HTTP on loopback, against the fake relay of
 //! `relay.rs`: the right password gives the authenticated steps, a wrong one
 //! the 535 (and the password appears in no answer), the guard refuses it
-//! like `/v1/check`, and without `--allow-private` a loopback relay is
-//! refused before anything is sent.
+//! like `/v1/check`, without `--allow-private` a loopback relay is refused
+//! before anything is sent, one test runs at a time (409) and at most
+//! [`mailport::api::RELAY_TESTS_PER_MINUTE`] a minute (429).
 
 mod fakes;
 mod raw_http;
@@ -43,6 +44,11 @@ async fn setup(allow_private: bool) -> (Agent, Relay) {
     let cert = Cert::new(&["127.0.0.1"]);
     let relay = Relay::new(&cert);
     let addr = relay.clone().start().await;
+    (agent_to(addr, &cert, allow_private).await, relay)
+}
+
+/// An agent whose port 587 on 127.0.0.1 leads to `addr`.
+async fn agent_to(addr: std::net::SocketAddr, cert: &Cert, allow_private: bool) -> Agent {
     let dialer = MapDialer::new();
     dialer.map("127.0.0.1", 587, addr);
     let env = Env::builder()
@@ -52,15 +58,14 @@ async fn setup(allow_private: bool) -> (Agent, Relay) {
         .ehlo_name("client.test")
         .build()
         .expect("env");
-    let agent = start_agent(
+    start_agent(
         Arc::new(NoChecks),
         AgentOptions {
             relay: Some(env),
             ..Default::default()
         },
     )
-    .await;
-    (agent, relay)
+    .await
 }
 
 fn body(password: &str, envelope: bool) -> String {
@@ -237,4 +242,45 @@ async fn bad_bodies_name_the_field_not_the_password() {
             "{text}"
         );
     }
+}
+
+#[tokio::test]
+async fn one_test_at_a_time() {
+    // A relay that accepts and never greets: the first test waits for it.
+    let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = tarpit.local_addr().expect("addr");
+    let (connected, mut first_in) = tokio::sync::mpsc::channel::<()>(4);
+    let held = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = tarpit.accept().await {
+            conns.push(c);
+            let _ = connected.send(()).await;
+        }
+    });
+    let agent = agent_to(addr, &Cert::new(&["127.0.0.1"]), true).await;
+    let port = agent.port;
+    let first = tokio::spawn(async move { post(port, &body(PASSWORD, false)).await });
+    tokio::time::timeout(DEADLINE, first_in.recv())
+        .await
+        .expect("the first test connects to the relay");
+    let second = post(port, &body(PASSWORD, false)).await;
+    assert_eq!(second.status, 409);
+    assert_eq!(second.code(), "busy");
+    first.abort();
+    held.abort();
+}
+
+#[tokio::test]
+async fn rate_limited() {
+    // Refused tests count too: a page looping on the endpoint is stopped.
+    let (agent, _relay) = setup(false).await;
+    for _ in 0..mailport::api::RELAY_TESTS_PER_MINUTE {
+        let r = post(agent.port, &body(PASSWORD, false)).await;
+        assert_eq!(r.code(), "address_not_allowed");
+    }
+    let r = post(agent.port, &body(PASSWORD, false)).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.code(), "rate_limited");
 }
