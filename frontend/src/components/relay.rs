@@ -107,6 +107,10 @@ pub fn relay_panel(props: &RelayProps) -> Html {
                 let answer = api::test_relay(&agent.base, &token, body, agent.cross_origin).await;
                 run.set(match answer {
                     Ok(report) => TestRun::Done(relay_test::answer(&report)),
+                    // An agent from before `/v1/relay` answers 404.
+                    Err(api::ApiFailure::Http { status: 404, .. }) => TestRun::Failed(
+                        "This mailport agent is too old to test relays: update it, or run the command above in a terminal.".into(),
+                    ),
                     Err(e) => TestRun::Failed(e.message()),
                 });
             });
