@@ -2,7 +2,10 @@
 //! loopback, then the page opened in the browser with the token in the URL
 //! fragment (fragments are never sent to a server, nor in a Referer).
 
-use crate::api::{self, ApiState, EngineChecker, Guard, Limits, Listeners, Origin, Token};
+use crate::api::{
+    self, ApiState, EngineChecker, Guard, Limits, Listeners, Origin, RelayTests, Token,
+    RELAY_TESTS_PER_MINUTE,
+};
 use crate::args::NetinfoArgs;
 use crate::runner::Env;
 use anyhow::Context as _;
@@ -117,10 +120,10 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         if !args.no_open {
             open_browser(&url);
         }
-        let state = Arc::new(ApiState::new(
-            Arc::new(EngineChecker::new(env)),
-            Limits::default(),
-        ));
+        let state = Arc::new(
+            ApiState::new(Arc::new(EngineChecker::new(env.clone())), Limits::default())
+                .with_relay(RelayTests::new(env, RELAY_TESTS_PER_MINUTE)),
+        );
         let app = api::router(state, guard);
         tokio::select! {
             () = listeners.serve(app) => {}

@@ -5,6 +5,7 @@
 use crate::sse;
 use js_sys::{Object, Reflect, Uint8Array};
 use mailport_shared::api::{ApiError, CheckCreated, Health, Pairing};
+use mailport_shared::relay::step::RelayReport;
 use mailport_shared::{CheckEvent, CheckOptions};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -170,6 +171,28 @@ pub async fn start_check(
     )
     .await?;
     Ok(json::<CheckCreated>(resp).await?.id)
+}
+
+/// `POST /v1/relay`: the agent tests the relay with the body of
+/// [`crate::state::relay_test::request_body`] (which holds the password)
+/// and answers the steps. The body goes to the agent only; the answer never
+/// holds the password.
+pub async fn test_relay(
+    base: &str,
+    token: &str,
+    body: String,
+    cross_origin: bool,
+) -> Result<RelayReport, ApiFailure> {
+    let resp = request(
+        &format!("{base}/v1/relay"),
+        "POST",
+        Some(token),
+        Some(body),
+        cross_origin,
+        None,
+    )
+    .await?;
+    json(resp).await
 }
 
 /// `GET /v1/checks/{id}/events`: calls `on_event` for each event as it

@@ -282,6 +282,20 @@ fn folded(verdicts: &[mailport_shared::PortVerdict]) -> Vec<mailport_shared::Fam
         .collect()
 }
 
+/// The agent the relay panel may use: the one found, with the token.
+fn relay_agent(state: &State) -> Option<crate::components::relay::RelayAgent> {
+    match &state.agent {
+        Agent::Found {
+            base, same_origin, ..
+        } => Some(crate::components::relay::RelayAgent {
+            base: base.clone(),
+            token: state.token.clone(),
+            cross_origin: !same_origin,
+        }),
+        _ => None,
+    }
+}
+
 /// The page.
 #[component(App)]
 pub fn app() -> Html {
@@ -513,7 +527,7 @@ pub fn app() -> Html {
                             share_base={browser.location.share_base()} copied={state.copied.clone()}
                             dispatch={dispatch_cb} on_copy={on_copy} />
                     }
-                    <crate::components::relay::RelayPanel />
+                    <crate::components::relay::RelayPanel agent={relay_agent(&state)} />
                 </div>
             </>
         },

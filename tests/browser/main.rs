@@ -39,6 +39,7 @@
 #[path = "../ci.rs"]
 mod ci;
 mod page;
+mod relay;
 mod support;
 
 use fantoccini::Locator;

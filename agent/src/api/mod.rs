@@ -23,12 +23,14 @@
 //! | `POST /v1/checks` | allowed Origin (or `--allow-no-origin`) + `Authorization: Bearer` | 201 [`mailport_shared::api::CheckCreated`]; 409 `busy`; 429 `rate_limited`; 422 `invalid_options` / `port_not_allowed` / `nothing_to_probe` |
 //! | `GET /v1/checks/{id}/events` | the token, and an allowed Origin or `Sec-Fetch-Site: same-origin` (or `--allow-no-origin`) | `text/event-stream` of [`mailport_shared::CheckEvent`]s from the first; closing it cancels the check when nobody else follows; a check nobody follows within [`Limits::follow_grace`] of its start is cancelled too |
 //! | `GET /v1/checks/{id}` | as above | the [`mailport_shared::Report`]; 409 `running` / `cancelled` / `check_failed`; 404 |
+//! | `POST /v1/relay` | as `POST /v1/checks` | 200 [`mailport_shared::relay::step::RelayReport`] (the steps of `mailport relay`, never the password); 409 `busy`; 429 `rate_limited`; 422 `invalid_options` / `address_not_allowed` (the relay is not a public address and the agent runs without `--allow-private`); see [`relay`] |
 //! | `GET /*` | Host check; an Origin, if sent, must be allowed | the embedded page ([`crate::web`]) |
 //!
 //! Errors are [`mailport_shared::api::ApiError`] JSON with stable codes:
 //! `bad_host` (400: no Host, two, or not an authority), `head_too_large`
 //! (431), `forbidden_host`, `forbidden_origin`, `origin_required`, `not_same_origin`,
 //! `unauthorized`, `malformed_json`, `invalid_options`, `port_not_allowed`, `nothing_to_probe`,
+//! `address_not_allowed`,
 //! `unsupported_media_type`, `body_too_large`, `body_timeout`,
 //! `method_not_allowed`, `not_found`, `busy`, `rate_limited`, `running`,
 //! `cancelled`, `check_failed`.
@@ -60,6 +62,7 @@ pub mod access;
 pub mod engine;
 pub mod errors;
 mod headers;
+pub mod relay;
 pub mod routes;
 pub mod server;
 pub mod sse;
@@ -67,6 +70,7 @@ pub mod state;
 
 pub use access::{Guard, Origin, Token};
 pub use engine::EngineChecker;
+pub use relay::{RelayTests, RELAY_TESTS_PER_MINUTE};
 pub use routes::AppState;
 pub use server::Listeners;
 pub use state::{ApiState, CheckFailure, Checker, Limits};

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/health", get(health))
         .route("/v1/pair", post(pair))
         .route("/v1/checks", post(create_check))
+        .route("/v1/relay", post(super::relay::test_relay))
         .route("/v1/checks/{id}", get(get_check))
         .route("/v1/checks/{id}/events", get(events))
         .fallback(page)
@@ -116,7 +117,7 @@ async fn create_check(
 
 /// `application/json`, with or without parameters. Anything else (notably the
 /// "simple" types a page can send without a preflight) is refused.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -125,7 +126,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Reads at most [`MAX_BODY`] bytes within [`BODY_TIMEOUT`].
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiFailure> {
+pub(super) async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiFailure> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -302,6 +302,7 @@ pub struct ApiState {
     checker: Arc<dyn Checker>,
     limits: Limits,
     checks: Mutex<Registry>,
+    relay: Option<super::relay::RelayTests>,
 }
 
 #[derive(Default)]
@@ -319,7 +320,19 @@ impl ApiState {
             checker,
             limits,
             checks: Mutex::new(Registry::default()),
+            relay: None,
         }
+    }
+
+    /// Also answers `POST /v1/relay` (without it, that path is 404).
+    pub fn with_relay(mut self, relay: super::relay::RelayTests) -> Self {
+        self.relay = Some(relay);
+        self
+    }
+
+    /// The relay tests, when enabled.
+    pub fn relay(&self) -> Option<&super::relay::RelayTests> {
+        self.relay.as_ref()
     }
 
     fn registry(&self) -> MutexGuard<'_, Registry> {

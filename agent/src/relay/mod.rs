@@ -9,18 +9,15 @@
 
 pub mod client;
 pub mod password;
+pub mod run;
 
 use crate::args::{EXIT_BLOCKED, EXIT_OPEN, EXIT_SETUP, EXIT_UNJUDGED};
-use crate::dns::Dns;
 use crate::probe::tls::{self, TlsContext};
 use anyhow::Context as _;
 use clap::Args;
-use client::{ClientConfig, Envelope};
-use mailport_shared::outcome::Outcome;
+use client::Envelope;
 use mailport_shared::relay::step::{Judged, RelayReport};
 use mailport_shared::relay::{self as shared_relay, Mta, Password, RelaySpec};
-use mailport_shared::Family;
-use password::Secret;
 use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -73,10 +70,10 @@ pub struct RelayArgs {
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
     /// TCP connect timeout in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 8000)]
+    #[arg(long, value_name = "MS", default_value_t = run::CONNECT_TIMEOUT_MS)]
     pub connect_timeout: u32,
     /// Timeout of every later step (each reply, each TLS handshake), in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 15000)]
+    #[arg(long, value_name = "MS", default_value_t = run::STEP_TIMEOUT_MS)]
     pub timeout: u32,
     /// The EHLO name (default: this machine's address as a literal).
     #[arg(long, value_name = "NAME")]
@@ -164,12 +161,23 @@ pub fn run(args: &RelayArgs) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let config = ClientConfig {
-                connect_timeout: Duration::from_millis(args.connect_timeout.into()),
-                step_timeout: Duration::from_millis(args.timeout.into()),
-                ehlo_name: args.ehlo_name.clone(),
+            let mut config = run::default_config(args.ehlo_name.clone());
+            config.connect_timeout = Duration::from_millis(args.connect_timeout.into());
+            config.step_timeout = Duration::from_millis(args.timeout.into());
+            let net = run::Network {
+                dialer: &crate::probe::DirectDialer,
+                tls: &tls,
+                nameservers: &args.dns,
+                connect: args.connect,
+                // The user typed the host at their own terminal: the guard
+                // protects against web pages, which reach only the API.
+                allow_private: true,
             };
-            Some(runtime.block_on(test(&spec, args, &tls, secret, envelope.as_ref(), &config)))
+            let tested = run::run(&spec, secret, envelope.as_ref(), &net, &config);
+            match runtime.block_on(tested) {
+                Ok(r) => Some(r),
+                Err(e) => return setup(e.to_string()),
+            }
         }
         _ => None,
     };
@@ -179,55 +187,6 @@ pub fn run(args: &RelayArgs) -> anyhow::Result<ExitCode> {
         Some(Judged::Fails) => EXIT_BLOCKED,
         Some(Judged::Unjudged) => EXIT_UNJUDGED,
     }))
-}
-
-async fn test(
-    spec: &RelaySpec,
-    args: &RelayArgs,
-    tls: &TlsContext,
-    secret: &Secret,
-    envelope: Option<&Envelope>,
-    config: &ClientConfig,
-) -> RelayReport {
-    let addrs = match resolve(spec, args).await {
-        Ok(a) => a,
-        Err(detail) => return client::dns_failure(spec, detail),
-    };
-    let target = client::Target {
-        dialer: &crate::probe::DirectDialer,
-        spec,
-        addrs: &addrs,
-        tls,
-    };
-    client::test_relay(&target, secret, envelope, config).await
-}
-
-/// The addresses to try: `--connect`, the IP literal, or A then AAAA.
-async fn resolve(spec: &RelaySpec, args: &RelayArgs) -> Result<Vec<IpAddr>, String> {
-    if let Some(ip) = args.connect {
-        return Ok(vec![ip]);
-    }
-    if let Ok(ip) = spec.host.parse::<IpAddr>() {
-        return Ok(vec![ip]);
-    }
-    let dns = Dns::new(&args.dns);
-    let (v4, v6) = tokio::join!(
-        dns.lookup(&spec.host, Family::Ipv4),
-        dns.lookup(&spec.host, Family::Ipv6)
-    );
-    let mut addrs: Vec<IpAddr> = Vec::new();
-    let mut why = None;
-    for r in [v4, v6] {
-        match r {
-            Ok(a) => addrs.extend(a.into_iter().take(2)),
-            Err(reason) => why = why.or(Some(Outcome::DnsFailed { reason }.explain())),
-        }
-    }
-    if addrs.is_empty() {
-        Err(why.unwrap_or_else(|| "The name has no address.".into()))
-    } else {
-        Ok(addrs)
-    }
 }
 
 fn print(

@@ -15,9 +15,24 @@ const MAX_FILE: u64 = 4096;
 
 /// A password. Its `Debug` says `Secret(***)`; the text is reached only
 /// through [`Secret::expose`], by the AUTH exchange and an explicitly asked
-/// `--fill-password`.
+/// `--fill-password`. Its memory is overwritten when it is dropped, so the
+/// agent that received it from the page keeps no copy after the test.
 #[derive(Clone)]
 pub struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+/// Read straight from the API's JSON body into a [`Secret`], so the
+/// request type holds no plain `String` that could be logged or kept.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -3,7 +3,10 @@
 //! attacker would send it, and an in-process agent to talk to.
 #![allow(dead_code)]
 
-use mailport::api::{self, ApiState, Checker, Guard, Limits, Listeners, Origin, Token};
+use mailport::api::{
+    self, ApiState, Checker, Guard, Limits, Listeners, Origin, RelayTests, Token,
+    RELAY_TESTS_PER_MINUTE,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,6 +43,8 @@ pub struct AgentOptions {
     pub header_timeout: Option<Duration>,
     /// Connection cap; the agent's default when `None`.
     pub max_connections: Option<usize>,
+    /// Answer `POST /v1/relay`, connecting in this environment.
+    pub relay: Option<mailport::env::Env>,
 }
 
 /// Starts an agent on an ephemeral port with `checker`.
@@ -58,7 +63,11 @@ pub async fn start_agent(checker: Arc<dyn Checker>, options: AgentOptions) -> Ag
         options.allow_no_origin,
         Token::from_user(TOKEN).expect("token"),
     ));
-    let state = Arc::new(ApiState::new(checker, options.limits));
+    let mut state = ApiState::new(checker, options.limits);
+    if let Some(env) = options.relay {
+        state = state.with_relay(RelayTests::new(env, RELAY_TESTS_PER_MINUTE));
+    }
+    let state = Arc::new(state);
     let app = api::router(Arc::clone(&state), guard);
     let task = tokio::spawn(listeners.serve(app));
     Agent { port, state, task }

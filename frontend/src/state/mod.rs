@@ -15,6 +15,7 @@ pub mod form;
 pub mod fragment;
 pub mod grid;
 pub mod location;
+pub mod relay_test;
 pub mod run;
 pub mod shared_link;
 pub mod time;

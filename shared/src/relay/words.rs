@@ -113,6 +113,21 @@ fn names_or_none(names: &[String]) -> String {
     }
 }
 
+/// The verdict of a relay that works. `how_to_add` tells how to test the
+/// sender and recipient too (the terminal's flags, the page's fields), and
+/// is said only when they were not tested.
+pub fn works_sentence(envelope_tested: bool, how_to_add: &str) -> String {
+    if envelope_tested {
+        "The relay works: it accepted the login, the sender and the recipient.".into()
+    } else {
+        format!("The relay works: it accepted the login. {how_to_add}")
+    }
+}
+
+/// Said under a report nothing could be tested for (the name did not
+/// resolve, no route).
+pub const UNJUDGED: &str = "Nothing could be tested from here.";
+
 /// The whole report as terminal text: one line per step, then the verdict.
 pub fn render(report: &RelayReport) -> String {
     let mut out = format!(
@@ -138,12 +153,12 @@ pub fn render(report: &RelayReport) -> String {
     }
     match &report.verdict {
         RelayVerdict::Works { envelope_tested } => {
-            out.push_str("\nThe relay works: it accepted the login");
-            out.push_str(if *envelope_tested {
-                ", the sender and the recipient.\n"
-            } else {
-                ". Add --from and --to to check that it accepts your sender address.\n"
-            });
+            out.push('\n');
+            out.push_str(&works_sentence(
+                *envelope_tested,
+                "Add --from and --to to check that it accepts your sender address.",
+            ));
+            out.push('\n');
         }
         RelayVerdict::Fails { problem } => {
             out.push_str(&format!(
@@ -154,7 +169,8 @@ pub fn render(report: &RelayReport) -> String {
         }
     }
     if report.verdict.judged() == Judged::Unjudged {
-        out.push_str("Nothing could be tested from here.\n");
+        out.push_str(UNJUDGED);
+        out.push('\n');
     }
     out
 }
