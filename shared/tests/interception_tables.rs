@@ -852,6 +852,23 @@ fn one_odd_host_is_a_note() {
             vec![SlowGreetingOn25],
         ),
         (
+            "a slow greeting on 25 from one host while another greets promptly there (a lost packet on a lossy line, or that host's own pause): not a proxy",
+            vec![
+                timed(own(25, banner("mail.own.example ESMTP", true)), 3_031),
+                timed(own(587, banner("mail.own.example ESMTP", true)), 40),
+                timed(
+                    probe(
+                        "mx.other.example",
+                        Role::RecipientMx,
+                        25,
+                        banner("mx.other.example ESMTP", true),
+                    ),
+                    60,
+                ),
+            ],
+            vec![],
+        ),
+        (
             "two unrelated hosts with the same nameless greeting",
             vec![
                 own(25, banner("ESMTP ready", true)),

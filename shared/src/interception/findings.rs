@@ -141,7 +141,9 @@ fn known_starttls_on_25(host: &str) -> bool {
 /// A greeting on 25 this much slower than on another port of the same host
 /// (and at least [`SLOW_FACTOR`] times slower) is noted: Postfix's
 /// postscreen and similar anti-spam pauses wait seconds before greeting on
-/// 25 only, and so do some proxies. Network jitter is far below this.
+/// 25 only, and so do some proxies. Network jitter is far below this; a lost
+/// packet is not, so the note needs every other host's greeting on 25 to be
+/// slow too (a proxy delays them all).
 const SLOW_MARGIN_MS: u32 = 2_000;
 /// See [`SLOW_MARGIN_MS`].
 const SLOW_FACTOR: u32 = 3;
@@ -282,7 +284,19 @@ pub(super) fn findings(probes: &[ProbeResult]) -> Vec<Finding<'_>> {
                             .filter(|o| matches!(o.outcome, Outcome::Banner(_)))
                             .filter_map(|o| o.timings.greeting_ms.map(|ms| (ms, o.spec.port)))
                             .min();
-                        if let Some((fast, port)) = fastest {
+                        // Another host that greeted promptly on 25 over the
+                        // same family rules out a proxy on the line: the
+                        // slow one is that host's own pause, or a lost
+                        // packet (a lost handshake ACK makes the server
+                        // resend its SYN-ACK after 1 s, then 3 s).
+                        let prompt_elsewhere_on_25 = probes.iter().any(|o| {
+                            o.spec.port == 25
+                                && o.spec.family == p.spec.family
+                                && o.spec.host != p.spec.host
+                                && matches!(o.outcome, Outcome::Banner(_))
+                                && o.timings.greeting_ms.is_some_and(|ms| ms < SLOW_MARGIN_MS)
+                        });
+                        if let Some((fast, port)) = fastest.filter(|_| !prompt_elsewhere_on_25) {
                             if slow >= fast.saturating_add(SLOW_MARGIN_MS)
                                 && slow >= fast.saturating_mul(SLOW_FACTOR)
                             {
