@@ -28,7 +28,7 @@ use mailport_shared::validate::InputError;
 use mailport_shared::{CheckEvent, CheckOptions, Family, ProbeResult, ProbeSpec, Report, Role};
 use one::{run_probe, run_proof, trust_reflector_ports, Slots, Sockets};
 use plan::{domain_targets, plan_targets, push_new, reflector_target};
-use resolve::{add_cells, resolve, Cells};
+use resolve::{add_cells, resolve, resolved, Cells};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -281,6 +281,25 @@ async fn probe_all(
     // One control probe per target address, beside the mail probes: they
     // teach the round trip early, and say which hosts are up.
     let (dns_ref, timing_ref) = (&dns, &timing);
+    // One probe of a planned spec, sharing the check's lookups, socket
+    // limits and round trips: the first pass, the rate-limit repeat and
+    // the second look all run it.
+    let (config_ref, semaphore_ref, sockets_ref) = (&config, &semaphore, &sockets);
+    let probe_once = move |spec: ProbeSpec| {
+        let cell = cell_of(&spec);
+        run_probe(
+            spec,
+            cell,
+            dns_ref,
+            env,
+            config_ref,
+            Slots {
+                semaphore: semaphore_ref,
+                sockets: sockets_ref,
+                pacer: timing_ref,
+            },
+        )
+    };
     let mut checking: FuturesUnordered<_> = env
         .control_port
         .iter()
@@ -289,31 +308,16 @@ async fn probe_all(
                 let (host, family, cell) = (host.clone(), *family, cell.clone());
                 let (dns, timing) = (dns_ref, timing_ref);
                 async move {
-                    let resolution = cell
-                        .get_or_init(|| resolve(dns, &host, family, env.allow_private))
-                        .await
-                        .clone();
+                    let resolution = resolved(&cell, dns, &host, family, env.allow_private).await;
                     let addr = resolution.address.ok()?;
                     Some(pacing::control(host, addr, port, env.dialer.as_ref(), timing).await)
                 }
             })
         })
         .collect();
-    let probes = planned.into_iter().map(|spec| {
-        let cell = cell_of(&spec);
-        Either::Left(run_probe(
-            spec,
-            cell,
-            &dns,
-            env,
-            &config,
-            Slots {
-                semaphore: &semaphore,
-                sockets: &sockets,
-                pacer: &timing,
-            },
-        ))
-    });
+    let probes = planned
+        .into_iter()
+        .map(|spec| Either::Left(probe_once(spec)));
     let proofs = prove_config.iter().flat_map(|cfg| {
         proving.iter().map(|spec| {
             let cell = cell_of(spec);
@@ -375,22 +379,7 @@ async fn probe_all(
         .map(|i| probes[i].spec.clone())
         .filter(|spec| spec.role != Role::Reflector)
         .collect();
-    let repeated = futures::future::join_all(again.into_iter().map(|spec| {
-        let cell = cell_of(&spec);
-        run_probe(
-            spec,
-            cell,
-            &dns,
-            env,
-            &config,
-            Slots {
-                semaphore: &semaphore,
-                sockets: &sockets,
-                pacer: &timing,
-            },
-        )
-    }))
-    .await;
+    let repeated = futures::future::join_all(again.into_iter().map(probe_once)).await;
     for result in repeated {
         let _ = events
             .send(CheckEvent::Probe {
@@ -405,23 +394,8 @@ async fn probe_all(
     // tarpit or a block. The second answer counts when it connected.
     let mut silent = mailport_shared::second_look::silent_to_retry(&probes);
     silent.extend(mailport_shared::second_look::lone_timeouts(&probes));
-    let second = futures::future::join_all(silent.iter().map(|&i| {
-        let spec = probes[i].spec.clone();
-        let cell = cell_of(&spec);
-        run_probe(
-            spec,
-            cell,
-            &dns,
-            env,
-            &config,
-            Slots {
-                semaphore: &semaphore,
-                sockets: &sockets,
-                pacer: &timing,
-            },
-        )
-    }))
-    .await;
+    let second =
+        futures::future::join_all(silent.iter().map(|&i| probe_once(probes[i].spec.clone()))).await;
     for (i, result) in silent.into_iter().zip(second) {
         if result.outcome != probes[i].outcome && result.outcome.connected() {
             let _ = events

@@ -2,7 +2,7 @@
 //! the socket limits it waits for, and the next address it tries when the
 //! first one fails.
 
-use super::resolve::{dns_failed, resolve, ResolutionCell};
+use super::resolve::{dns_failed, resolved, ResolutionCell};
 use crate::dns::Dns;
 use crate::probe::connect::Pacer;
 use crate::probe::{self, ProbeConfig};
@@ -49,10 +49,7 @@ pub(super) async fn run_proof(
     semaphore: &Semaphore,
 ) -> ProbeResult {
     let started = Instant::now();
-    let resolution = cell
-        .get_or_init(|| resolve(dns, &spec.host, spec.family, env.allow_private))
-        .await
-        .clone();
+    let resolution = resolved(&cell, dns, &spec.host, spec.family, env.allow_private).await;
     let address = match resolution.address {
         Ok(a) => a,
         Err(reason) => return dns_failed(spec, reason, resolution.dns_ms, started),
@@ -101,10 +98,7 @@ pub(super) async fn run_probe(
         pacer,
     } = slots;
     let started = Instant::now();
-    let resolution = cell
-        .get_or_init(|| resolve(dns, &spec.host, spec.family, env.allow_private))
-        .await
-        .clone();
+    let resolution = resolved(&cell, dns, &spec.host, spec.family, env.allow_private).await;
     let address = match resolution.address {
         Ok(a) => a,
         Err(reason) => return dns_failed(spec, reason, resolution.dns_ms, started),

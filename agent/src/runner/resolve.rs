@@ -39,6 +39,20 @@ pub(super) fn add_cells(cells: &mut Cells, specs: &[ProbeSpec]) {
     }
 }
 
+/// The resolution of `host` over `family` held in `cell`: looked up once per
+/// check, by whichever probe of that host asks first.
+pub(super) async fn resolved(
+    cell: &ResolutionCell,
+    dns: &Dns,
+    host: &str,
+    family: Family,
+    allow_private: bool,
+) -> Resolution {
+    cell.get_or_init(|| resolve(dns, host, family, allow_private))
+        .await
+        .clone()
+}
+
 /// Resolves `host` for `family` and applies the address guard.
 pub(super) async fn resolve(
     dns: &Dns,
