@@ -45,6 +45,8 @@ pub mod share;
 pub mod suffix;
 pub mod summary;
 pub mod target;
+#[cfg(test)]
+mod test_support;
 mod text;
 pub mod timing;
 pub mod validate;

@@ -104,21 +104,9 @@ pub fn lead(headline: String, probes: &[ProbeResult]) -> String {
 mod tests {
     use super::*;
     use crate::family::Family;
-    use crate::probe::{ProbeSpec, Timings};
 
     fn probe(host: &str, role: Role, family: Family, outcome: Outcome) -> ProbeResult {
-        ProbeResult {
-            spec: ProbeSpec {
-                host: host.into(),
-                role,
-                port: 25,
-                family,
-                expected: true,
-            },
-            address: None,
-            outcome,
-            timings: Timings::default(),
-        }
+        crate::test_support::probe(host, role, 25, family, outcome)
     }
 
     fn dns(reason: DnsFailure) -> Outcome {

@@ -69,22 +69,10 @@ pub fn to_repeat(probes: &[ProbeResult]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::{ProbeSpec, Timings};
     use crate::target::Role;
 
     fn p(host: &str, port: u16, outcome: Outcome) -> ProbeResult {
-        ProbeResult {
-            spec: ProbeSpec {
-                host: host.into(),
-                role: Role::RecipientMx,
-                port,
-                family: Family::Ipv4,
-                expected: true,
-            },
-            address: None,
-            outcome,
-            timings: Timings::default(),
-        }
+        crate::test_support::probe(host, Role::RecipientMx, port, Family::Ipv4, outcome)
     }
 
     fn up() -> Outcome {

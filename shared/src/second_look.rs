@@ -71,22 +71,10 @@ pub fn lone_timeouts(probes: &[ProbeResult]) -> Vec<usize> {
 mod tests {
     use super::*;
     use crate::outcome::{EhloOutcome, Reply, SmtpExchange};
-    use crate::probe::{ProbeSpec, Timings};
     use crate::{Family, Role};
 
     fn probe(host: &str, port: u16, outcome: Outcome) -> ProbeResult {
-        ProbeResult {
-            spec: ProbeSpec {
-                host: host.into(),
-                role: Role::RecipientMx,
-                port,
-                family: Family::Ipv4,
-                expected: true,
-            },
-            address: None,
-            outcome,
-            timings: Timings::default(),
-        }
+        crate::test_support::probe(host, Role::RecipientMx, port, Family::Ipv4, outcome)
     }
 
     fn banner() -> Outcome {
