@@ -11,6 +11,7 @@
 //! results: they live in [`crate::Report::controls`], not among the probes.
 
 use crate::family::Family;
+use mailport_derive::TagFirst;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -38,7 +39,7 @@ pub struct ControlProbe {
 }
 
 /// What a control probe saw.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ControlOutcome {
     /// SYN-ACK: the host is up.

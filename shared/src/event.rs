@@ -3,13 +3,14 @@
 
 use crate::probe::{ProbeResult, ProbeSpec};
 use crate::report::{Conclusion, Report};
-use serde::{Deserialize, Serialize};
+use mailport_derive::TagFirst;
+use serde::Serialize;
 
 /// One event of a running check. In order: one `Started`, one `Probe` per
 /// finished probe, one `Concluded`, then `Done` (or `Failed` at any point).
 ///
 /// Over SSE the event name is the `event` tag and the data is this JSON.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum CheckEvent {
     /// The probes planned (after DNS for the user's domain), so a grid can be

@@ -44,6 +44,7 @@ pub mod second_look;
 pub mod share;
 pub mod suffix;
 pub mod summary;
+mod tag_first;
 pub mod target;
 #[cfg(test)]
 mod test_support;

@@ -5,10 +5,11 @@
 //! different things to the user, and collapsing them is the mistake that makes
 //! most port checkers useless.
 
+use mailport_derive::TagFirst;
 use serde::{Deserialize, Serialize};
 
 /// The outcome of one probe of one address on one port.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
     /// Connected and an SMTP greeting arrived.
@@ -78,7 +79,7 @@ pub enum Outcome {
 /// What a port tester answered to an HTTP request. Any of these follows an
 /// established TCP connection, so each one proves that the path is open; the
 /// kinds are kept apart so that what answered can be shown.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TesterReply {
     /// An HTTP answer, as a port tester gives.
@@ -111,7 +112,7 @@ impl TesterReply {
 }
 
 /// Why a name did not resolve.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DnsFailure {
     /// The name does not exist.
@@ -302,7 +303,7 @@ impl SmtpExchange {
 }
 
 /// The answer to EHLO.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EhloOutcome {
     /// 250 and a list of extensions (keywords upper-cased, parameters kept).
@@ -335,7 +336,7 @@ pub enum EhloOutcome {
 }
 
 /// The result of a TLS handshake.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TlsOutcome {
     /// The handshake completed.

@@ -4,10 +4,11 @@
 
 use crate::family::Family;
 use crate::interception::Evidence;
+use mailport_derive::TagFirst;
 use serde::{Deserialize, Serialize};
 
 /// What mailport concludes about one port on one family.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Verdict {
     /// Mail servers answered normally.

@@ -17,6 +17,7 @@
 //! cannot be replayed for another challenge. A refusal (no call-back here,
 //! budget spent) is a `4xx`/`5xx` line with [`REFUSAL_TAG`], never signed.
 
+use mailport_derive::TagFirst;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -35,7 +36,7 @@ pub const MAX_TEXT: usize = 512;
 pub const REFUSAL_TAG: &str = "mailport-callback";
 
 /// What the reflector met on one port when it called back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CallResult {
     /// An SMTP greeting (escaped, capped), and the EHLO reply when one came.

@@ -2,11 +2,12 @@
 //! signed statement and the agent's witness, tested as a table.
 
 use super::callback::CallResult;
-use serde::{Deserialize, Serialize};
+use mailport_derive::TagFirst;
+use serde::Serialize;
 use std::net::IpAddr;
 
 /// How the agent can tell that an answer on port 25 came from this machine.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Witness {
     /// Nothing listened on port 25, so the agent listened for the check and
@@ -37,7 +38,7 @@ pub struct InboundFacts<'a> {
 }
 
 /// Why inbound could not be tested on a family.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InboundUntestable {
     /// No reflector with call-back was given (`--reflector`, `--reflector-key`).
@@ -64,7 +65,7 @@ pub enum InboundUntestable {
 }
 
 /// Can the internet reach this machine on port 25, on one family?
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InboundVerdict {
     /// A greeting came back and it is this machine's (nonce or same greeting).

@@ -3,6 +3,7 @@
 //! "listed").
 
 use super::reverse::reverse_ip;
+use mailport_derive::TagFirst;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
@@ -33,7 +34,7 @@ pub struct BlocklistResult {
 }
 
 /// A blocklist's answer for one address.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum BlocklistStatus {
     /// NXDOMAIN: the address is not listed.
@@ -62,7 +63,7 @@ pub enum BlocklistStatus {
 }
 
 /// Why a blocklist answer is not a verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum UnknownWhy {
     /// 127.255.255.254: Spamhaus refuses queries from public/open resolvers.
@@ -114,7 +115,7 @@ impl fmt::Display for UnknownWhy {
 }
 
 /// One decoded blocklist return code.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Listing {
     /// 127.0.0.2: Spamhaus Block List, a known spam source or operation.

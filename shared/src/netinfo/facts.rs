@@ -5,6 +5,7 @@ use super::asn::AsnInfo;
 use super::dnsbl::{BlocklistResult, BlocklistStatus, Listing};
 use super::ptr::Ptr;
 use crate::knowledge::{self, Matched};
+use mailport_derive::TagFirst;
 use serde::{Deserialize, Serialize};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -12,7 +13,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 pub const HIDDEN: &str = "(hidden)";
 
 /// The state of one lookup.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Fact<T> {
     /// The lookup answered.

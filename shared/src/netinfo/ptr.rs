@@ -4,6 +4,7 @@
 
 use super::reverse::{reverse_ipv4, reverse_ipv6_nibbles};
 use crate::suffix;
+use mailport_derive::TagFirst;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -61,7 +62,7 @@ fn forward_compat<'de, D: Deserializer<'de>>(d: D) -> Result<Forward, D::Error> 
 
 /// Why a reverse DNS name looks generic (assigned by the ISP to a pool of
 /// customer addresses) rather than chosen for a mail server.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum GenericSign {
     /// The name embeds the address's digits, e.g. `c-73-1-2-3.example.net`.

@@ -4,6 +4,7 @@
 //! the password be sent now?) is here, tested as tables.
 
 use crate::outcome::{Outcome, Reply, TlsOutcome};
+use mailport_derive::TagFirst;
 use serde::{Deserialize, Serialize};
 
 /// The steps of a relay test, in the order they run.
@@ -84,7 +85,7 @@ impl Mechanism {
 }
 
 /// Why the relay cannot be used as it stands: the first step that failed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Problem {
     /// The name did not resolve.
@@ -195,7 +196,7 @@ pub enum Problem {
 }
 
 /// The answer of the whole test.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RelayVerdict {
     /// Every step passed: the relay takes this login (and the sender and
