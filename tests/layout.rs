@@ -151,7 +151,12 @@ fn the_cycle_finder_finds_cycles() {
 #[test]
 fn no_product_source_file_over_700_lines() {
     let mut long = Vec::new();
-    for krate in ["shared/src", "shared/derive/src", "agent/src", "frontend/src"] {
+    for krate in [
+        "shared/src",
+        "shared/derive/src",
+        "agent/src",
+        "frontend/src",
+    ] {
         for file in rust_files(&workspace().join(krate)) {
             let rel = file
                 .strip_prefix(workspace())

@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use futures::StreamExt;
 use mailport_shared::api::{Capabilities, CheckCreated, Health, Pairing, API_VERSION};
 use mailport_shared::{CheckOptions, MAIL_PORTS};
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
@@ -249,8 +250,18 @@ async fn page(method: Method, uri: Uri, request: HeaderMap) -> Result<Response, 
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|tag| tag.trim() == asset.etag || tag.trim() == "*");
-    let gzip = asset.gzip.filter(|_| accepts_gzip(&request));
-    let body = gzip.unwrap_or(asset.bytes);
+    let gzip = asset.gzip().filter(|_| accepts_gzip(&request));
+    let body: Cow<'static, [u8]> = match gzip {
+        Some(gz) => Cow::Borrowed(gz),
+        None => asset.contents().ok_or_else(|| {
+            ApiFailure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "broken_asset",
+                "this build's copy of the file is damaged",
+            )
+        })?,
+    };
+    let length = body.len();
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else if method == Method::HEAD {
@@ -264,12 +275,12 @@ async fn page(method: Method, uri: Uri, request: HeaderMap) -> Result<Response, 
         HeaderValue::from_static(asset.content_type),
     );
     if !fresh {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
     if gzip.is_some() {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
-    if asset.gzip.is_some() {
+    if asset.gzip().is_some() {
         headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     }
     headers.insert(header::ETAG, HeaderValue::from_static(asset.etag));
