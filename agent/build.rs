@@ -85,28 +85,9 @@ fn compressible(url: &str) -> bool {
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 0xff];
     out.extend(miniz_oxide::deflate::compress_to_vec(data, 10));
-    out.extend(crc32(data).to_le_bytes());
+    out.extend(crc32fast::hash(data).to_le_bytes());
     out.extend((data.len() as u32).to_le_bytes());
     out
-}
-
-/// CRC-32 (IEEE), as gzip's trailer wants it.
-fn crc32(data: &[u8]) -> u32 {
-    let mut table = [0u32; 256];
-    for (i, t) in table.iter_mut().enumerate() {
-        let mut c = i as u32;
-        for _ in 0..8 {
-            c = if c & 1 != 0 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-        }
-        *t = c;
-    }
-    !data.iter().fold(!0u32, |c, &b| {
-        table[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8)
-    })
 }
 
 /// FNV-1a: a cheap content hash for the ETag.

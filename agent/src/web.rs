@@ -162,6 +162,9 @@ mod tests {
             if let Stored::Gzip { gz, len } = a.stored {
                 assert_eq!(contents.len(), len, "{path}");
                 assert!(gz.len() < len, "{path}: the gzip is smaller");
+                // The trailer browsers check: CRC-32 of the contents.
+                let crc = gz.get(gz.len() - 8..gz.len() - 4).expect("trailer");
+                assert_eq!(crc, crc32fast::hash(&contents).to_le_bytes(), "{path}");
             }
         }
     }
