@@ -280,6 +280,28 @@ async fn exit_3_when_the_resolver_refuses_fast_and_said_so() {
     assert!(!text.contains("timed out"), "{text}");
 }
 
+/// `mailport check` as users run it (the default targets), behind a DNS
+/// server that says no name exists (a company DNS that knows only internal
+/// names, or a resolver with no way out): the resolver is named as the
+/// cause, with what to do, and no workaround for a block nobody measured.
+/// Nothing is probed: no name resolved.
+#[tokio::test]
+async fn a_dns_server_that_denies_every_name_is_named_on_the_default_path() {
+    let dns = fakes::dns::serve(fakes::dns::Zone::new()).await.to_string();
+    let out = mailport(&["check", "--dns", &dns]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("Nothing could be tested: the DNS server says that gmail-smtp-in.l.google.com does not exist, and it does"),
+        "{text}"
+    );
+    assert!(text.contains("--dns 1.1.1.1"), "{text}");
+    assert!(!text.contains("Check the names"), "{text}");
+    for never in ["smarthost", "587", "Ask your provider"] {
+        assert!(!text.contains(never), "{never}: {text}");
+    }
+}
+
 /// `--share` prints the page's short link; the flags choose the redaction
 /// and the page it opens, and the link opens the same result.
 #[tokio::test]

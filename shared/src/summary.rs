@@ -284,6 +284,9 @@ pub fn folded_text(family: Family, reason: NotTestableReason) -> String {
     let why = match reason {
         NotTestableReason::NoRoute => "this computer has no route for it, which is not a block",
         NotTestableReason::NoAddress => "no server had an address of this family",
+        NotTestableReason::DnsBroken => {
+            "the DNS server says that well-known mail servers do not exist"
+        }
         NotTestableReason::NotPublic => "every server was a private or local address",
         NotTestableReason::LocalError => "this computer could not open the connections",
         NotTestableReason::NoKnownListener | NotTestableReason::SingleHost => {

@@ -4,6 +4,11 @@
 
 use std::fmt::Display;
 
+/// What to do when the DNS server denies names that exist
+/// ([`crate::classify::NotTestableReason::DnsBroken`]): the headline and
+/// the advice say the same.
+pub(crate) const DNS_FIX: &str = "check that this machine is online (open a web page: a hotel or airport Wi-Fi may want a login first), or ask another DNS server with --dns 1.1.1.1";
+
 /// "a", "a and b", "a, b and c".
 pub(crate) fn and_list<I>(items: I) -> String
 where

@@ -1303,3 +1303,102 @@ fn submission_not_judged_is_not_called_unusable() {
         "Outgoing port 25 is silently dropped on IPv4. Submission ports 465 and 587 could not be judged."
     );
 }
+
+/// The DNS server says that the well-known default targets do not exist (a
+/// company DNS that knows only internal names, a resolver with no way out):
+/// the resolver is the cause, not the names, and nothing about the mail
+/// ports is known, so no workaround is advised. A name the user typed that
+/// does not exist stays "check the names".
+#[test]
+fn a_dns_server_that_denies_well_known_names_is_named_as_the_cause() {
+    let nx = || Outcome::DnsFailed {
+        reason: DnsFailure::NxDomain,
+    };
+    let mut probes = Vec::new();
+    for family in [V4, V6] {
+        probes.push(probe(
+            "gmail-smtp-in.l.google.com",
+            Role::RecipientMx,
+            25,
+            family,
+            true,
+            nx(),
+        ));
+        probes.push(probe(
+            "mx01.mail.icloud.com",
+            Role::RecipientMx,
+            25,
+            family,
+            true,
+            nx(),
+        ));
+        probes.push(probe(
+            "smtp.gmail.com",
+            Role::Submission,
+            587,
+            family,
+            true,
+            nx(),
+        ));
+    }
+    let verdicts = classify(&probes);
+    assert!(
+        verdicts.iter().all(|v| v.verdict
+            == Verdict::NotTestable {
+                reason: NotTestableReason::DnsBroken
+            }),
+        "{verdicts:?}"
+    );
+    assert_eq!(
+        verdicts[0].why,
+        "The DNS server says that gmail-smtp-in.l.google.com does not exist, and it does: this machine cannot look up names on the internet, so IPv4 could not be tested."
+    );
+    let head = headline(&verdicts, &probes);
+    assert!(
+        head.starts_with("Nothing could be tested: the DNS server says that gmail-smtp-in.l.google.com does not exist, and it does"),
+        "{head}"
+    );
+    assert!(head.contains("--dns 1.1.1.1"), "{head}");
+    assert!(!head.contains("check the names"), "{head}");
+    let advice = advise(&verdicts, &advice::Context::default());
+    let ids: Vec<AdviceId> = advice.iter().map(|a| a.id).collect();
+    assert_eq!(ids, vec![AdviceId::TestAgain], "{advice:?}");
+    assert!(advice[0].why.contains("--dns 1.1.1.1"), "{:?}", advice[0]);
+    assert!(
+        !advice[0].why.contains("Check the names"),
+        "{:?}",
+        advice[0]
+    );
+
+    // One name of the user's that does not exist: the name is the suspect.
+    let own = [probe("mail.own.example", Role::OwnHost, 25, V4, true, nx())];
+    let verdicts = classify(&own);
+    assert_eq!(
+        verdicts[0].verdict,
+        Verdict::NotTestable {
+            reason: NotTestableReason::NoAddress
+        }
+    );
+    assert!(headline(&verdicts, &own).contains("check the names"));
+    // A default target that timed out while another name was denied: not
+    // every answer was "does not exist", so nothing is claimed about DNS.
+    let mixed = [
+        probe(
+            "gmail-smtp-in.l.google.com",
+            Role::RecipientMx,
+            25,
+            V4,
+            true,
+            Outcome::DnsFailed {
+                reason: DnsFailure::Timeout,
+            },
+        ),
+        probe("mail.own.example", Role::OwnHost, 25, V4, true, nx()),
+    ];
+    assert_eq!(
+        classify(&mixed)[0].verdict,
+        Verdict::NotTestable {
+            reason: NotTestableReason::NoAddress
+        }
+    );
+}

@@ -167,11 +167,10 @@ fn decide_misses(misses: Vec<(String, Miss)>) -> Fact<IpAddr> {
         let n = misses.len();
         return Fact::Failed {
             error: match n {
-                1 => {
-                    "the one server that tells addresses could not be asked over this family".into()
-                }
+                1 => "the server that tells a machine its public address could not be found in DNS"
+                    .into(),
                 _ => format!(
-                    "none of the {n} servers that tell addresses could be asked over this family"
+                    "the {n} servers that tell a machine its public address could not be found in DNS"
                 ),
             },
         };
@@ -331,7 +330,7 @@ mod tests {
             (
                 Fact::Failed {
                     error:
-                        "none of the 3 servers that tell addresses could be asked over this family"
+                        "the 3 servers that tell a machine its public address could not be found in DNS"
                             .into()
                 },
                 0

@@ -116,6 +116,9 @@ pub(super) struct Inputs<'a> {
     /// Port 25 could not be judged because no host had an address; the
     /// first verdict's explanation then says which.
     pub no_address25: Option<String>,
+    /// Of those, the DNS server denied names that exist: the resolver is
+    /// to fix, and nothing about port 25 is known (no workaround advice).
+    pub dns_broken25: bool,
     /// Some verdict is usable.
     pub any_usable: bool,
     /// Some verdict is a block.
@@ -180,12 +183,21 @@ impl<'a> Inputs<'a> {
                 .all(|v| matches!(v.verdict, Verdict::NotTestable { .. }));
         let no_address25 = (!p25.is_empty()
             && p25.iter().all(|v| {
-                v.verdict
-                    == Verdict::NotTestable {
-                        reason: NotTestableReason::NoAddress,
+                matches!(
+                    v.verdict,
+                    Verdict::NotTestable {
+                        reason: NotTestableReason::NoAddress | NotTestableReason::DnsBroken,
                     }
+                )
             }))
         .then(|| p25[0].why.clone());
+        let dns_broken25 = no_address25.is_some()
+            && p25.iter().any(|v| {
+                v.verdict
+                    == Verdict::NotTestable {
+                        reason: NotTestableReason::DnsBroken,
+                    }
+            });
         let any_usable = verdicts.iter().any(|v| v.verdict.usable());
         let any_block = verdicts.iter().any(|v| v.verdict.is_block());
         let judged_ports: BTreeSet<u16> = verdicts
@@ -246,6 +258,7 @@ impl<'a> Inputs<'a> {
             local_firewall,
             untestable25,
             no_address25,
+            dns_broken25,
             any_usable,
             any_block,
             nothing_passes,
@@ -269,7 +282,7 @@ impl<'a> Inputs<'a> {
     /// The workarounds and the unblock are worth saying: port 25 is
     /// blocked or intercepted, or could not be judged and is not open.
     pub fn port25_needs_a_way_round(&self) -> bool {
-        self.known_block || (self.untestable25 && self.open25.is_empty())
+        self.known_block || (self.untestable25 && self.open25.is_empty() && !self.dns_broken25)
     }
 
     /// An unblock will be asked for, unless the provider never grants one.

@@ -53,8 +53,14 @@ pub(super) enum Say {
         /// The provider, when known.
         provider: Option<Matched>,
     },
-    /// Port 25 could not be judged: DNS gave no address (this explanation).
-    TestAgainNoAddress(String),
+    /// Port 25 could not be judged: DNS gave no address.
+    TestAgainNoAddress {
+        /// The first verdict's explanation.
+        why: String,
+        /// The DNS server denied names that exist: fix the resolver, not
+        /// the names.
+        dns_broken: bool,
+    },
     /// Port 25 could not be judged: test against hosts that accept mail.
     TestAgainTargets,
     /// The provider's own relay.
@@ -128,7 +134,7 @@ impl Say {
             | Say::ProviderRelay(_)
             | Say::UnnamedIspServer(_)
             | Say::AnyIspServer => AdviceId::IspRelay,
-            Say::TestAgainNoAddress(_) | Say::TestAgainTargets => AdviceId::TestAgain,
+            Say::TestAgainNoAddress { .. } | Say::TestAgainTargets => AdviceId::TestAgain,
             Say::AskProvider { .. } | Say::AskAnyProvider => AdviceId::AskUnblock,
             Say::Submit587(_) => AdviceId::Submit587,
             Say::Submit465(_) => AdviceId::Submit465,
@@ -224,7 +230,10 @@ pub(super) const RULES: &[Rule] = &[
         when(
             i.untestable25 && i.open25.is_empty() && !i.blocked25,
             || match &i.no_address25 {
-                Some(why) => Say::TestAgainNoAddress(why.clone()),
+                Some(why) => Say::TestAgainNoAddress {
+                    why: why.clone(),
+                    dns_broken: i.dns_broken25,
+                },
                 None => Say::TestAgainTargets,
             },
         )

@@ -5,7 +5,7 @@
 use super::inputs::{Differs, ProviderRelay, RdnsProblem};
 use super::rules::{RdnsFraming, Say};
 use crate::knowledge::{Matched, ProviderKind, Unblock};
-use crate::text::{and_list, lowercase_first, or_list};
+use crate::text::{and_list, capitalised, lowercase_first, or_list, DNS_FIX};
 
 /// The title and the why of one piece of advice.
 pub(super) fn word(say: &Say) -> (String, String) {
@@ -95,9 +95,19 @@ pub(super) fn word(say: &Say) -> (String, String) {
                 why,
             )
         }
-        Say::TestAgainNoAddress(first_why) => (
+        Say::TestAgainNoAddress {
+            why,
+            dns_broken: true,
+        } => (
+            "Nothing could be tested: this machine's DNS is not answering for the internet".into(),
+            format!("{why} {}, then run the check again.", capitalised(DNS_FIX)),
+        ),
+        Say::TestAgainNoAddress {
+            why,
+            dns_broken: false,
+        } => (
             "Port 25 could not be judged: DNS gave no address for the servers".into(),
-            format!("{first_why} Check the names, and that this machine can resolve them (or the server given with --dns), then run the check again."),
+            format!("{why} Check the names, and that this machine can resolve them (or the server given with --dns), then run the check again."),
         ),
         Say::TestAgainTargets => (
             "Port 25 could not be judged: test against hosts that are known to accept mail".into(),

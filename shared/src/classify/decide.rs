@@ -2,7 +2,7 @@
 //! read from [`GroupFacts`] in the rules' order. The first case that holds
 //! wins; `why.rs` words it.
 
-use super::group::GroupFacts;
+use super::group::{denied_known_name, GroupFacts};
 use super::signal::Signal;
 use super::verdict::{NotTestableReason, Verdict};
 
@@ -10,6 +10,9 @@ use super::verdict::{NotTestableReason, Verdict};
 /// and one way of being worded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Decision {
+    /// The DNS server denied names that exist (see
+    /// [`NotTestableReason::DnsBroken`]).
+    DnsBroken,
     /// No target had an address (`not_public`: only private ones).
     NoAddress {
         /// Every target was a private or local address.
@@ -50,6 +53,7 @@ impl Decision {
         match self {
             Decision::NoAddress { not_public: true } => not_testable(NotTestableReason::NotPublic),
             Decision::NoAddress { not_public: false } => not_testable(NotTestableReason::NoAddress),
+            Decision::DnsBroken => not_testable(NotTestableReason::DnsBroken),
             Decision::BrokenFamily | Decision::NoRoute => not_testable(NotTestableReason::NoRoute),
             Decision::LocalFirewall => Verdict::BlockedLocally,
             Decision::Intercepted | Decision::InterceptedOdd => Verdict::InterceptedSuspected,
@@ -69,6 +73,9 @@ impl Decision {
 /// [`crate::classify`] for the rules in words).
 pub(super) fn decide(f: &GroupFacts) -> Decision {
     if f.all_signals(&[Signal::NoAddress]) {
+        if denied_known_name(f.group).is_some() {
+            return Decision::DnsBroken;
+        }
         return Decision::NoAddress {
             not_public: f.not_public(),
         };

@@ -9,7 +9,7 @@ use crate::family::Family;
 use crate::interception::{self, Evidence};
 use crate::outcome::{DnsFailure, Outcome};
 use crate::probe::ProbeResult;
-use crate::target::{default_target, Role};
+use crate::target::{default_target, Role, DEFAULT_TARGETS};
 use std::collections::BTreeSet;
 
 /// The facts of one (port, family) group.
@@ -52,6 +52,34 @@ pub(super) struct GroupFacts<'a> {
     /// Hosts that let one connection through and dropped the next (see
     /// [`crate::ratelimit`]).
     pub throttled: BTreeSet<&'a str>,
+}
+
+/// A well-known host (one of the default targets, which exist) that the DNS
+/// server said does not exist, when every lookup of the group got that
+/// answer: the resolver is at fault, not the names.
+pub(super) fn denied_known_name(group: &[&ProbeResult]) -> Option<&'static str> {
+    let all_nxdomain = !group.is_empty()
+        && group.iter().all(|p| {
+            matches!(
+                p.outcome,
+                Outcome::DnsFailed {
+                    reason: DnsFailure::NxDomain
+                }
+            )
+        });
+    if !all_nxdomain {
+        return None;
+    }
+    // In the defaults' own order, so that every port names the same host
+    // whatever order the probes finished in.
+    DEFAULT_TARGETS
+        .iter()
+        .find(|d| {
+            group
+                .iter()
+                .any(|p| default_target(&p.spec.host).is_some_and(|t| t.host == d.host))
+        })
+        .map(|d| d.host)
 }
 
 impl<'a> GroupFacts<'a> {

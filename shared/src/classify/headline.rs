@@ -3,7 +3,7 @@
 
 use super::verdict::{NotTestableReason, PortVerdict, Verdict};
 use super::why::{dns_cause, local_cause};
-use crate::outcome::Outcome;
+use crate::outcome::{DnsFailure, Outcome};
 use crate::probe::ProbeResult;
 
 /// One sentence about port 25, the question users come with, followed by one
@@ -125,6 +125,7 @@ fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
     };
     let mut only_no_route = true;
     let mut only_dns = true;
+    let mut dns_broken = false;
     let mut only_local = true;
     for v in verdicts {
         let Verdict::NotTestable { reason } = v.verdict else {
@@ -135,10 +136,29 @@ fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
             .filter(|p| p.spec.port == v.port && p.spec.family == v.family)
             .collect();
         only_no_route &= reason == NotTestableReason::NoRoute;
-        only_dns &= reason == NotTestableReason::NoAddress;
+        only_dns &= matches!(
+            reason,
+            NotTestableReason::NoAddress | NotTestableReason::DnsBroken
+        );
+        dns_broken |= reason == NotTestableReason::DnsBroken;
         only_local &= reason == NotTestableReason::LocalError;
         match reason {
             NotTestableReason::NoRoute => push(format!("this machine has no {} route", v.family)),
+            // The same well-known name for every port: one sentence.
+            NotTestableReason::DnsBroken => {
+                let denied: Vec<&ProbeResult> = probes
+                    .iter()
+                    .filter(|p| {
+                        matches!(
+                            p.outcome,
+                            Outcome::DnsFailed {
+                                reason: DnsFailure::NxDomain
+                            }
+                        )
+                    })
+                    .collect();
+                push(dns_cause(&denied, v.family))
+            }
             NotTestableReason::NoAddress | NotTestableReason::NotPublic => {
                 push(dns_cause(&group, v.family))
             }
@@ -151,6 +171,8 @@ fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
     let why = why.join("; ");
     if only_no_route {
         format!("Nothing could be tested: {why}. That is not a block.")
+    } else if only_dns && dns_broken {
+        format!("Nothing could be tested: {why}. That says nothing about your network's mail ports: {}, then try again.", crate::text::DNS_FIX)
     } else if only_dns {
         format!("Nothing could be judged: {why}. That says nothing about your network's mail ports: check the names and that this machine can resolve them, then try again.")
     } else if only_local {

@@ -46,6 +46,11 @@ pub enum NotTestableReason {
     NoRoute,
     /// No target resolved for the family.
     NoAddress,
+    /// The DNS server says that names which exist (mailport's well-known
+    /// default targets) do not: it is not resolving internet names (a
+    /// company DNS that knows only internal names, a filter, a resolver
+    /// with no way out). Nothing was probed, and the names are not at fault.
+    DnsBroken,
     /// Every target is a private, loopback or link-local address, which is
     /// not probed without `--allow-private` (no LAN scanning through the
     /// agent).

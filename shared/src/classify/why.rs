@@ -2,7 +2,7 @@
 //! [`GroupFacts`] in words, for the user. Nothing here changes a verdict.
 
 use super::decide::Decision;
-use super::group::GroupFacts;
+use super::group::{denied_known_name, GroupFacts};
 use crate::control;
 use crate::family::Family;
 use crate::interception::EvidenceKind;
@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 pub(super) fn word(d: Decision, f: &GroupFacts) -> String {
     let (port, family) = (f.port, f.family);
     match d {
-        Decision::NoAddress { .. } => format!(
+        Decision::NoAddress { .. } | Decision::DnsBroken => format!(
             "{}, so {family} could not be tested.",
             capitalised(&dns_cause(f.group, family))
         ),
@@ -254,7 +254,9 @@ pub(super) fn dns_cause(group: &[&ProbeResult], family: Family) -> String {
         })
         .collect();
     let all = |f: fn(&DnsFailure) -> bool| !failures.is_empty() && failures.iter().all(|r| f(r));
-    if all(|r| matches!(r, DnsFailure::Timeout)) {
+    if let Some(host) = denied_known_name(group) {
+        format!("the DNS server says that {host} does not exist, and it does: this machine cannot look up names on the internet")
+    } else if all(|r| matches!(r, DnsFailure::Timeout)) {
         "the DNS server did not answer in time".into()
     } else if all(|r| matches!(r, DnsFailure::NxDomain)) {
         "the target names do not exist in DNS".into()
