@@ -4,9 +4,15 @@
 
 use std::fmt::Display;
 
+/// Addresses mailport's own words name (a public resolver): the same for
+/// every user, so hiding addresses in a share link keeps them.
+pub(crate) const OWN_WORDS_ADDRESSES: &[std::net::IpAddr] =
+    &[std::net::IpAddr::V4(std::net::Ipv4Addr::new(1, 1, 1, 1))];
+
 /// What to do when the DNS server denies names that exist
 /// ([`crate::classify::NotTestableReason::DnsBroken`]): the headline and
-/// the advice say the same.
+/// the advice say the same. Its resolver address is in
+/// [`OWN_WORDS_ADDRESSES`], so a share link keeps it.
 pub(crate) const DNS_FIX: &str = "check that this machine is online (open a web page: a hotel or airport Wi-Fi may want a login first), or ask another DNS server with --dns 1.1.1.1";
 
 /// "a", "a and b", "a, b and c".

@@ -95,12 +95,12 @@ pub(super) fn word(say: &Say) -> (String, String) {
                 why,
             )
         }
+        // The headline names the host; this says it for every port and family.
         Say::TestAgainNoAddress {
-            why,
-            dns_broken: true,
+            dns_broken: true, ..
         } => (
             "Nothing could be tested: this machine's DNS is not answering for the internet".into(),
-            format!("{why} {}, then run the check again.", capitalised(DNS_FIX)),
+            format!("The DNS server says that well-known mail servers do not exist: this machine cannot look up names on the internet, so no port was tested. {}, then run the check again.", capitalised(DNS_FIX)),
         ),
         Say::TestAgainNoAddress {
             why,

@@ -187,7 +187,7 @@ impl Redactor {
     }
 
     fn ip(&mut self, ip: IpAddr, original: &str) -> String {
-        if !self.opts.ip {
+        if !self.opts.ip || crate::text::OWN_WORDS_ADDRESSES.contains(&ip) {
             return original.to_string();
         }
         let n = self.ips.len() + 1;

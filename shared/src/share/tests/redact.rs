@@ -141,6 +141,26 @@ fn tokens_that_are_not_names_stay() {
     assert_eq!(red.text("*.example.org, ::1."), "*.host-2, [ip-3].");
 }
 
+/// mailport's own advice names a public resolver (`--dns 1.1.1.1`): the
+/// same for every user, so it is not hidden (a link showed `--dns
+/// [ip-1]`), while the user's addresses beside it are.
+#[test]
+fn addresses_in_mailport_s_own_words_stay() {
+    let mut red = Redactor::new(RedactOptions {
+        ip: true,
+        hosts: true,
+    });
+    assert_eq!(
+        red.text(crate::text::DNS_FIX),
+        crate::text::DNS_FIX,
+        "the advice's resolver stays"
+    );
+    assert_eq!(
+        red.text("ask 1.1.1.1 from 203.0.113.9."),
+        "ask 1.1.1.1 from [ip-1]."
+    );
+}
+
 #[test]
 fn advice_texts_are_redacted_too() {
     // Restricted advice names the reached host in its title.
