@@ -13,7 +13,7 @@ pub(crate) const OWN_WORDS_ADDRESSES: &[std::net::IpAddr] =
 /// ([`crate::classify::NotTestableReason::DnsBroken`]): the headline and
 /// the advice say the same. Its resolver address is in
 /// [`OWN_WORDS_ADDRESSES`], so a share link keeps it.
-pub(crate) const DNS_FIX: &str = "check that this machine is online (open a web page: a hotel or airport Wi-Fi may want a login first), or ask another DNS server with --dns 1.1.1.1";
+pub(crate) const DNS_FIX: &str = "check that this machine is online (open a web page: a hotel or airport Wi-Fi may want a login first), or run mailport with --dns 1.1.1.1 to ask another DNS server";
 
 /// "a", "a and b", "a, b and c".
 pub(crate) fn and_list<I>(items: I) -> String
