@@ -69,7 +69,7 @@ pub fn agent_panel(props: &Props) -> Html {
                     <p id="agent-status"><span aria-hidden="true">{ "✓ " }</span>
                         { format!("Connected to the mailport agent{version} at {base}.") }
                         // An older agent may not say what it can do.
-                        if outdated.is_none() && !health.capabilities.ipv6 { { " This computer has no IPv6 address, so IPv6 will show “no route”." } }
+                        if outdated.is_none() && !health.capabilities.ipv6 { { " This computer has no public IPv6 address, so IPv6 will probably not be testable from here." } }
                     </p>
                     if !props.paired {
                         <p class="warn" role="alert">{ "This page is not paired with the agent yet: open the address the agent printed when it started (it ends with #token=…)." }</p>
