@@ -7,7 +7,7 @@
 //! connection marks its port and family as passing. Probes still waiting
 //! are woken to re-plan ([`mailport_shared::timing::connect_plan`]).
 
-use crate::probe::connect::Pacer;
+use crate::probe::connect::{Answer, Pacer};
 use crate::probe::dial::Dialer;
 use crate::probe::tcp;
 use mailport_shared::control::{ControlOutcome, ControlProbe};
@@ -33,6 +33,8 @@ struct State {
     hosts: HashMap<IpAddr, RttEstimator>,
     families: HashMap<Family, RttEstimator>,
     passing: HashSet<(u16, Family)>,
+    /// Families over which a connect was answered only to its second SYN.
+    lossy: HashSet<Family>,
 }
 
 impl Timing {
@@ -58,6 +60,21 @@ impl Timing {
     }
 }
 
+impl Timing {
+    /// The families over which the line was seen losing (or badly
+    /// delaying) packets: some connect was answered only to its second
+    /// SYN. On a clean line this stays empty.
+    pub fn loss_seen(&self) -> Vec<Family> {
+        let mut v: Vec<Family> = self
+            .state
+            .lock()
+            .map(|s| s.lossy.iter().copied().collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
 impl Pacer for Timing {
     fn plan(&self, spec: &ProbeSpec, addr: SocketAddr) -> ConnectPlan {
         let none = RttEstimator::new();
@@ -76,10 +93,13 @@ impl Pacer for Timing {
         self.changed.notified()
     }
 
-    fn answered(&self, spec: &ProbeSpec, addr: SocketAddr, rtt: Duration, connected: bool) {
-        if connected {
-            if let Ok(mut s) = self.state.lock() {
+    fn answered(&self, spec: &ProbeSpec, addr: SocketAddr, rtt: Duration, answer: Answer) {
+        if let Ok(mut s) = self.state.lock() {
+            if answer.connected {
                 s.passing.insert((spec.port, spec.family));
+            }
+            if answer.resent {
+                s.lossy.insert(spec.family);
             }
         }
         self.observe(addr.ip(), rtt);
@@ -162,8 +182,20 @@ mod tests {
         t.observe(b.ip(), Duration::from_millis(5));
         assert_eq!(t.plan(&spec(25), a).give_up_at, Duration::from_millis(600));
         // Port 25 connected somewhere: a lost SYN is never a block.
-        t.answered(&spec(25), b, Duration::from_millis(5), true);
+        let first_syn = Answer {
+            connected: true,
+            resent: false,
+        };
+        t.answered(&spec(25), b, Duration::from_millis(5), first_syn);
         assert_eq!(t.plan(&spec(25), a).give_up_at, Duration::from_secs(4));
         assert_eq!(t.plan(&spec(587), a).give_up_at, Duration::from_millis(600));
+        assert!(t.loss_seen().is_empty(), "answered to the first SYN");
+        // Answered only to the second SYN: loss seen over IPv4.
+        let second_syn = Answer {
+            connected: false,
+            resent: true,
+        };
+        t.answered(&spec(587), b, Duration::from_millis(5), second_syn);
+        assert_eq!(t.loss_seen(), vec![Family::Ipv4]);
     }
 }

@@ -219,6 +219,64 @@ async fn a_lost_syn_is_not_a_block() {
     assert!(took < Duration::from_millis(1500), "{took:?}");
 }
 
+/// Netsim scenario 24 (10% loss), one run in about thirty: both SYNs to
+/// every host of one port were lost, and the port read as dropped. The line
+/// was seen losing packets (a connect on another port was answered only to
+/// its second SYN), so each of those hosts, up on another port, is asked
+/// once more: the port is open.
+#[tokio::test]
+async fn every_host_of_a_port_losing_both_syns_on_a_lossy_line_is_asked_again() {
+    let a = fakes::start(Behaviour::smtp("smtp.a.example ESMTP")).await;
+    let b = fakes::start(Behaviour::smtp("smtp.b.example ESMTP")).await;
+    let closed = fakes::closed_port().await;
+    let d = MapDialer::new();
+    d.lossy("127.0.0.2", 465, a.addr, 1)
+        .map("127.0.0.3", 465, b.addr)
+        .lossy("127.0.0.2", 587, a.addr, 2)
+        .lossy("127.0.0.3", 587, b.addr, 2)
+        .map("127.0.0.2", 443, closed)
+        .map("127.0.0.3", 443, closed);
+    let lossy = env(&d);
+    let sub = |h: &str| Target::new(h, Role::Submission);
+    let (r, _) = check(
+        &lossy,
+        vec![sub("127.0.0.2"), sub("127.0.0.3")],
+        &[465, 587],
+    )
+    .await;
+    assert!(
+        matches!(outcome(&r, "127.0.0.2", 587), Outcome::Banner(_)),
+        "{:#?}",
+        r.probes
+    );
+    assert!(matches!(outcome(&r, "127.0.0.3", 587), Outcome::Banner(_)));
+    assert_eq!(verdict(&r, 587), &Verdict::Open, "{:#?}", r.verdicts);
+
+    // The same port dropped on a clean line: no second look, and the
+    // verdict comes as fast as before.
+    let d = MapDialer::new();
+    d.map("127.0.0.2", 465, a.addr)
+        .map("127.0.0.3", 465, b.addr)
+        .lossy("127.0.0.2", 587, a.addr, 3)
+        .lossy("127.0.0.3", 587, b.addr, 3)
+        .map("127.0.0.2", 443, closed)
+        .map("127.0.0.3", 443, closed);
+    let clean = env(&d);
+    let (r, took) = check(
+        &clean,
+        vec![sub("127.0.0.2"), sub("127.0.0.3")],
+        &[465, 587],
+    )
+    .await;
+    assert_eq!(
+        verdict(&r, 587),
+        &Verdict::BlockedSilently,
+        "{:#?}",
+        r.verdicts
+    );
+    assert!(took < Duration::from_millis(1000), "{took:?}");
+}
+
 /// One host's SYN is lost twice while the other host connects on the same
 /// port: the port passes, so the slow one waits for the whole connect
 /// timeout rather than read as "restricted".

@@ -27,8 +27,8 @@ pub trait Pacer: Send + Sync {
     /// port connected somewhere): plans are then asked for again.
     fn changed(&self) -> Notified<'_>;
     /// A connect of `spec` to `addr` was answered (SYN-ACK or RST) after
-    /// `rtt`; `connected` when it was a SYN-ACK.
-    fn answered(&self, spec: &ProbeSpec, addr: SocketAddr, rtt: Duration, connected: bool);
+    /// `rtt`; `answer` says which, and whether it came to the second SYN.
+    fn answered(&self, spec: &ProbeSpec, addr: SocketAddr, rtt: Duration, answer: Answer);
     /// Whether some connect on `spec`'s port and family was established.
     fn passes(&self, spec: &ProbeSpec) -> bool;
 }
@@ -50,10 +50,19 @@ impl Pacer for FixedPacer {
     fn changed(&self) -> Notified<'_> {
         self.never.notified()
     }
-    fn answered(&self, _: &ProbeSpec, _: SocketAddr, _: Duration, _: bool) {}
+    fn answered(&self, _: &ProbeSpec, _: SocketAddr, _: Duration, _: Answer) {}
     fn passes(&self, _: &ProbeSpec) -> bool {
         false
     }
+}
+
+/// What answered a connect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// A SYN-ACK (not a RST).
+    pub connected: bool,
+    /// To the second SYN: the first, or its answer, was lost or late.
+    pub resent: bool,
 }
 
 /// How a connect ended.
@@ -107,21 +116,23 @@ pub async fn connect(
                 None => std::future::pending().await,
             }
         };
-        let (result, since) = tokio::select! {
-            r = &mut first => (r, start),
-            r = second_done => (r, second_start),
+        let (result, since, resent) = tokio::select! {
+            r = &mut first => (r, start, false),
+            r = second_done => (r, second_start, true),
             _ = tokio::time::sleep_until(wake) => continue,
             _ = &mut changed => continue,
         };
         let rtt = since.elapsed();
         return match result {
             Ok(stream) => {
-                pacer.answered(spec, target, rtt, true);
+                let connected = true;
+                pacer.answered(spec, target, rtt, Answer { connected, resent });
                 Connected::Stream(stream)
             }
             Err(e) => {
                 if e.kind() == io::ErrorKind::ConnectionRefused {
-                    pacer.answered(spec, target, rtt, false);
+                    let connected = false;
+                    pacer.answered(spec, target, rtt, Answer { connected, resent });
                 }
                 Connected::Failed(e)
             }

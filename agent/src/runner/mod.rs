@@ -388,12 +388,19 @@ async fn probe_all(
             .await;
         probes.push(result);
     }
-    // A lone silence where other hosts greeted, and a time-out on a port
-    // only one host was asked about, get a fresh connection
+    // A lone silence where other hosts greeted, a time-out on a port only
+    // one host was asked about, and time-outs of every host of a port on a
+    // line seen losing packets get a fresh connection
     // (mailport_shared::second_look): a lossy line must not read as a
     // tarpit or a block. The second answer counts when it connected.
     let mut silent = mailport_shared::second_look::silent_to_retry(&probes);
     silent.extend(mailport_shared::second_look::lone_timeouts(&probes));
+    silent.extend(mailport_shared::second_look::timeouts_on_a_lossy_line(
+        &probes,
+        &timing.loss_seen(),
+    ));
+    silent.sort_unstable();
+    silent.dedup();
     let second =
         futures::future::join_all(silent.iter().map(|&i| probe_once(probes[i].spec.clone()))).await;
     for (i, result) in silent.into_iter().zip(second) {
