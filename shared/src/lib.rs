@@ -74,7 +74,11 @@ pub use target::{Role, Target};
 /// 3: the inbound section (`Report::inbound`, `CheckOptions::inbound`): a
 /// schema-2 page would drop it without a word, so it says "made by a newer
 /// mailport" instead. Reports of schemas 1 and 2 still read.
-pub const SCHEMA_VERSION: u32 = 3;
+///
+/// 4: the `dns_broken` reason a port could not be tested (the DNS server
+/// denied the well-known names): a schema-3 reader would call the link
+/// damaged. Reports of schemas 1 to 3 still read.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The mail ports mailport knows about, in the order they are shown.
 ///

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// A finished check.
 ///
 /// ```json
-/// {"schema_version":3,"tool_version":"0.1.0","started_at_ms":1790000000000,
+/// {"schema_version":4,"tool_version":"0.1.0","started_at_ms":1790000000000,
 ///  "duration_ms":4012,"options":{...},"probes":[...],"verdicts":[...],
 ///  "headline":"Outgoing port 25 is silently dropped on IPv4.","advice":[...]}
 /// ```
