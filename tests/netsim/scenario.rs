@@ -101,6 +101,10 @@ pub struct Scenario {
     /// range); the router's `snat` rules translate it.
     #[serde(default)]
     pub cgnat: bool,
+    /// The client's resolver (`--dns`) knows only an internal name and says
+    /// "no such name" to every other, the well-known targets included.
+    #[serde(default)]
+    pub dns_denies: bool,
     /// Raw call-back requests sent from the client namespace instead of a
     /// check (see crate::inbound).
     #[serde(default)]
@@ -191,6 +195,8 @@ pub struct Setup<'a> {
     pub domain: Option<&'a str>,
     /// `--inbound` (with the bench's reflector only).
     pub inbound: bool,
+    /// The resolver given with `--dns`.
+    pub dns: &'static str,
 }
 
 impl Setup<'_> {
@@ -200,6 +206,7 @@ impl Setup<'_> {
         netinfo: true,
         domain: None,
         inbound: false,
+        dns: topo::DNS,
     };
 }
 
@@ -207,7 +214,7 @@ impl Setup<'_> {
 pub fn check_args(net: &Net, setup: Setup) -> Vec<String> {
     // Test plumbing only: where names resolve, the test CA, and permission
     // to probe the documentation addresses the simulated hosts have.
-    let mut a: Vec<String> = ["check", "--json", "--allow-private", "--dns", DNS]
+    let mut a: Vec<String> = ["check", "--json", "--allow-private", "--dns", setup.dns]
         .map(String::from)
         .to_vec();
     a.push("--ca-file".into());
@@ -358,6 +365,11 @@ pub fn run(net: &Net, mailport: &Path, s: &Scenario) -> Result<Vec<RunResult>> {
         netinfo: s.netinfo,
         domain: s.domain.as_deref(),
         inbound: s.inbound,
+        dns: if s.dns_denies {
+            topo::DENYING_DNS
+        } else {
+            topo::DNS
+        },
     };
     let result = (|| {
         let _mtas = crate::inbound::Mtas::start(net, s)?;

@@ -47,6 +47,9 @@ const CLIENT_RULE_PREF: &str = "100";
 
 /// The fake DNS server inside the client namespace.
 pub const DNS: &str = "127.0.0.1:53";
+/// A second one that knows only an internal name and says "no such name"
+/// to every other (a company DNS, a resolver with no way out).
+pub const DENYING_DNS: &str = "127.0.0.1:5354";
 
 /// Ports of the interceptors on the router (targets of nft `redirect`).
 pub const PROXY_PORT: u16 = 10025;
@@ -346,6 +349,14 @@ impl Net {
         let helper = helper.to_str().context("helper path")?;
         let zone_s = zone.to_str().context("zone path")?.to_string();
         self.spawn(CLIENT, &[helper, "dns", DNS, &zone_s], "dns.log")?;
+        let internal = self.dir.join("internal-zone.txt");
+        std::fs::write(&internal, "intranet.corp.example A 10.0.0.1\n")?;
+        let internal_s = internal.to_str().context("zone path")?.to_string();
+        self.spawn(
+            CLIENT,
+            &[helper, "dns", DENYING_DNS, &internal_s],
+            "denying-dns.log",
+        )?;
         // The public-address server, on the internet side of the router.
         let myip_zone = self.dir.join("myip-zone.txt");
         std::fs::write(
