@@ -350,7 +350,8 @@ impl Net {
         let zone_s = zone.to_str().context("zone path")?.to_string();
         self.spawn(CLIENT, &[helper, "dns", DNS, &zone_s], "dns.log")?;
         let internal = self.dir.join("internal-zone.txt");
-        std::fs::write(&internal, "intranet.corp.example A 10.0.0.1\n")?;
+        // The name is never asked for: the check only asks for the defaults.
+        std::fs::write(&internal, "intranet.corp.example A 192.0.2.253\n")?;
         let internal_s = internal.to_str().context("zone path")?.to_string();
         self.spawn(
             CLIENT,

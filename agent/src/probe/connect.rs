@@ -125,14 +125,20 @@ pub async fn connect(
         let rtt = since.elapsed();
         return match result {
             Ok(stream) => {
-                let connected = true;
-                pacer.answered(spec, target, rtt, Answer { connected, resent });
+                let answer = Answer {
+                    connected: true,
+                    resent,
+                };
+                pacer.answered(spec, target, rtt, answer);
                 Connected::Stream(stream)
             }
             Err(e) => {
                 if e.kind() == io::ErrorKind::ConnectionRefused {
-                    let connected = false;
-                    pacer.answered(spec, target, rtt, Answer { connected, resent });
+                    let answer = Answer {
+                        connected: false,
+                        resent,
+                    };
+                    pacer.answered(spec, target, rtt, answer);
                 }
                 Connected::Failed(e)
             }

@@ -58,16 +58,7 @@ pub(super) struct GroupFacts<'a> {
 /// server said does not exist, when every lookup of the group got that
 /// answer: the resolver is at fault, not the names.
 pub(super) fn denied_known_name(group: &[&ProbeResult]) -> Option<&'static str> {
-    let all_nxdomain = !group.is_empty()
-        && group.iter().all(|p| {
-            matches!(
-                p.outcome,
-                Outcome::DnsFailed {
-                    reason: DnsFailure::NxDomain
-                }
-            )
-        });
-    if !all_nxdomain {
+    if group.is_empty() || !group.iter().all(|p| denied(p)) {
         return None;
     }
     // In the defaults' own order, so that every port names the same host
@@ -80,6 +71,16 @@ pub(super) fn denied_known_name(group: &[&ProbeResult]) -> Option<&'static str> 
                 .any(|p| default_target(&p.spec.host).is_some_and(|t| t.host == d.host))
         })
         .map(|d| d.host)
+}
+
+/// Whether the DNS server said the probe's name does not exist.
+pub(super) fn denied(p: &ProbeResult) -> bool {
+    matches!(
+        p.outcome,
+        Outcome::DnsFailed {
+            reason: DnsFailure::NxDomain
+        }
+    )
 }
 
 impl<'a> GroupFacts<'a> {

@@ -1,9 +1,10 @@
 //! The headline: one sentence about port 25, the question users come with,
 //! and one about the submission ports, worded from the verdicts.
 
+use super::group::denied;
 use super::verdict::{NotTestableReason, PortVerdict, Verdict};
 use super::why::{dns_cause, local_cause};
-use crate::outcome::{DnsFailure, Outcome};
+use crate::outcome::Outcome;
 use crate::probe::ProbeResult;
 
 /// One sentence about port 25, the question users come with, followed by one
@@ -146,18 +147,8 @@ fn nothing_judged(verdicts: &[PortVerdict], probes: &[ProbeResult]) -> String {
             NotTestableReason::NoRoute => push(format!("this machine has no {} route", v.family)),
             // The same well-known name for every port: one sentence.
             NotTestableReason::DnsBroken => {
-                let denied: Vec<&ProbeResult> = probes
-                    .iter()
-                    .filter(|p| {
-                        matches!(
-                            p.outcome,
-                            Outcome::DnsFailed {
-                                reason: DnsFailure::NxDomain
-                            }
-                        )
-                    })
-                    .collect();
-                push(dns_cause(&denied, v.family))
+                let all_denied: Vec<&ProbeResult> = probes.iter().filter(|p| denied(p)).collect();
+                push(dns_cause(&all_denied, v.family))
             }
             NotTestableReason::NoAddress | NotTestableReason::NotPublic => {
                 push(dns_cause(&group, v.family))
