@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the page: the Yew app to wasm (smallest profile), wasm-bindgen's JS
-# glue into web/pkg, optionally wasm-opt -Oz, and prints the gzipped size.
+# glue into web/pkg, and prints the gzipped size (MAILPORT_WASM_OPT=1 adds
+# wasm-opt -Oz).
 # The agent embeds web/ when it is built, so run this first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +24,11 @@ step "wasm-bindgen" wasm-bindgen --target web --no-typescript \
     --remove-name-section --remove-producers-section \
     --out-name mailport_frontend --out-dir web/pkg "$wasm"
 
-# wasm-opt from npm's binaryen (Debian's is too old for this output).
-# Optional: a few percent; skipped when npm is missing or offline.
+# wasm-opt from npm's binaryen (Debian's is too old for this output). Off
+# by default: it makes the file 3 % smaller but its gzip, which is what
+# the agent and most static hosts send, about 2 KB larger (BENCHMARKS.md).
 out=web/pkg/mailport_frontend_bg.wasm
-if [ "${MAILPORT_WASM_OPT:-1}" = 1 ] && command -v npx >/dev/null 2>&1; then
+if [ "${MAILPORT_WASM_OPT:-0}" = 1 ] && command -v npx >/dev/null 2>&1; then
     cache=${XDG_CACHE_HOME:-$HOME/.cache}/mailport/binaryen
     if [ ! -x "$cache/node_modules/.bin/wasm-opt" ]; then
         mkdir -p "$cache"

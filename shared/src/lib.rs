@@ -42,6 +42,7 @@ pub mod report;
 pub mod sample;
 pub mod second_look;
 pub mod share;
+pub mod small_sort;
 pub mod suffix;
 pub mod summary;
 mod tag_first;

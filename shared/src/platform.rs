@@ -192,7 +192,7 @@ pub fn ordered(p: Platform) -> (Vec<Download>, Vec<Download>) {
         DOWNLOADS.iter().copied().partition(|d| fits(d));
     // Without an architecture a Linux PC is most likely x86_64.
     if p.system == System::Linux && p.arch == Arch::Unknown {
-        first.sort_by_key(|d| d.arch != Arch::X86_64);
+        crate::small_sort::sort_by_key(&mut first, |d| d.arch != Arch::X86_64);
     }
     (first, rest)
 }

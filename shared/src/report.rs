@@ -133,7 +133,10 @@ fn duration_text(ms: u64) -> String {
     if ms < 1000 {
         format!("{ms} ms")
     } else {
-        format!("{:.1} s", ms as f64 / 1000.0)
+        // Tenths of a second in integers: float formatting would put
+        // about 15 KB of code and tables into the page for this one line.
+        let tenths = (ms + 50) / 100;
+        format!("{}.{} s", tenths / 10, tenths % 10)
     }
 }
 
@@ -222,6 +225,8 @@ mod tests {
             (1000, "1.0 s"),
             (3012, "3.0 s"),
             (12_049, "12.0 s"),
+            (1_050, "1.1 s"),
+            (59_960, "60.0 s"),
         ] {
             assert_eq!(super::duration_text(ms), want);
         }

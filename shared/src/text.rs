@@ -47,20 +47,25 @@ where
 }
 
 /// `phrase` with its first letter in upper case, to open a sentence.
+///
+/// ASCII only: the phrases are mailport's own English, and a sentence that
+/// opens with a host name keeps it as typed. (Unicode case mapping would
+/// also put its tables, about 20 KB, into the page.)
 pub(crate) fn capitalised(phrase: &str) -> String {
     let mut chars = phrase.chars();
     chars
         .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
         .unwrap_or_default()
 }
 
-/// `phrase` with its first letter in lower case, to follow a colon.
+/// `phrase` with its first letter in lower case, to follow a colon
+/// (ASCII only, as [`capitalised`]).
 pub(crate) fn lowercase_first(phrase: &str) -> String {
     let mut chars = phrase.chars();
     chars
         .next()
-        .map(|c| c.to_lowercase().chain(chars).collect())
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
         .unwrap_or_default()
 }
 
@@ -89,7 +94,11 @@ mod tests {
                 "Your public address",
                 "your public address",
             ),
-            ("élan", "Élan", "élan"),
+            // ASCII only: a phrase opening with another letter (none of
+            // mailport's own does; host names are ASCII once validated)
+            // is left as it is.
+            ("élan", "élan", "élan"),
+            ("Über", "Über", "Über"),
             ("", "", ""),
         ] {
             assert_eq!(capitalised(phrase), up);

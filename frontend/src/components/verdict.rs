@@ -4,6 +4,7 @@
 use crate::facts::network_lines;
 use mailport_shared::classify::{PortVerdict, Verdict};
 use mailport_shared::report::Conclusion;
+use mailport_shared::small_sort;
 use mailport_shared::summary::{self, Short};
 use mailport_shared::Advice;
 use mailport_shared::Family;
@@ -113,7 +114,7 @@ fn port_table(verdicts: &[PortVerdict]) -> Html {
         .filter(|f| !folded.iter().any(|(g, _)| g == f))
         .collect();
     let mut ports: Vec<u16> = verdicts.iter().map(|v| v.port).collect();
-    ports.sort_unstable();
+    small_sort::sort(&mut ports);
     ports.dedup();
     let cell = |port: u16, family: Family| match verdicts
         .iter()

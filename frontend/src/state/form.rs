@@ -226,11 +226,12 @@ impl Form {
     }
 }
 
-/// A message as a sentence: capital first letter, final full stop.
+/// A message as a sentence: capital first letter (ASCII: the messages are
+/// mailport's own English), final full stop.
 pub(super) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
+        Some(f) => format!("{}{}.", f.to_ascii_uppercase(), c.as_str()),
         None => String::new(),
     }
 }

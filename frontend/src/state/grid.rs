@@ -1,6 +1,7 @@
 //! The progress grid: one cell per host, port and family.
 
 use super::tone::Tone;
+use mailport_shared::small_sort;
 use mailport_shared::{CheckOptions, Family, ProbeResult, ProbeSpec, Report, Role, MAIL_PORTS};
 
 /// One row × column of the progress grid.
@@ -87,7 +88,7 @@ impl Grid {
                 .position(|t| t.host.eq_ignore_ascii_case(&spec.host))
                 .unwrap_or(targets.len())
         };
-        self.cells.sort_by_key(|c| rank(&c.spec));
+        small_sort::sort_by_key(&mut self.cells, |c| rank(&c.spec));
     }
 
     /// Files a result in its cell (adding a cell if it was not planned).
@@ -123,7 +124,7 @@ impl Grid {
                 cols.push(k);
             }
         }
-        cols.sort_by_key(|(p, f)| {
+        small_sort::sort_by_key(&mut cols, |(p, f)| {
             (
                 MAIL_PORTS.iter().position(|m| m == p).unwrap_or(usize::MAX),
                 *p,

@@ -131,7 +131,7 @@ impl<'a> GroupFacts<'a> {
             .map(|e| e.host.as_str())
             .collect();
         let mut ordered = evidence.to_vec();
-        ordered.sort_by_key(|e| (!e.proof, !e.strong));
+        crate::small_sort::sort_by_key(&mut ordered, |e| (!e.proof, !e.strong));
         let mut shown: Vec<Evidence> = Vec::new();
         for e in ordered {
             if !shown

@@ -56,7 +56,7 @@ fn groups(probes: &[ProbeResult]) -> Vec<(u16, Family, Vec<&ProbeResult>)> {
             keys.push(k);
         }
     }
-    keys.sort_by_key(|(port, fam)| {
+    crate::small_sort::sort_by_key(&mut keys, |(port, fam)| {
         (
             crate::MAIL_PORTS
                 .iter()

@@ -112,12 +112,7 @@ pub fn headline(report: &InboundReport) -> String {
         InboundVerdict::NotTestable { .. } => "not testable",
     };
     let q = "Can the internet reach this machine on port 25?";
-    let capital = |s: &str| {
-        let mut c = s.chars();
-        c.next()
-            .map(|f| f.to_uppercase().chain(c).collect::<String>())
-            .unwrap_or_default()
-    };
+    let capital = crate::text::capitalised;
     match report.families.as_slice() {
         [] => format!("{q} Not tested."),
         [one] => format!("{q} {}, on {}.", capital(answer(&one.verdict)), one.family),

@@ -384,7 +384,7 @@ pub(super) fn findings(probes: &[ProbeResult]) -> Vec<Finding<'_>> {
             // Sorted, not in the order the probes finished: the same finding
             // on both families then reads the same, and is shown once.
             let mut hosts: Vec<String> = twins.iter().map(|o| o.spec.host.clone()).collect();
-            hosts.sort_unstable();
+            crate::small_sort::sort(&mut hosts);
             hosts.dedup();
             // One finding per host, so that each greeting counts as odd;
             // shown once (same words).

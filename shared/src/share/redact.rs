@@ -180,7 +180,7 @@ impl Redactor {
         }
         if self.opts.hosts && looks_like_host(core) && !self.is_public(core) {
             let n = self.hosts.len() + 1;
-            let n = *self.hosts.entry(core.to_lowercase()).or_insert(n);
+            let n = *self.hosts.entry(core.to_ascii_lowercase()).or_insert(n);
             return format!("{head}host-{n}{tail}");
         }
         token.to_string()
@@ -207,7 +207,7 @@ impl Redactor {
     }
 
     fn is_public(&self, host: &str) -> bool {
-        let host = host.to_lowercase();
+        let host = host.to_ascii_lowercase();
         self.public.contains(&host)
     }
 }
@@ -219,7 +219,7 @@ impl Redactor {
 pub(super) fn public_names() -> Vec<String> {
     let mut names: Vec<String> = DEFAULT_TARGETS
         .iter()
-        .map(|d| d.host.to_lowercase())
+        .map(|d| d.host.to_ascii_lowercase())
         .collect();
     for p in PROVIDERS {
         let texts = [p.name, p.unblock.text(), p.scope, p.note]
@@ -229,12 +229,12 @@ pub(super) fn public_names() -> Vec<String> {
             for run in text.split(|c: char| !is_name_char(c)) {
                 let (_, core, _) = split_punct(run);
                 if looks_like_host(core) {
-                    names.push(core.to_lowercase());
+                    names.push(core.to_ascii_lowercase());
                 }
             }
         }
     }
-    names.sort();
+    crate::small_sort::sort(&mut names);
     names.dedup();
     names
 }
