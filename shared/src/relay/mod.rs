@@ -154,8 +154,10 @@ fn check_user(user: &str) -> Result<String, RelayInputError> {
         return Err(RelayInputError::EmptyUser);
     }
     if user.chars().any(char::is_control) {
+        // Kept as typed: the message shows it with `{:?}`, which writes
+        // control characters out (`\u{1b}`) once.
         return Err(RelayInputError::BadUser(
-            user.escape_debug().to_string(),
+            user.to_string(),
             "a control character",
         ));
     }
@@ -179,7 +181,7 @@ fn check_user(user: &str) -> Result<String, RelayInputError> {
 /// printable, no spaces or angle brackets (it is sent inside `<...>`).
 pub fn check_address(addr: &str) -> Result<String, RelayInputError> {
     let a = addr.trim();
-    let bad = || RelayInputError::BadAddress(a.escape_debug().to_string());
+    let bad = || RelayInputError::BadAddress(a.to_string());
     let (local, domain) = a.rsplit_once('@').ok_or_else(bad)?;
     if local.is_empty()
         || a.len() > 254
@@ -263,6 +265,19 @@ mod tests {
         ] {
             assert!(check_address(bad).is_err(), "{bad:?}");
         }
+        // A terminal escape in the input is written out once, never sent
+        // to the terminal, never escaped twice.
+        let e = RelaySpec::new("a.example", 587, "me\u{1b}[31m").expect_err("control");
+        assert_eq!(
+            e.to_string(),
+            "the login \"me\\u{1b}[31m\" contains a control character, which the mail servers' password files cannot hold"
+        );
+        let e = check_address("me\u{1b}@example.org").expect_err("control");
+        assert!(
+            e.to_string()
+                .starts_with("\"me\\u{1b}@example.org\" is not"),
+            "{e}"
+        );
         assert!(check_password("p@ss: 'w\"rd").is_ok());
         assert!(check_password("a\nb").is_err());
     }
