@@ -13,6 +13,7 @@
 use crate::family::Family;
 use crate::outcome::Outcome;
 use crate::probe::ProbeResult;
+use crate::small_sort::IntoSet;
 use std::collections::BTreeSet;
 
 /// The hosts that, on `port` and `family`, both connected and timed out in
@@ -30,7 +31,7 @@ pub fn throttled(probes: &[ProbeResult], port: u16, family: Family) -> BTreeSet<
                 .any(|c| c.spec.host == f.spec.host && c.outcome.connected())
         })
         .map(|p| p.spec.host.as_str())
-        .collect()
+        .into_set()
 }
 
 /// Which probes to repeat to tell a rate limit from a restriction: on each

@@ -7,9 +7,12 @@
 //! redaction keeps, a few hundred, once per share), where an insertion sort
 //! is as quick and compiles to a few hundred bytes per type.
 //!
-//! Both sorts are stable, as `slice::sort` is.
+//! Both sorts are stable, as `slice::sort` is. [`IntoSet`] collects into a
+//! `BTreeSet` without the standard library's `FromIterator`, which sorts
+//! the items in a `Vec` first (the same sort code again).
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
 /// Sorts `items` by `compare`, keeping equal items in their order.
 pub fn sort_by<T>(items: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {
@@ -31,6 +34,21 @@ pub fn sort_by_key<T, K: Ord>(items: &mut [T], mut key: impl FnMut(&T) -> K) {
 pub fn sort<T: Ord>(items: &mut [T]) {
     sort_by(items, T::cmp);
 }
+
+/// `collect()` into a [`BTreeSet`], inserting the items one by one.
+pub trait IntoSet: Iterator + Sized
+where
+    Self::Item: Ord,
+{
+    /// The items as a set.
+    fn into_set(self) -> BTreeSet<Self::Item> {
+        let mut set = BTreeSet::new();
+        set.extend(self);
+        set
+    }
+}
+
+impl<I: Iterator> IntoSet for I where I::Item: Ord {}
 
 #[cfg(test)]
 mod tests {
@@ -54,6 +72,8 @@ mod tests {
                 let mut std_natural = items;
                 std_natural.sort();
                 assert_eq!(natural, std_natural);
+                let set = natural.iter().map(|&(k, _)| k).into_set();
+                assert_eq!(set, natural.iter().map(|&(k, _)| k).collect());
             }
         }
     }

@@ -7,6 +7,7 @@ use crate::classify::{NotTestableReason, PortVerdict, Verdict};
 use crate::family::Family;
 use crate::knowledge::{Matched, ProviderKind, Relay, Unblock};
 use crate::netinfo::{Fact, Forward, GenericSign, NetworkFacts};
+use crate::small_sort::IntoSet;
 use std::collections::BTreeSet;
 
 /// What else is known when advising, beyond the port verdicts. The
@@ -158,7 +159,7 @@ impl<'a> Inputs<'a> {
             .iter()
             .filter(|v| v.verdict == Verdict::Restricted)
             .flat_map(|v| v.relays.iter().map(String::as_str))
-            .collect::<BTreeSet<&str>>()
+            .into_set()
             .into_iter()
             .map(String::from)
             .collect();
@@ -176,7 +177,7 @@ impl<'a> Inputs<'a> {
             .iter()
             .filter(|v| v.verdict == Verdict::BlockedLocally)
             .map(|v| v.port)
-            .collect();
+            .into_set();
         let untestable25 = !p25.is_empty()
             && p25
                 .iter()
@@ -204,7 +205,7 @@ impl<'a> Inputs<'a> {
             .iter()
             .filter(|v| !matches!(v.verdict, Verdict::NotTestable { .. }))
             .map(|v| v.port)
-            .collect();
+            .into_set();
         let nothing_passes = !any_usable && any_block && judged_ports.len() >= 2;
         let no_v6 = verdicts.iter().any(|v| {
             v.family == Family::Ipv6

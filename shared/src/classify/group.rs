@@ -9,6 +9,7 @@ use crate::family::Family;
 use crate::interception::{self, Evidence};
 use crate::outcome::{DnsFailure, Outcome};
 use crate::probe::ProbeResult;
+use crate::small_sort::IntoSet;
 use crate::target::{default_target, Role, DEFAULT_TARGETS};
 use std::collections::BTreeSet;
 
@@ -111,7 +112,7 @@ impl<'a> GroupFacts<'a> {
                 .iter()
                 .filter(|(sig, _)| *sig == s)
                 .map(|(_, p)| p.spec.host.as_str())
-                .collect()
+                .into_set()
         };
         let reached = hosts_with(Signal::Reached);
         let odd = hosts_with(Signal::Odd);
@@ -123,13 +124,13 @@ impl<'a> GroupFacts<'a> {
                 *s == Signal::Reached && matches!(p.spec.role, Role::Submission | Role::OwnHost)
             })
             .map(|(_, p)| p.spec.host.as_str())
-            .collect();
-        let failed: BTreeSet<&str> = dropped.union(&rejected).copied().collect();
+            .into_set();
+        let failed: BTreeSet<&str> = dropped.union(&rejected).copied().into_set();
         let accused: BTreeSet<&str> = evidence
             .iter()
             .filter(|e| e.strong)
             .map(|e| e.host.as_str())
-            .collect();
+            .into_set();
         let mut ordered = evidence.to_vec();
         crate::small_sort::sort_by_key(&mut ordered, |e| (!e.proof, !e.strong));
         let mut shown: Vec<Evidence> = Vec::new();
@@ -145,7 +146,7 @@ impl<'a> GroupFacts<'a> {
             .iter()
             .filter(|p| family_connects && matches!(p.outcome, Outcome::NoRoute { .. }))
             .map(|p| p.spec.host.as_str())
-            .collect();
+            .into_set();
         let throttled = crate::ratelimit::throttled(all, port, family);
         GroupFacts {
             port,
@@ -292,7 +293,7 @@ impl<'a> GroupFacts<'a> {
             .iter()
             .filter(|p| p.outcome.connected())
             .map(|p| p.spec.host.as_str())
-            .collect()
+            .into_set()
     }
 
     /// Every probe of the group was refused or reset.

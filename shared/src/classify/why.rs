@@ -8,6 +8,7 @@ use crate::family::Family;
 use crate::interception::EvidenceKind;
 use crate::outcome::{DnsFailure, Outcome};
 use crate::probe::ProbeResult;
+use crate::small_sort::IntoSet;
 use crate::text::{and_list, capitalised};
 use std::collections::BTreeSet;
 
@@ -108,7 +109,7 @@ pub(super) fn word(d: Decision, f: &GroupFacts) -> String {
                 ));
             }
             said.extend(failed_words(f, &f.failed));
-            let tried: BTreeSet<&str> = f.odd.union(&f.failed).copied().collect();
+            let tried: BTreeSet<&str> = f.odd.union(&f.failed).copied().into_set();
             format!(
                 "On port {port}, {}; no other host known to listen there answered, so {} may simply be down or overloaded{}. Add another host to tell.",
                 said.join(", and "),
@@ -154,7 +155,7 @@ fn open(f: &GroupFacts) -> String {
         .iter()
         .filter(|e| e.kind != EvidenceKind::AddressTranslated)
         .map(|e| e.host.as_str())
-        .collect();
+        .into_set();
     if !noted.is_empty() {
         why.push_str(&format!(
             " What looked odd about {} is shown as a note: {} own setup explains it as well as interception would.",
