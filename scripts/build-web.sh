@@ -16,8 +16,25 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
     step "install wasm-bindgen-cli $want" cargo install wasm-bindgen-cli --version "=$want"
 fi
 
+# Panic locations name source files. The crates' registry and this checkout
+# are mapped to fixed short names, so the page is the same byte for byte
+# wherever it is built and carries no path of the machine that built it.
+flags=()
+for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+    [ -d "$d" ] && flags+=("--remap-path-prefix=${d%/}=/crates")
+done
+flags+=("--remap-path-prefix=$PWD=/mailport")
+# The standard library's own paths are /rustc/<commit>/… unless rustup's
+# rust-src component is installed, which makes them local paths: map those
+# back, so the component makes no difference either.
+sysroot=$(rustc --print sysroot)
+commit=$(rustc -vV | sed -n 's/^commit-hash: //p')
+flags+=("--remap-path-prefix=$sysroot/lib/rustlib/src/rust=/rustc/$commit")
+CARGO_ENCODED_RUSTFLAGS=$(IFS=$'\x1f'; echo "${flags[*]}")
+export CARGO_ENCODED_RUSTFLAGS
 step "build the page (wasm)" cargo build -p mailport-frontend --profile wasm-release \
     --target wasm32-unknown-unknown
+unset CARGO_ENCODED_RUSTFLAGS
 wasm="$target_dir/wasm32-unknown-unknown/wasm-release/mailport-frontend.wasm"
 rm -rf web/pkg
 step "wasm-bindgen" wasm-bindgen --target web --no-typescript \
