@@ -58,9 +58,7 @@ impl Timing {
         }
         self.changed.notify_waiters();
     }
-}
 
-impl Timing {
     /// The families over which the line was seen losing (or badly
     /// delaying) packets: some connect was answered only to its second
     /// SYN. On a clean line this stays empty.

@@ -1316,30 +1316,13 @@ fn a_dns_server_that_denies_well_known_names_is_named_as_the_cause() {
     };
     let mut probes = Vec::new();
     for family in [V4, V6] {
-        probes.push(probe(
-            "gmail-smtp-in.l.google.com",
-            Role::RecipientMx,
-            25,
-            family,
-            true,
-            nx(),
-        ));
-        probes.push(probe(
-            "mx01.mail.icloud.com",
-            Role::RecipientMx,
-            25,
-            family,
-            true,
-            nx(),
-        ));
-        probes.push(probe(
-            "smtp.gmail.com",
-            Role::Submission,
-            587,
-            family,
-            true,
-            nx(),
-        ));
+        for (host, role, port) in [
+            ("gmail-smtp-in.l.google.com", Role::RecipientMx, 25),
+            ("mx01.mail.icloud.com", Role::RecipientMx, 25),
+            ("smtp.gmail.com", Role::Submission, 587),
+        ] {
+            probes.push(probe(host, role, port, family, true, nx()));
+        }
     }
     let verdicts = classify(&probes);
     assert!(
