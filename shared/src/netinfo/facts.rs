@@ -6,14 +6,15 @@ use super::dnsbl::{BlocklistResult, BlocklistStatus, Listing};
 use super::ptr::Ptr;
 use crate::knowledge::{self, Matched};
 use mailport_derive::TagFirst;
-use serde::{Deserialize, Serialize};
+use serde::de::{self, DeserializeOwned};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// What a hidden name or prefix reads as in a shared report.
 pub const HIDDEN: &str = "(hidden)";
 
 /// The state of one lookup.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, TagFirst)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Fact<T> {
     /// The lookup answered.
@@ -72,6 +73,53 @@ impl<T> Default for Fact<T> {
         Fact::Skipped {
             reason: "not looked up".into(),
         }
+    }
+}
+
+/// A [`Fact`] as read, with the answer still JSON: the states and their
+/// words are read by this one type, not once for each kind of answer (an
+/// address of each family, a network, a reverse name), which in the page's
+/// wasm was four copies of the same reader.
+#[derive(TagFirst)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum FactRead {
+    Found { value: serde_json::Value },
+    NotFound,
+    Failed { error: String },
+    TimedOut,
+    Disagreement { answers: Vec<Witness<serde_json::Value>> },
+    Skipped { reason: String },
+    Redacted,
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Fact<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // The answer is read as text again: the same reader of `T` as
+        // everywhere else, so no second copy of it either.
+        fn answer<T: DeserializeOwned, E: de::Error>(v: &serde_json::Value) -> Result<T, E> {
+            serde_json::from_str(&v.to_string()).map_err(E::custom)
+        }
+        Ok(match FactRead::deserialize(d)? {
+            FactRead::Found { value } => Fact::Found {
+                value: answer(&value)?,
+            },
+            FactRead::NotFound => Fact::NotFound,
+            FactRead::Failed { error } => Fact::Failed { error },
+            FactRead::TimedOut => Fact::TimedOut,
+            FactRead::Disagreement { answers } => Fact::Disagreement {
+                answers: answers
+                    .iter()
+                    .map(|w| {
+                        Ok(Witness {
+                            server: w.server.clone(),
+                            value: answer(&w.value)?,
+                        })
+                    })
+                    .collect::<Result<_, D::Error>>()?,
+            },
+            FactRead::Skipped { reason } => Fact::Skipped { reason },
+            FactRead::Redacted => Fact::Redacted,
+        })
     }
 }
 
