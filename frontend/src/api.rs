@@ -104,7 +104,7 @@ async fn request(
     }
     let status = resp.status();
     let text = read_text(&resp).await.unwrap_or_default();
-    let (code, message) = match serde_json::from_str::<ApiError>(&text) {
+    let (code, message) = match mailport_shared::json::from_str::<ApiError>(&text) {
         Ok(e) => (e.code, e.message),
         Err(_) => (String::new(), resp.status_text()),
     };
@@ -128,7 +128,7 @@ async fn read_text(resp: &Response) -> Result<String, ApiFailure> {
 
 async fn json<T: DeserializeOwned>(resp: Response) -> Result<T, ApiFailure> {
     let text = read_text(&resp).await?;
-    serde_json::from_str(&text).map_err(|e| ApiFailure::Malformed(e.to_string()))
+    mailport_shared::json::from_str(&text).map_err(|e| ApiFailure::Malformed(e.to_string()))
 }
 
 /// `GET /v1/health`.
@@ -231,7 +231,7 @@ pub async fn stream_events(
         };
         let bytes = Uint8Array::new(&value).to_vec();
         for msg in parser.feed(&bytes) {
-            let event: CheckEvent = match serde_json::from_str(&msg.data) {
+            let event: CheckEvent = match mailport_shared::json::from_str(&msg.data) {
                 Ok(e) => e,
                 Err(e) => {
                     return Err(ApiFailure::Malformed(format!(

@@ -507,7 +507,7 @@ pub fn app() -> Html {
                             format!("The agent stopped before the check finished ({done} of {total} probes done). What finished is judged below as a partial result, and you can share it; start the agent again to check everything.")
                         } }</p>
                     }
-                                        if let Run::Stopped = state.run {
+                    if let Run::Stopped = state.run {
                         <p id="run-stopped" class="note" role="status">{ "You stopped the check; the agent cancelled the probes still running." }</p>
                     }
                     if let Some(c) = &state.conclusion {

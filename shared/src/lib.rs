@@ -28,6 +28,7 @@ pub mod family;
 pub mod hex;
 pub mod inbound;
 pub mod interception;
+pub mod json;
 pub mod knowledge;
 pub mod netinfo;
 pub mod options;

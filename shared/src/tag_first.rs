@@ -73,7 +73,7 @@ where
     T: DeserializeOwned,
 {
     let text = tag_first_text(first, map, tag)?;
-    serde_json::from_str(&text).map_err(de::Error::custom)
+    crate::json::from_str(&text).map_err(de::Error::custom)
 }
 
 /// The object's entries as JSON text with `tag` first. Apart from `T`, so

@@ -83,12 +83,20 @@ impl<T> Default for Fact<T> {
 #[derive(TagFirst)]
 #[serde(tag = "state", rename_all = "snake_case")]
 enum FactRead {
-    Found { value: serde_json::Value },
+    Found {
+        value: serde_json::Value,
+    },
     NotFound,
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
     TimedOut,
-    Disagreement { answers: Vec<Witness<serde_json::Value>> },
-    Skipped { reason: String },
+    Disagreement {
+        answers: Vec<Witness<serde_json::Value>>,
+    },
+    Skipped {
+        reason: String,
+    },
     Redacted,
 }
 
@@ -97,7 +105,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Fact<T> {
         // The answer is read as text again: the same reader of `T` as
         // everywhere else, so no second copy of it either.
         fn answer<T: DeserializeOwned, E: de::Error>(v: &serde_json::Value) -> Result<T, E> {
-            serde_json::from_str(&v.to_string()).map_err(E::custom)
+            crate::json::from_str(&v.to_string()).map_err(|e| E::custom(e.what()))
         }
         Ok(match FactRead::deserialize(d)? {
             FactRead::Found { value } => Fact::Found {

@@ -187,7 +187,7 @@ pub fn decode(value: &str) -> Result<Report, ShareError> {
             why => ShareError::Corrupted(why),
         });
     }
-    let value: serde_json::Value = super::json::from_slice(&json).map_err(|e| {
+    let value: serde_json::Value = crate::json::from_slice(&json).map_err(|e| {
         if e.is_eof() {
             ShareError::Truncated
         } else {
