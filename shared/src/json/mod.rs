@@ -4,7 +4,7 @@
 //! of all code. This one reads JSON *as mailport writes it* (serde_json's
 //! output for mailport's types): a struct is an object, an enum is a name
 //! or `{"name": content}`, numbers are whole. The parsing is in one
-//! non-generic module ([`scan`]) that each type's reader calls, and each
+//! non-generic module (`scan`) that each type's reader calls, and each
 //! `deserialize_*` calls one method of the visitor, so the methods a type
 //! never needs (a struct read from an array, a number read as a float) are
 //! not compiled.
@@ -36,7 +36,7 @@ enum Kind {
     /// JSON, but not of the type asked for: serde's words ("missing field
     /// `kind`"), and where reading stopped.
     Data { message: String, at: Option<usize> },
-    /// Objects and arrays nested deeper than [`scan::MAX_DEPTH`].
+    /// Objects and arrays nested deeper than `scan::MAX_DEPTH`.
     TooDeep { at: usize },
 }
 
@@ -51,7 +51,7 @@ impl Error {
         match &*self.0 {
             Kind::Syntax { expected, .. } => format!("expected {expected}"),
             Kind::Data { message, .. } => message.clone(),
-            Kind::Eof | Kind::TooDeep { .. } => Error::new((*self.0).clone()).to_string(),
+            Kind::Eof | Kind::TooDeep { .. } => self.to_string(),
         }
     }
 
