@@ -54,15 +54,27 @@ where
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        let Some(first) = map.next_key::<String>()? else {
-            return Err(de::Error::missing_field(self.tag));
-        };
-        if first != self.tag {
-            return reordered(first, map, self.tag);
+        match variant(&mut map, self.tag)? {
+            Ok(variant) => Twin::deserialize(Rest { variant, map }).map(Into::into),
+            Err(first) => reordered(first, map, self.tag),
         }
-        let variant: String = map.next_value()?;
-        Twin::deserialize(Rest { variant, map }).map(Into::into)
     }
+}
+
+/// The variant's name when the object's first key is `tag`, else that first
+/// key. Apart from the enum's type, so compiled once for all of them.
+#[inline(never)]
+fn variant<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    tag: &'static str,
+) -> Result<Result<String, String>, A::Error> {
+    let Some(first) = map.next_key::<String>()? else {
+        return Err(de::Error::missing_field(tag));
+    };
+    if first != tag {
+        return Ok(Err(first));
+    }
+    map.next_value().map(Ok)
 }
 
 /// The object whose first key was not the tag: every entry read as a value,
