@@ -219,3 +219,12 @@ fn every_changed_character_is_caught() {
         "{refused} refused, {same} unchanged"
     );
 }
+
+/// The checksum links carry is the standard CRC-32 (zlib's, PNG's), pinned
+/// by its published check value: the one crc32fast, which wrote the links
+/// shared before, also computes, so those links still open.
+#[test]
+fn the_checksum_is_the_standard_crc_32() {
+    assert_eq!(CRC32.checksum(b"123456789"), 0xCBF4_3926);
+    assert_eq!(CRC32.checksum(b""), 0);
+}
