@@ -33,9 +33,11 @@ flags+=("--remap-path-prefix=$sysroot/lib/rustlib/src/rust=/rustc/$commit")
 
 # The standard library is rebuilt for the page, smallest and with
 # panic=immediate-abort (26 KB less gzipped, BENCHMARKS.md): a panic traps
-# at once instead of formatting a message. The page loses nothing by it:
-# on wasm32-unknown-unknown the panic message was printed nowhere, and
-# panic=abort trapped already. These are unstable options of the stable
+# at once instead of formatting a message. What is lost is the message in
+# the browser's console (Yew's panic hook wrote it there; the console shows
+# a bare "unreachable" trap instead): panic=abort trapped already, and
+# main.js tells the user either way. MAILPORT_PREBUILT_STD=1 builds with
+# the messages, for debugging. These are unstable options of the stable
 # toolchain (RUSTC_BOOTSTRAP, for this one build only) and need rustup's
 # rust-src component; without it the page is built with the prebuilt
 # standard library, larger but the same page.
@@ -54,11 +56,15 @@ export CARGO_ENCODED_RUSTFLAGS
 step "build the page (wasm)" cargo build -p mailport-frontend --profile wasm-release \
     --target wasm32-unknown-unknown "${std_args[@]}"
 unset CARGO_ENCODED_RUSTFLAGS RUSTC_BOOTSTRAP
-wasm="$target_dir/wasm32-unknown-unknown/wasm-release/mailport-frontend.wasm"
+# Two modules: the page, and its relay panel, which the page loads when
+# the panel is first opened (frontend/src/components/relay_section.rs).
 rm -rf web/pkg
-step "wasm-bindgen" wasm-bindgen --target web --no-typescript \
-    --remove-name-section --remove-producers-section \
-    --out-name mailport_frontend --out-dir web/pkg "$wasm"
+for bin in mailport-frontend mailport-relay; do
+    step "wasm-bindgen $bin" wasm-bindgen --target web --no-typescript \
+        --remove-name-section --remove-producers-section \
+        --out-name "${bin//-/_}" --out-dir web/pkg \
+        "$target_dir/wasm32-unknown-unknown/wasm-release/$bin.wasm"
+done
 
 # wasm-opt from npm's binaryen (Debian's is too old for this output). Off
 # by default: it makes the file 3 % smaller but its gzip, which is what
@@ -80,3 +86,5 @@ fi
 raw=$(wc -c < "$out")
 gz=$(gzip -9 -c "$out" | wc -c)
 echo "page wasm: $raw bytes, $gz bytes gzipped (goal: <= 200 KB gzipped)"
+relay=web/pkg/mailport_relay_bg.wasm
+echo "relay panel wasm (loaded when opened): $(wc -c < "$relay") bytes, $(gzip -9 -c "$relay" | wc -c) bytes gzipped"

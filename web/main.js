@@ -1,6 +1,37 @@
 // Starts the page. A file, not an inline script: the agent's Content Security
 // Policy allows only the page's own scripts. The import is dynamic so that a
 // missing or broken build (web/pkg not built) shows a message, not a blank page.
+
+// The page is built with panic=immediate-abort (scripts/build-web.sh): a bug
+// in it traps, and the page stops answering. Say so instead of freezing.
+function crashed(e) {
+  const err = e.error ?? e.reason;
+  if (!(err instanceof WebAssembly.RuntimeError) || document.getElementById('crashed')) return;
+  const p = document.createElement('p');
+  p.id = 'crashed';
+  p.className = 'error';
+  p.setAttribute('role', 'alert');
+  p.textContent = 'The page hit an internal error (' + err.message + ') and stopped. Reload it to start again; "mailport check" in a terminal gives the same answer.';
+  document.body.prepend(p);
+}
+window.addEventListener('error', crashed);
+window.addEventListener('unhandledrejection', crashed);
+
+// The relay panel is a second, smaller module, loaded when it is first
+// opened (the page calls this): most visits never open it, and it would
+// make every visit's download a tenth larger.
+let relay;
+window.mailportLoadRelay = () => {
+  relay ??= import('./pkg/mailport_relay.js').then(async (m) => {
+    await m.default({ module_or_path: new URL('./pkg/mailport_relay_bg.wasm', import.meta.url) });
+    return m;
+  }).catch((e) => {
+    relay = undefined; // the next opening tries again
+    throw e;
+  });
+  return relay;
+};
+
 try {
   const { default: init } = await import('./pkg/mailport_frontend.js');
   await init({ module_or_path: new URL('./pkg/mailport_frontend_bg.wasm', import.meta.url) });

@@ -527,7 +527,7 @@ pub fn app() -> Html {
                             share_base={browser.location.share_base()} copied={state.copied.clone()}
                             dispatch={dispatch_cb} on_copy={on_copy} />
                     }
-                    <crate::components::relay::RelayPanel agent={relay_agent(&state)} />
+                    <crate::components::relay_section::RelaySection agent={relay_agent(&state)} />
                 </div>
             </>
         },

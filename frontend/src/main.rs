@@ -1,23 +1,29 @@
-//! mailport's web page, compiled to WebAssembly.
-//!
-//! Layout after Yew's `function_todomvc`: [`state`] holds the logic
-//! (a reducer, tested natively), [`facts`] how the network facts and
-//! reflector proofs read, [`api`] every call to the agent,
-//! [`components`] one view per file, [`app`] wires them together.
-
-// Natively nothing calls the app (it is only checked and unit-tested).
-#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-
-mod api;
-mod app;
-mod components;
-mod facts;
-mod sse;
-mod state;
+//! mailport's web page (the library's [`mailport_frontend::app::App`]).
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    // Yew tells which app an event belongs to by a number each wasm module
+    // counts from 1. The relay panel (`bin/relay.rs`) is a second module
+    // whose one app sits inside this page and is number 1: a throwaway app
+    // takes number 1 here, so that the page's is 2 and neither app takes
+    // the other's events (typing into the panel would otherwise type into
+    // the page's form; tests/browser/relay.rs checks that it does not).
+    if let Some(spare) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("div").ok())
+    {
+        yew::Renderer::<Nothing>::with_root(spare)
+            .render()
+            .destroy();
+    }
+    yew::Renderer::<mailport_frontend::app::App>::new().render();
+}
+
+/// The throwaway app.
+#[cfg(target_arch = "wasm32")]
+#[yew::component(Nothing)]
+fn nothing() -> yew::Html {
+    yew::Html::default()
 }
 
 /// The page only runs in a browser; natively this crate exists to be

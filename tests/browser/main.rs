@@ -579,6 +579,28 @@ async fn no_agent_shows_install_panel() {
         .expect("measure");
     assert_eq!(one_line, serde_json::json!(true));
     b.phone_screenshot("no-agent-phone.png").await;
+    // The page traps on a bug (panic=immediate-abort): main.js says so.
+    // Only a trap does it, not any script's error.
+    b.client
+        .execute(
+            "window.dispatchEvent(new ErrorEvent('error', { error: new TypeError('not ours') }));",
+            vec![],
+        )
+        .await
+        .expect("dispatch");
+    assert!(b.client.find(Locator::Css("#crashed")).await.is_err());
+    b.client
+        .execute(
+            "window.dispatchEvent(new ErrorEvent('error', { error: new WebAssembly.RuntimeError('unreachable') }));",
+            vec![],
+        )
+        .await
+        .expect("dispatch");
+    let crashed = b.wait_text("#crashed", 5, |t| !t.is_empty()).await;
+    assert!(
+        crashed.starts_with("The page hit an internal error (unreachable) and stopped. Reload it"),
+        "{crashed}"
+    );
     b.close().await;
 }
 

@@ -6,6 +6,10 @@
 //!   which tests a fake relay that offers no STARTTLS: the page lists the
 //!   steps in the terminal's words and says the password was not sent; the
 //!   password is in neither the address nor the page's storage.
+//! - `relay_panel_loads_when_opened_and_learns_of_the_agent`: the panel is
+//!   a module of its own, fetched only when the section is first opened;
+//!   opened before the agent is connected, it offers the test once the
+//!   agent connects.
 
 use crate::support::{browser_available, Agent, Browser, FakeSmtp, StaticSite};
 use std::net::Ipv4Addr;
@@ -82,6 +86,21 @@ async fn relay_panel_tests_with_the_agent() {
             .as_deref(),
         Some("off")
     );
+    // The panel is a Yew app of another wasm module inside the page's:
+    // what is typed into it reaches it, and only it.
+    let page_fields = b
+        .client
+        .execute(
+            "return ['targets', 'reflector-host', 'reflector-key', 'domain'].map(id => document.getElementById(id).value).join('');",
+            vec![],
+        )
+        .await
+        .expect("the page's fields");
+    assert_eq!(
+        page_fields.as_str(),
+        Some(""),
+        "typing into the relay panel typed into the page's form"
+    );
     b.click("#relay-test").await;
     let verdict = b
         .wait_text("#relay-test-verdict", 30, |t| !t.is_empty())
@@ -109,4 +128,62 @@ async fn relay_panel_tests_with_the_agent() {
         .expect("storage");
     assert!(!storage.to_string().contains(SECRET), "{storage}");
     assert!(!result.contains(SECRET));
+    b.screenshot("relay-tested.png").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_panel_loads_when_opened_and_learns_of_the_agent() {
+    if !browser_available("relay_panel_loads_when_opened_and_learns_of_the_agent") {
+        return;
+    }
+    // A copy of the page on another origin: it asks the agent only when
+    // "Connect" is clicked, so the panel can be opened before.
+    let site = StaticSite::start(Ipv4Addr::new(127, 0, 0, 2));
+    let origin = format!("http://{}:{}", site.ip, site.port);
+    let agent = Agent::start(&["--allow-origin", &origin]);
+    let (agent_base, token) = agent
+        .url
+        .split_once("/#token=")
+        .expect("the agent's URL carries its token");
+    let agent_port = agent_base.rsplit(':').next().expect("port");
+    let b = Browser::start(1366, 900).await;
+    b.client
+        .goto(&format!("{origin}/#agent={agent_port}&token={token}"))
+        .await
+        .expect("open the other copy");
+    let connect = b.wait_for("#connect", 20).await;
+    let module = format!("{origin}/pkg/mailport_relay_bg.wasm");
+    let before = b.requests().await;
+    assert!(
+        !before.contains(&module),
+        "the relay module is not fetched before the panel is opened: {before:?}"
+    );
+    open_panel(&b).await;
+    b.wait_text("#relay-test-needs-agent", 10, |t| !t.is_empty())
+        .await;
+    let after = b.requests().await;
+    assert!(
+        after.contains(&module),
+        "opening the panel fetched its module: {after:?}"
+    );
+    type_into(&b, "#relay-host", "smtp.example.net").await;
+    connect.click().await.expect("click connect");
+    b.wait_text("#agent-status", 20, |t| t.contains("Connected"))
+        .await;
+    // The panel now offers the test, and kept what was typed into it.
+    b.wait_for("#relay-password", 10).await;
+    assert!(b
+        .client
+        .find(fantoccini::Locator::Css("#relay-test-needs-agent"))
+        .await
+        .is_err());
+    let host = b
+        .client
+        .execute(
+            "return document.getElementById('relay-host').value;",
+            vec![],
+        )
+        .await
+        .expect("host field");
+    assert_eq!(host.as_str(), Some("smtp.example.net"));
 }

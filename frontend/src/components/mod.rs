@@ -7,5 +7,6 @@ pub mod grid;
 pub mod inbound;
 pub mod install;
 pub mod relay;
+pub mod relay_section;
 pub mod share_panel;
 pub mod verdict;

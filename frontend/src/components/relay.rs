@@ -3,6 +3,10 @@
 //! typed in. The text comes from `mailport_shared::relay`, the very code
 //! `mailport relay --mta` prints, so page and terminal never differ.
 //!
+//! It is the inside of the page's "Set up a relay" section
+//! ([`super::relay_section`]), built as its own module (`bin/relay.rs`),
+//! which the page loads when the section is first opened.
+//!
 //! The snippet always carries a placeholder for the password. With the
 //! agent connected, the panel also runs the relay test (`POST /v1/relay`,
 //! the same test as `mailport relay`): the password typed into its
@@ -162,9 +166,7 @@ pub fn relay_panel(props: &RelayProps) -> Html {
         }
     };
     html! {
-        <section id="relay" class="relay" aria-labelledby="relay-title">
-            <details>
-                <summary><h2 id="relay-title">{ "Set up a relay" }</h2></summary>
+        <>
                 <p>{ "Port 25 blocked? Send through a smarthost on 587 or 465. Enter its details to get a ready-to-paste configuration for your mail server (the password stays a placeholder in it)." }</p>
                 <div class="relay-form">
                     <label>{ "Relay host " }<input id="relay-host" type="text" placeholder="smtp.example.net" value={(*host).clone()} oninput={text_input(&host)} /></label>
@@ -180,8 +182,7 @@ pub fn relay_panel(props: &RelayProps) -> Html {
                 </div>
                 { output }
                 { tester }
-            </details>
-        </section>
+        </>
     }
 }
 

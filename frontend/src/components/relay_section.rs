@@ -1,0 +1,152 @@
+//! "Set up a relay": the section's heading, and its panel
+//! ([`super::relay`]) loaded when the section is first opened.
+//!
+//! The panel is a second wasm module (`bin/relay.rs`, about a tenth of the
+//! page's size) that most visits never need, so the page does not carry
+//! it. `web/main.js` imports it (`window.mailportLoadRelay`); its
+//! `mount` renders the panel into this section, and `set_agent` keeps the
+//! agent it may test with current (see `bin/relay.rs` for why the page's
+//! app and the panel's never mix events). The module holds its own state: what
+//! is typed into it, the password above all, never passes through here.
+
+use super::relay::RelayAgent;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::Element;
+use yew::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `web/main.js`: the relay module, imported and started (once).
+    #[wasm_bindgen(catch, js_namespace = window, js_name = mailportLoadRelay)]
+    async fn load_relay() -> Result<JsValue, JsValue>;
+}
+
+/// The section's properties.
+#[derive(Properties, PartialEq)]
+pub struct RelaySectionProps {
+    /// The connected agent, if any.
+    #[prop_or_default]
+    pub agent: Option<RelayAgent>,
+}
+
+/// Where loading the panel stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Load {
+    NotYet,
+    Loading,
+    Failed(String),
+}
+
+/// The arguments `mount` and `set_agent` take after the element: the
+/// agent's base URL and token (or `undefined`) and whether the page is
+/// cross-origin.
+fn agent_args(agent: &Option<RelayAgent>) -> [JsValue; 3] {
+    match agent {
+        None => [JsValue::UNDEFINED, JsValue::UNDEFINED, false.into()],
+        Some(a) => [
+            a.base.as_str().into(),
+            a.token.as_deref().map_or(JsValue::UNDEFINED, JsValue::from),
+            a.cross_origin.into(),
+        ],
+    }
+}
+
+/// Calls the module's export `name`.
+fn call(module: &JsValue, name: &str, args: &[JsValue]) -> Result<(), JsValue> {
+    let f: js_sys::Function = js_sys::Reflect::get(module, &name.into())?.dyn_into()?;
+    f.apply(&JsValue::NULL, &args.iter().collect::<js_sys::Array>())?;
+    Ok(())
+}
+
+/// What went wrong, for the sentence that says so.
+fn reason(e: &JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| "unknown error".into())
+}
+
+/// The section; the panel appears inside it once loaded.
+#[component(RelaySection)]
+pub fn relay_section(props: &RelaySectionProps) -> Html {
+    let mount = use_node_ref();
+    let module: Rc<RefCell<Option<JsValue>>> = use_mut_ref(|| None);
+    // The agent as of the last render, for a panel that finishes loading
+    // after it changed.
+    let latest = use_mut_ref(|| None::<RelayAgent>);
+    *latest.borrow_mut() = props.agent.clone();
+    let load = use_state(|| Load::NotYet);
+    {
+        let module = module.clone();
+        use_effect_with(props.agent.clone(), move |agent| {
+            if let Some(m) = module.borrow().as_ref() {
+                // A failure leaves the panel with the agent it had.
+                let _ = call(m, "set_agent", &agent_args(agent));
+            }
+        });
+    }
+    let on_toggle = {
+        let (mount, module, load) = (mount.clone(), module.clone(), load.clone());
+        Callback::from(move |e: Event| {
+            let open = e
+                .target()
+                .and_then(|t| js_sys::Reflect::get(&t, &"open".into()).ok())
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            let Some(root) = mount.cast::<Element>() else {
+                return;
+            };
+            // Shown already, or on its way.
+            if !open || root.child_element_count() > 0 || *load == Load::Loading {
+                return;
+            }
+            load.set(Load::Loading);
+            let (module, load, latest) = (module.clone(), load.clone(), latest.clone());
+            spawn_local(async move {
+                let mounted = match load_relay().await {
+                    Ok(m) => {
+                        let [base, token, cross] = agent_args(&latest.borrow());
+                        let done = call(&m, "mount", &[root.into(), base, token, cross]);
+                        *module.borrow_mut() = Some(m);
+                        done
+                    }
+                    Err(e) => Err(e),
+                };
+                load.set(match mounted {
+                    Ok(()) => Load::NotYet,
+                    Err(e) => Load::Failed(reason(&e)),
+                });
+            });
+        })
+    };
+    html! {
+        <section id="relay" class="relay" aria-labelledby="relay-title">
+            <details ontoggle={on_toggle}>
+                <summary><h2 id="relay-title">{ "Set up a relay" }</h2></summary>
+                // The panel's own module renders into this element; this
+                // page never renders anything inside it.
+                <div id="relay-mount" ref={mount}></div>
+                {
+                    match &*load {
+                        Load::NotYet => Html::default(),
+                        Load::Loading => html! {
+                            <p class="progress" role="status">{ "Loading the relay panel…" }</p>
+                        },
+                        Load::Failed(e) => html! {
+                            <p id="relay-load-error" class="error" role="alert">{
+                                format!("The relay panel could not load ({e}). Close and open this section to try again, or run \"mailport relay\" in a terminal.")
+                            }</p>
+                        },
+                    }
+                }
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,19 @@
+//! mailport's web page, compiled to WebAssembly: two programs over one
+//! library. `main.rs` is the page; `bin/relay.rs` is its relay panel,
+//! a second, smaller module the page loads when the panel is first opened
+//! (most visits never open it).
+//!
+//! Layout after Yew's `function_todomvc`: [`state`] holds the logic
+//! (a reducer, tested natively), [`facts`] how the network facts and
+//! reflector proofs read, [`api`] every call to the agent,
+//! [`components`] one view per file, [`app`] wires them together.
+
+// Natively nothing calls the app (it is only checked and unit-tested).
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod facts;
+mod sse;
+pub mod state;
