@@ -109,9 +109,9 @@ fn tag_first_text<'de, A: MapAccess<'de>>(
         if i > 0 {
             text.push(',');
         }
-        text.push_str(&Value::from(k.as_str()).to_string());
+        text.push_str(&crate::json::text_of(&Value::from(k.as_str())));
         text.push(':');
-        text.push_str(&v.to_string());
+        text.push_str(&crate::json::text_of(v));
     }
     text.push('}');
     Ok(text)

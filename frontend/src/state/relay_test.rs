@@ -53,7 +53,7 @@ pub fn request_body(fields: &RelayFields, password: &str) -> Result<String, Stri
             body["to"] = check_address(to).map_err(|e| e.to_string())?.into();
         }
     }
-    Ok(body.to_string())
+    Ok(mailport_shared::json::text_of(&body))
 }
 
 /// One step as the page lists it.

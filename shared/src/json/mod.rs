@@ -133,6 +133,14 @@ impl fmt::Display for Found<'_> {
     }
 }
 
+/// `value` as compact JSON text. Not `value.to_string()`: `Value`'s
+/// `Display` also compiles serde_json's pretty printer, which nothing here
+/// uses (1.5 KB of the page).
+pub fn text_of(value: &serde_json::Value) -> String {
+    // Writing a `Value` to a `Vec` cannot fail: its keys are strings.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// `T` from JSON text. Only whitespace may follow the value.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     let mut de = de::Deserializer::new(text);

@@ -105,7 +105,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Fact<T> {
         // The answer is read as text again: the same reader of `T` as
         // everywhere else, so no second copy of it either.
         fn answer<T: DeserializeOwned, E: de::Error>(v: &serde_json::Value) -> Result<T, E> {
-            crate::json::from_str(&v.to_string()).map_err(|e| E::custom(e.what()))
+            crate::json::from_str(&crate::json::text_of(v)).map_err(|e| E::custom(e.what()))
         }
         Ok(match FactRead::deserialize(d)? {
             FactRead::Found { value } => Fact::Found {

@@ -20,7 +20,7 @@ pub(super) fn to_value<T: Serialize>(v: &T) -> Result<Value, json::Error> {
 
 /// A typed value from a JSON value.
 pub(super) fn from_value<T: DeserializeOwned>(v: &Value) -> Result<T, json::Error> {
-    json::from_str(&v.to_string())
+    json::from_str(&json::text_of(v))
 }
 
 #[cfg(test)]
