@@ -41,21 +41,25 @@ flags+=("--remap-path-prefix=$sysroot/lib/rustlib/src/rust=/rustc/$commit")
 # toolchain (RUSTC_BOOTSTRAP, for this one build only) and need rustup's
 # rust-src component; without it the page is built with the prebuilt
 # standard library, larger but the same page.
-std_args=()
+build_page() { # $1: 1 to rebuild the standard library, 0 for the prebuilt one
+    local f=("${flags[@]}") args=()
+    if [ "$1" = 1 ]; then
+        f+=(-Zunstable-options -Cpanic=immediate-abort)
+        args=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
+    fi
+    CARGO_ENCODED_RUSTFLAGS=$(IFS=$'\x1f'; echo "${f[*]}") \
+        RUSTC_BOOTSTRAP=$1 cargo build -p mailport-frontend --profile wasm-release \
+        --target wasm32-unknown-unknown "${args[@]}"
+}
 if [ "${MAILPORT_PREBUILT_STD:-0}" != 1 ] \
     && { rustup component list --installed | grep -q '^rust-src' \
          || rustup component add rust-src >/dev/null 2>&1; }; then
-    flags+=(-Zunstable-options -Cpanic=immediate-abort)
-    std_args=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
-    export RUSTC_BOOTSTRAP=1
+    # A toolchain whose unstable options changed falls back, not fails.
+    step "build the page (wasm, standard library rebuilt)" build_page 1 \
+        || step "build the page (wasm, prebuilt standard library: the rebuild failed)" build_page 0
 else
-    echo "building the page with the prebuilt standard library (no rust-src component)"
+    step "build the page (wasm, prebuilt standard library: MAILPORT_PREBUILT_STD=1 or no rust-src)" build_page 0
 fi
-CARGO_ENCODED_RUSTFLAGS=$(IFS=$'\x1f'; echo "${flags[*]}")
-export CARGO_ENCODED_RUSTFLAGS
-step "build the page (wasm)" cargo build -p mailport-frontend --profile wasm-release \
-    --target wasm32-unknown-unknown "${std_args[@]}"
-unset CARGO_ENCODED_RUSTFLAGS RUSTC_BOOTSTRAP
 # Two modules: the page, and its relay panel, which the page loads when
 # the panel is first opened (frontend/src/components/relay_section.rs).
 rm -rf web/pkg
