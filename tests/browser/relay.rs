@@ -129,6 +129,9 @@ async fn relay_panel_tests_with_the_agent() {
     assert!(!storage.to_string().contains(SECRET), "{storage}");
     assert!(!result.contains(SECRET));
     b.screenshot("relay-tested.png").await;
+    b.phone(844).await;
+    assert!(b.fits_phone().await, "the relay panel fits a phone");
+    b.phone_screenshot("relay-tested-phone.png").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
