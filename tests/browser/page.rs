@@ -467,6 +467,26 @@ async fn no_serious_accessibility_violations_in_either_theme() {
                     vec![],
                 )
                 .await;
+            // Opening "Set up a relay" loads its module: check the panel
+            // too, once it is there.
+            let relay = b
+                .client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1]; \
+                     if (!document.getElementById('relay-mount')) { done('no relay section'); return; } \
+                     const t0 = Date.now(); \
+                     (function poll() { \
+                       if (document.getElementById('relay-host')) done('loaded'); \
+                       else if (Date.now() - t0 > 10000) done('not loaded'); \
+                       else setTimeout(poll, 50); })();",
+                    vec![],
+                )
+                .await
+                .expect("the relay panel");
+            assert_ne!(relay.as_str(), Some("not loaded"), "{page}");
+            if page == agent.url {
+                assert_eq!(relay.as_str(), Some("loaded"));
+            }
             b.client
                 .execute(&format!("{axe}\n;return true;"), vec![])
                 .await
