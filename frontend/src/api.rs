@@ -160,7 +160,10 @@ pub async fn start_check(
     options: &CheckOptions,
     cross_origin: bool,
 ) -> Result<String, ApiFailure> {
-    let body = serde_json::to_string(options).map_err(|e| ApiFailure::Malformed(e.to_string()))?;
+    // Plain data always writes (string keys only); a fixed message keeps
+    // serde_json's error wording out of the page.
+    let body = serde_json::to_string(options)
+        .map_err(|_| ApiFailure::Malformed("the check's options could not be written".into()))?;
     let resp = request(
         &format!("{base}/v1/checks"),
         "POST",

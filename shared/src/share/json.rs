@@ -14,7 +14,10 @@ use serde_json::Value;
 
 /// `v` as a JSON value.
 pub(super) fn to_value<T: Serialize>(v: &T) -> Result<Value, json::Error> {
-    let text = serde_json::to_string(v).map_err(json::Error::custom)?;
+    // Plain data always writes (string keys only); a fixed message keeps
+    // serde_json's error wording out of the page.
+    let text = serde_json::to_string(v)
+        .map_err(|_| json::Error::custom("the report could not be written as JSON"))?;
     json::from_str(&text)
 }
 
