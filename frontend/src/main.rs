@@ -3,11 +3,13 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     // Yew tells which app an event belongs to by a number each wasm module
-    // counts from 1. The relay panel (`bin/relay.rs`) is a second module
-    // whose one app sits inside this page and is number 1: a throwaway app
-    // takes number 1 here, so that the page's is 2 and neither app takes
-    // the other's events (typing into the panel would otherwise type into
-    // the page's form; tests/browser/relay.rs checks that it does not).
+    // counts from 1, for every root (app or portal) it makes. The relay
+    // panel (`bin/relay.rs`) is a second module whose one root sits inside
+    // this page and is number 1: a throwaway app takes number 1 here, so
+    // that the page's is 2 and neither app takes the other's events (typing
+    // into the panel would otherwise type into the page's form;
+    // tests/browser/relay.rs checks that it does not, and the panel's
+    // `mount` refuses to run with the page's number).
     if let Some(spare) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("div").ok())

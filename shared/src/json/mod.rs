@@ -137,7 +137,7 @@ impl fmt::Display for Found<'_> {
 /// `Display` also compiles serde_json's pretty printer, which nothing here
 /// uses (1.5 KB of the page).
 pub fn text_of(value: &serde_json::Value) -> String {
-    // Writing a `Value` to a `Vec` cannot fail: its keys are strings.
+    // Writing a `Value` as JSON cannot fail: its keys are strings.
     serde_json::to_string(value).unwrap_or_default()
 }
 
