@@ -46,8 +46,8 @@ use fantoccini::Locator;
 use mailport_shared::share;
 use std::net::Ipv4Addr;
 use support::{
-    browser_available, free_port, Agent, Browser, FakeAgent, FakeNetinfoDns, FakeSmtp, StaticSite,
-    ENTER, FAKE_PUBLIC_IP, TAB,
+    browser_available, free_port, Agent, Browser, FakeAgent, FakeNetinfoDns, FakeSmtp, OtherOrigin,
+    StaticSite, ENTER, FAKE_PUBLIC_IP, TAB,
 };
 
 /// Private loopback addresses for this run, so parallel runs and other
@@ -728,14 +728,12 @@ async fn other_origin_connects_on_click() {
     let [_, _, sub] = fake_ips();
     let sub = Ipv4Addr::new(sub.octets()[0], sub.octets()[1], sub.octets()[2], 4);
     let _submission = FakeSmtp::start(sub, 587, "relay.fake.test");
-    let site = StaticSite::start(Ipv4Addr::new(127, 0, 0, 2));
-    let origin = format!("http://{}:{}", site.ip, site.port);
-    let agent = Agent::start(&["--allow-origin", &origin]);
-    let (agent_base, token) = agent
-        .url
-        .split_once("/#token=")
-        .expect("the agent's URL carries its token");
-    let agent_port = agent_base.rsplit(':').next().expect("port");
+    let other = OtherOrigin::start();
+    let (origin, agent_port, token) = (
+        other.origin.as_str(),
+        other.agent_port.as_str(),
+        other.token.as_str(),
+    );
     let b = Browser::start(1000, 900).await;
     b.client
         .goto(&format!(
@@ -750,7 +748,7 @@ async fn other_origin_connects_on_click() {
     let to_agent = format!("http://127.0.0.1:{agent_port}/");
     let before = b.requests().await;
     assert!(
-        before.iter().any(|u| u.starts_with(&origin)),
+        before.iter().any(|u| u.starts_with(origin)),
         "the log holds the page's own loads: {before:?}"
     );
     assert!(

@@ -11,7 +11,7 @@
 //!   opened before the agent is connected, it offers the test once the
 //!   agent connects.
 
-use crate::support::{browser_available, Agent, Browser, FakeSmtp, StaticSite};
+use crate::support::{browser_available, Agent, Browser, FakeSmtp, OtherOrigin, StaticSite};
 use std::net::Ipv4Addr;
 
 const SECRET: &str = "Br0wser-s3cret-7421";
@@ -141,14 +141,12 @@ async fn relay_panel_loads_when_opened_and_learns_of_the_agent() {
     }
     // A copy of the page on another origin: it asks the agent only when
     // "Connect" is clicked, so the panel can be opened before.
-    let site = StaticSite::start(Ipv4Addr::new(127, 0, 0, 2));
-    let origin = format!("http://{}:{}", site.ip, site.port);
-    let agent = Agent::start(&["--allow-origin", &origin]);
-    let (agent_base, token) = agent
-        .url
-        .split_once("/#token=")
-        .expect("the agent's URL carries its token");
-    let agent_port = agent_base.rsplit(':').next().expect("port");
+    let other = OtherOrigin::start();
+    let (origin, agent_port, token) = (
+        other.origin.as_str(),
+        other.agent_port.as_str(),
+        other.token.as_str(),
+    );
     let b = Browser::start(1366, 900).await;
     b.client
         .goto(&format!("{origin}/#agent={agent_port}&token={token}"))

@@ -640,6 +640,41 @@ fn serve_file(mut c: TcpStream, web: &Path, downloads: Option<&Downloads>) {
     let _ = c.write_all(&body);
 }
 
+/// A copy of the page on another origin (127.0.0.2) and an agent that
+/// allows it: the page asks the agent only when "Connect" is clicked.
+pub struct OtherOrigin {
+    /// Both serve until dropped.
+    _site: StaticSite,
+    _agent: Agent,
+    /// The copy's origin, `http://127.0.0.2:<port>`.
+    pub origin: String,
+    /// The agent's port.
+    pub agent_port: String,
+    /// The agent's pairing token.
+    pub token: String,
+}
+
+impl OtherOrigin {
+    pub fn start() -> OtherOrigin {
+        let site = StaticSite::start(Ipv4Addr::new(127, 0, 0, 2));
+        let origin = format!("http://{}:{}", site.ip, site.port);
+        let agent = Agent::start(&["--allow-origin", &origin]);
+        let (agent_base, token) = agent
+            .url
+            .split_once("/#token=")
+            .expect("the agent's URL carries its token");
+        let agent_port = agent_base.rsplit(':').next().expect("port").to_string();
+        let token = token.to_string();
+        OtherOrigin {
+            _site: site,
+            _agent: agent,
+            origin,
+            agent_port,
+            token,
+        }
+    }
+}
+
 /// An SMTP server that greets, answers EHLO and QUIT: what a submission
 /// server looks like to the probe. Stops when dropped.
 pub struct FakeSmtp {
