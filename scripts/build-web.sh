@@ -42,18 +42,14 @@ flags+=("--remap-path-prefix=$sysroot/lib/rustlib/src/rust=/rustc/$commit")
 # rust-src component; without it the page is built with the prebuilt
 # standard library, larger but the same page (not in CI: below).
 build_page() { # $1: 1 to rebuild the standard library, 0 for the prebuilt one
-    local f=("${flags[@]}") args=()
+    local f=("${flags[@]}") args=(--target wasm32-unknown-unknown) boot=()
     if [ "$1" = 1 ]; then
         f+=(-Zunstable-options -Cpanic=immediate-abort)
-        args=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
-        CARGO_ENCODED_RUSTFLAGS=$(IFS=$'\x1f'; echo "${f[*]}") RUSTC_BOOTSTRAP=1 \
-            cargo build -p mailport-frontend --profile wasm-release \
-            --target wasm32-unknown-unknown "${args[@]}"
-    else
-        CARGO_ENCODED_RUSTFLAGS=$(IFS=$'\x1f'; echo "${f[*]}") \
-            cargo build -p mailport-frontend --profile wasm-release \
-            --target wasm32-unknown-unknown
+        args+=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
+        boot=(RUSTC_BOOTSTRAP=1)
     fi
+    env CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f'; echo "${f[*]}")" ${boot[@]+"${boot[@]}"} \
+        cargo build -p mailport-frontend --profile wasm-release "${args[@]}"
 }
 # In CI (or with MAILPORT_REQUIRE_BUILD_STD=1) the rebuild must work: a
 # silent fallback would only show as a page 27 KB larger.

@@ -50,10 +50,10 @@ mod module {
                 root.append_child(host)?;
                 return Ok(());
             }
-            let host = root
+            let document = root
                 .owner_document()
-                .ok_or("the section is in no document")?
-                .create_element("div")?;
+                .ok_or("the section is in no document")?;
+            let host = document.create_element("div")?;
             root.append_child(&host)?;
             let app = yew::Renderer::<RelayPanel>::with_root_and_props(
                 host.clone(),
@@ -68,8 +68,8 @@ mod module {
                     .ok()
                     .and_then(|v| v.as_f64())
             };
-            let page = root.owner_document().and_then(|d| d.body());
-            if let (Some(ours), Some(page)) = (mark(&host), page.and_then(|b| mark(&b))) {
+            if let (Some(ours), Some(page)) = (mark(&host), document.body().and_then(|b| mark(&b)))
+            {
                 if ours == page {
                     // `destroy` leaves the app's elements in place.
                     app.destroy();

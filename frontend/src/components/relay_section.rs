@@ -4,11 +4,12 @@
 //! The panel is a second wasm module (`bin/relay.rs`) that most visits
 //! never need, so the page does not carry it: 20 KB (7 %) less to load,
 //! gzipped, for every visit that never opens it, and 96 KB more for one
-//! that does (the module has its own Yew and standard library). `web/main.js` imports it (`window.mailportLoadRelay`); its
-//! `mount` renders the panel into this section, and `set_agent` keeps the
-//! agent it may test with current (see `bin/relay.rs` for why the page's
-//! app and the panel's never mix events). The module holds its own state: what
-//! is typed into it, the password above all, never passes through here.
+//! that does (the module has its own Yew and standard library).
+//! `web/main.js` imports it (`window.mailportLoadRelay`); its `mount`
+//! renders the panel into this section, and `set_agent` keeps the agent it
+//! may test with current (see `bin/relay.rs` for why the page's app and the
+//! panel's never mix events). The module holds its own state: what is
+//! typed into it, the password above all, never passes through here.
 
 use super::relay::RelayAgent;
 use std::cell::RefCell;
@@ -144,15 +145,11 @@ pub fn relay_section(props: &RelaySectionProps) -> Html {
                         Load::Loading => html! {
                             <p class="progress" role="status">{ "Loading the relay panel…" }</p>
                         },
-                        Load::Broken(e) => html! {
-                            <p id="relay-load-error" class="error" role="alert">{
-                                format!("The relay panel stopped working ({e}). Reload the page to use it again, or run \"mailport relay\" in a terminal.")
-                            }</p>
-                        },
-                        Load::Failed(e) => html! {
-                            <p id="relay-load-error" class="error" role="alert">{
-                                format!("The relay panel could not load ({e}). Close and open this section to try again, or run \"mailport relay\" in a terminal.")
-                            }</p>
+                        Load::Failed(e) | Load::Broken(e) => html! {
+                            <p id="relay-load-error" class="error" role="alert">{ match &*load {
+                                Load::Broken(_) => format!("The relay panel stopped working ({e}). Reload the page to use it again, or run \"mailport relay\" in a terminal."),
+                                _ => format!("The relay panel could not load ({e}). Close and open this section to try again, or run \"mailport relay\" in a terminal."),
+                            } }</p>
                         },
                     }
                 }
