@@ -522,7 +522,7 @@ pub fn app() -> Html {
                             folded={state.conclusion.as_ref().map(|c| folded(&c.verdicts)).unwrap_or_default()} />
                     }
                     if let Some(r) = &state.report {
-                        <SharePanel report={(**r).clone()} redact={state.redact}
+                        <SharePanel report={r.clone()} redact={state.redact}
                             page_url={browser.location.page_url.clone()}
                             share_base={browser.location.share_base()} copied={state.copied.clone()}
                             dispatch={dispatch_cb} on_copy={on_copy} />

@@ -4,14 +4,16 @@
 use crate::state::{copy_note, Action};
 use mailport_shared::share::{self, RedactOptions};
 use mailport_shared::Report;
+use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// Props of [`SharePanel`].
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    /// The report.
-    pub report: Report,
+    /// The report, shared with the page's state: the page renders on every
+    /// event, and a deep copy of the report each time is what `Rc` avoids.
+    pub report: Rc<Report>,
     /// What to hide.
     pub redact: RedactOptions,
     /// This page's URL without fragment.

@@ -60,7 +60,7 @@ pub struct State {
     /// Verdicts and advice once in.
     pub conclusion: Option<Conclusion>,
     /// The full report once done.
-    pub report: Option<Box<Report>>,
+    pub report: Option<Rc<Report>>,
     /// A shared result being shown instead of a live check.
     pub shared: Option<Shared>,
     /// The shared result came from a short link (no transcripts).
@@ -331,7 +331,7 @@ impl State {
                 }
                 self.grid.order_as_planned(&report.options);
                 self.conclusion = Some(conclusion_of(&report));
-                self.report = Some(report);
+                self.report = Some(Rc::from(report));
                 self.run = Run::Done;
             }
             CheckEvent::Failed { message, .. } => self.run = Run::Failed(message),
@@ -368,7 +368,7 @@ impl State {
         let mut c = Conclusion::from_probes(&probes, &Default::default());
         c.headline = partial_headline(done, total, &c.headline);
         let options = self.form.options().unwrap_or_default();
-        self.report = Some(Box::new(Report {
+        self.report = Some(Rc::new(Report {
             schema_version: mailport_shared::SCHEMA_VERSION,
             tool_version: if version.is_empty() {
                 PAGE_VERSION.into()

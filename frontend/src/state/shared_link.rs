@@ -3,12 +3,13 @@
 use super::form::capitalise;
 use super::fragment::Fragment;
 use mailport_shared::Report;
+use std::rc::Rc;
 
 /// A shared result opened from a link.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Shared {
     /// Decoded.
-    Report(Box<Report>),
+    Report(Rc<Report>),
     /// Could not be decoded: why, for the user.
     Broken(String),
 }
@@ -19,7 +20,7 @@ pub(super) fn shared_of(fragment: &Fragment) -> Option<Shared> {
         .report
         .as_deref()
         .map(|r| match mailport_shared::share::decode(r) {
-            Ok(report) => Shared::Report(Box::new(report)),
+            Ok(report) => Shared::Report(Rc::new(report)),
             Err(e) => Shared::Broken(capitalise(&e.to_string())),
         })
 }
@@ -51,7 +52,7 @@ mod tests {
             &Fragment::parse(&format!("r={enc}"), decode),
             None,
         );
-        assert_eq!(s.shared, Some(Shared::Report(Box::new(report))));
+        assert_eq!(s.shared, Some(Shared::Report(Rc::new(report))));
         let s = State::new(
             l,
             &Fragment::parse(&format!("r={}", &enc[..enc.len() / 2]), decode),
@@ -78,7 +79,7 @@ mod tests {
             &Fragment::parse(&format!("r={}", mailport_shared::share::encode(&a)), decode),
             None,
         );
-        assert_eq!(s.shared, Some(Shared::Report(Box::new(a.clone()))));
+        assert_eq!(s.shared, Some(Shared::Report(Rc::new(a.clone()))));
         assert!(!s.shared_short);
         s.apply(Action::Hash(Fragment::parse(
             &format!("#r={}", mailport_shared::share::encode_short(&b)),
