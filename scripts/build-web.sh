@@ -48,6 +48,8 @@ build_page() { # $1: 1 to rebuild the standard library, 0 for the prebuilt one
         args+=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
         boot=(RUSTC_BOOTSTRAP=1)
     fi
+    # The floor: the smallest Yew app, built the same way (frontend/examples/counter.rs).
+    [ "${MAILPORT_WASM_BASELINE:-0}" = 1 ] && args+=(--bins --example counter)
     env CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f'; echo "${f[*]}")" ${boot[@]+"${boot[@]}"} \
         cargo build -p mailport-frontend --profile wasm-release "${args[@]}"
 }
@@ -110,3 +112,10 @@ gz=$(gzip -9 -c "$out" | wc -c)
 echo "page wasm: $raw bytes, $gz bytes gzipped (goal: <= 200 KB gzipped)"
 relay=web/pkg/mailport_relay_bg.wasm
 echo "relay panel wasm (loaded when opened): $(wc -c < "$relay") bytes, $(gzip -9 -c "$relay" | wc -c) bytes gzipped"
+if [ "${MAILPORT_WASM_BASELINE:-0}" = 1 ]; then
+    floor=$(mktemp -d)
+    wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+        --out-dir "$floor" "$target_dir/wasm32-unknown-unknown/wasm-release/examples/counter.wasm"
+    echo "a bare Yew counter built the same way: $(wc -c < "$floor/counter_bg.wasm") bytes, $(gzip -9 -c "$floor/counter_bg.wasm" | wc -c) bytes gzipped"
+    rm -rf "$floor"
+fi
