@@ -11,8 +11,8 @@ use yew::prelude::*;
 /// Props of [`SharePanel`].
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    /// The report, shared with the page's state: the page renders on every
-    /// event, and a deep copy of the report each time is what `Rc` avoids.
+    /// The report, shared with the page's state: the page renders again on
+    /// every change of its state, and `Rc` spares a deep copy each time.
     pub report: Rc<Report>,
     /// What to hide.
     pub redact: RedactOptions,
