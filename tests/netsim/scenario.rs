@@ -333,6 +333,27 @@ pub fn check(net: &Net, mailport: &Path, setup: Setup) -> Result<(Report, Value,
             report.port25()
         );
     }
+    // MPSIM_TEXT=1 runs the same check again without `--json` and prints
+    // what a user reads in the terminal (to read it by hand, not judged).
+    if std::env::var_os("MPSIM_TEXT").is_some() {
+        let text = std::process::Command::new("ip")
+            .env("PATH", topo::path_env())
+            .args(["netns", "exec", CLIENT])
+            .arg(mailport)
+            .args(args.iter().filter(|a| *a != "--json"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .context("run mailport without --json")?;
+        println!(
+            "\n$ mailport {}\n{}",
+            args.iter()
+                .filter(|a| *a != "--json")
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+            String::from_utf8_lossy(&text.stdout)
+        );
+    }
     Ok((report, json, elapsed))
 }
 
