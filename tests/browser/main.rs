@@ -729,16 +729,10 @@ async fn other_origin_connects_on_click() {
     let sub = Ipv4Addr::new(sub.octets()[0], sub.octets()[1], sub.octets()[2], 4);
     let _submission = FakeSmtp::start(sub, 587, "relay.fake.test");
     let other = OtherOrigin::start();
-    let (origin, agent_port, token) = (
-        other.origin.as_str(),
-        other.agent_port.as_str(),
-        other.token.as_str(),
-    );
+    let (origin, agent_port) = (other.origin.as_str(), other.agent_port.as_str());
     let b = Browser::start(1000, 900).await;
     b.client
-        .goto(&format!(
-            "{origin}/#agent={agent_port}&token={token}&targets={sub}%20submission&ports=587&families=4"
-        ))
+        .goto(&other.page_url(&format!("&targets={sub}%20submission&ports=587&families=4")))
         .await
         .expect("open the other copy");
     // No request to the agent before a click: Chrome grants loopback access

@@ -142,14 +142,10 @@ async fn relay_panel_loads_when_opened_and_learns_of_the_agent() {
     // A copy of the page on another origin: it asks the agent only when
     // "Connect" is clicked, so the panel can be opened before.
     let other = OtherOrigin::start();
-    let (origin, agent_port, token) = (
-        other.origin.as_str(),
-        other.agent_port.as_str(),
-        other.token.as_str(),
-    );
+    let origin = other.origin.as_str();
     let b = Browser::start(1366, 900).await;
     b.client
-        .goto(&format!("{origin}/#agent={agent_port}&token={token}"))
+        .goto(&other.page_url(""))
         .await
         .expect("open the other copy");
     let connect = b.wait_for("#connect", 20).await;

@@ -673,6 +673,15 @@ impl OtherOrigin {
             token,
         }
     }
+
+    /// The copy's page, told the agent's port and token in its fragment,
+    /// followed by `more` (`&targets=…`).
+    pub fn page_url(&self, more: &str) -> String {
+        format!(
+            "{}/#agent={}&token={}{more}",
+            self.origin, self.agent_port, self.token
+        )
+    }
 }
 
 /// An SMTP server that greets, answers EHLO and QUIT: what a submission
