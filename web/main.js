@@ -23,17 +23,19 @@ window.addEventListener('unhandledrejection', crashed);
 let relay;
 let tries = 0;
 window.mailportLoadRelay = () => {
-  // A browser remembers a failed import for the page's life: a retry asks
-  // for the module under a new address.
-  tries += 1;
-  const url = './pkg/mailport_relay.js' + (tries > 1 ? '?try=' + tries : '');
-  relay ??= import(url).then(async (m) => {
-    await m.default({ module_or_path: new URL('./pkg/mailport_relay_bg.wasm', import.meta.url) });
-    return m;
-  }).catch((e) => {
-    relay = undefined; // the next opening tries again
-    throw e;
-  });
+  if (!relay) {
+    // A browser remembers a failed import for the page's life: a retry asks
+    // for the module under a new address.
+    tries += 1;
+    const url = './pkg/mailport_relay.js' + (tries > 1 ? '?try=' + tries : '');
+    relay = import(url).then(async (m) => {
+      await m.default({ module_or_path: new URL('./pkg/mailport_relay_bg.wasm', import.meta.url) });
+      return m;
+    }).catch((e) => {
+      relay = undefined; // the next opening tries again
+      throw e;
+    });
+  }
   return relay;
 };
 

@@ -295,14 +295,7 @@ pub fn check_args(net: &Net, setup: Setup) -> Vec<String> {
 pub fn check(net: &Net, mailport: &Path, setup: Setup) -> Result<(Report, Value, Duration)> {
     let args = check_args(net, setup);
     let started = Instant::now();
-    let out = std::process::Command::new("ip")
-        .env("PATH", topo::path_env())
-        .args(["netns", "exec", CLIENT])
-        .arg(mailport)
-        .args(&args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .context("run mailport")?;
+    let out = run_in_client(mailport, &args).context("run mailport")?;
     let elapsed = started.elapsed();
     // Exit codes: 0 port 25 open, 1 blocked/intercepted, 2 usage or setup
     // error, 3 could not be judged.
@@ -336,25 +329,26 @@ pub fn check(net: &Net, mailport: &Path, setup: Setup) -> Result<(Report, Value,
     // MPSIM_TEXT=1 runs the same check again without `--json` and prints
     // what a user reads in the terminal (to read it by hand, not judged).
     if std::env::var_os("MPSIM_TEXT").is_some() {
-        let text = std::process::Command::new("ip")
-            .env("PATH", topo::path_env())
-            .args(["netns", "exec", CLIENT])
-            .arg(mailport)
-            .args(args.iter().filter(|a| *a != "--json"))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .context("run mailport without --json")?;
+        let args: Vec<String> = args.into_iter().filter(|a| a != "--json").collect();
+        let text = run_in_client(mailport, &args).context("run mailport without --json")?;
         println!(
             "\n$ mailport {}\n{}",
-            args.iter()
-                .filter(|a| *a != "--json")
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" "),
+            args.join(" "),
             String::from_utf8_lossy(&text.stdout)
         );
     }
     Ok((report, json, elapsed))
+}
+
+/// Runs `mailport args` in the client namespace and waits for its output.
+fn run_in_client(mailport: &Path, args: &[String]) -> std::io::Result<std::process::Output> {
+    std::process::Command::new("ip")
+        .env("PATH", topo::path_env())
+        .args(["netns", "exec", CLIENT])
+        .arg(mailport)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
 }
 
 /// Applies the scenario's network and runs the check `s.runs` times.

@@ -77,6 +77,11 @@ fn reason(e: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".into())
 }
 
+/// Why the panel is not there, and what to do.
+fn load_error(text: String) -> Html {
+    html! { <p id="relay-load-error" class="error" role="alert">{ text }</p> }
+}
+
 /// The section; the panel appears inside it once loaded.
 #[component(RelaySection)]
 pub fn relay_section(props: &RelaySectionProps) -> Html {
@@ -145,12 +150,8 @@ pub fn relay_section(props: &RelaySectionProps) -> Html {
                         Load::Loading => html! {
                             <p class="progress" role="status">{ "Loading the relay panel…" }</p>
                         },
-                        Load::Failed(e) | Load::Broken(e) => html! {
-                            <p id="relay-load-error" class="error" role="alert">{ match &*load {
-                                Load::Broken(_) => format!("The relay panel stopped working ({e}). Reload the page to use it again, or run \"mailport relay\" in a terminal."),
-                                _ => format!("The relay panel could not load ({e}). Close and open this section to try again, or run \"mailport relay\" in a terminal."),
-                            } }</p>
-                        },
+                        Load::Failed(e) => load_error(format!("The relay panel could not load ({e}). Close and open this section to try again, or run \"mailport relay\" in a terminal.")),
+                        Load::Broken(e) => load_error(format!("The relay panel stopped working ({e}). Reload the page to use it again, or run \"mailport relay\" in a terminal.")),
                     }
                 }
             </details>
