@@ -78,10 +78,11 @@ else
     echo "warning: no rust-src component; building with the prebuilt standard library (larger)" >&2
     step "build the page (wasm, prebuilt standard library)" build_page 0
 fi
-# Two modules: the page, and its relay panel, which the page loads when
-# the panel is first opened (frontend/src/components/relay_section.rs).
+# Three modules: the page; its relay panel, which the page loads when the
+# panel is first opened; and its share links, loaded when a result of the
+# page's own check is shown (frontend/src/lazy.rs).
 rm -rf web/pkg
-for bin in mailport-frontend mailport-relay; do
+for bin in mailport-frontend mailport-relay mailport-share; do
     step "wasm-bindgen $bin" wasm-bindgen --target web --no-typescript \
         --remove-name-section --remove-producers-section \
         --out-name "${bin//-/_}" --out-dir web/pkg \
@@ -112,6 +113,8 @@ gz=$(gzip -9 -c "$out" | wc -c)
 echo "page wasm: $raw bytes, $gz bytes gzipped (goal: <= 200 KB gzipped)"
 relay=web/pkg/mailport_relay_bg.wasm
 echo "relay panel wasm (loaded when opened): $(wc -c < "$relay") bytes, $(gzip -9 -c "$relay" | wc -c) bytes gzipped"
+share=web/pkg/mailport_share_bg.wasm
+echo "share links wasm (loaded with a result of this page's check): $(wc -c < "$share") bytes, $(gzip -9 -c "$share" | wc -c) bytes gzipped"
 if [ "${MAILPORT_WASM_BASELINE:-0}" = 1 ]; then
     floor=$(mktemp -d)
     wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \

@@ -10,7 +10,7 @@ setup_rust
 step "format" cargo fmt --all -- --check
 step "clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "shared builds for wasm32 (no I/O)" cargo check -p mailport-shared --target wasm32-unknown-unknown
-# The page's entry points (main.rs, bin/relay.rs) exist only for wasm32.
+# The page's entry points (main.rs, bin/relay.rs, bin/share.rs) exist only for wasm32.
 step "clippy, the page as wasm" cargo clippy -p mailport-frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 # The page: a real browser, the wasm-bindgen CLI of the version in Cargo.lock
 # (installed without --locked: its own lockfile wants crates the registry

@@ -17,26 +17,29 @@ function crashed(e) {
 window.addEventListener('error', crashed);
 window.addEventListener('unhandledrejection', crashed);
 
-// The relay panel is a second, smaller module, loaded when it is first
-// opened (the page calls this): most visits never open it, and it would
-// make every visit's download 7 % larger.
-let relay;
-let tries = 0;
-window.mailportLoadRelay = () => {
-  if (!relay) {
+// The relay panel and the share-link maker are modules of their own, loaded
+// when the page first needs them (frontend/src/lazy.rs): most visits never
+// open the relay panel or make a link, and each would make every visit's
+// download larger.
+const modules = new Map();
+const tries = new Map();
+window.mailportLoad = (name) => {
+  if (name !== 'relay' && name !== 'share') return Promise.reject(new Error('no module ' + name));
+  if (!modules.has(name)) {
     // A browser remembers a failed import for the page's life: a retry asks
     // for the module under a new address.
-    tries += 1;
-    const url = './pkg/mailport_relay.js' + (tries > 1 ? '?try=' + tries : '');
-    relay = import(url).then(async (m) => {
-      await m.default({ module_or_path: new URL('./pkg/mailport_relay_bg.wasm', import.meta.url) });
+    const n = (tries.get(name) ?? 0) + 1;
+    tries.set(name, n);
+    const url = './pkg/mailport_' + name + '.js' + (n > 1 ? '?try=' + n : '');
+    modules.set(name, import(url).then(async (m) => {
+      await m.default({ module_or_path: new URL('./pkg/mailport_' + name + '_bg.wasm', import.meta.url) });
       return m;
     }).catch((e) => {
-      relay = undefined; // the next opening tries again
+      modules.delete(name); // the next call tries again
       throw e;
-    });
+    }));
   }
-  return relay;
+  return modules.get(name);
 };
 
 try {

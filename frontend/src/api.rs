@@ -198,7 +198,8 @@ pub async fn test_relay(
     json(resp).await
 }
 
-/// `GET /v1/checks/{id}/events`: calls `on_event` for each event as it
+/// `GET /v1/checks/{id}/events`: calls `on_event` with each event and its
+/// text (the share module reads the text again, `state::share_source`) as it
 /// arrives, until `done` or `failed` or the end of the stream. Aborting
 /// `signal` closes the stream, which makes the agent cancel the check.
 pub async fn stream_events(
@@ -207,7 +208,7 @@ pub async fn stream_events(
     id: &str,
     cross_origin: bool,
     signal: &AbortSignal,
-    on_event: impl Fn(CheckEvent),
+    on_event: impl Fn(CheckEvent, String),
 ) -> Result<(), ApiFailure> {
     let url = format!("{base}/v1/checks/{id}/events");
     let resp = request(&url, "GET", Some(token), None, cross_origin, Some(signal)).await?;
@@ -244,7 +245,7 @@ pub async fn stream_events(
                 }
             };
             let last = matches!(event, CheckEvent::Done { .. } | CheckEvent::Failed { .. });
-            on_event(event);
+            on_event(event, msg.data);
             if last {
                 let _ = reader.cancel();
                 return Ok(());

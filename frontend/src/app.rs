@@ -219,6 +219,13 @@ async fn run_check(
     abort: web_sys::AbortController,
 ) {
     dispatch.dispatch(Action::Starting);
+    // The share module, fetched now while the agent is surely there: a
+    // page the agent serves could not fetch it once the agent stopped, and
+    // a partial result is exactly what the user may want to share then.
+    // A failure here is tried again when the share panel shows.
+    spawn_local(async {
+        let _ = crate::lazy::load(crate::lazy::Module::Share).await;
+    });
     let started = match api::start_check(&base, &token, &options, cross_origin).await {
         Err(e) if e.is_unauthorized() => {
             pair_again_and_start(&dispatch, &base, &options, cross_origin).await
@@ -242,7 +249,7 @@ async fn run_check(
         &id,
         cross_origin,
         &abort.signal(),
-        move |ev| d.dispatch(Action::Event(Box::new(ev))),
+        move |ev, text| d.dispatch(Action::Event(Box::new(ev), text.into())),
     )
     .await;
     if let Err(e) = streamed {
@@ -270,7 +277,7 @@ fn now_ms() -> u64 {
 
 /// The sample report as a short link on this page.
 fn sample_link(page_url: &str) -> AttrValue {
-    mailport_shared::share::link_short(page_url, &mailport_shared::sample::sample_report()).into()
+    format!("{page_url}#{}", crate::state::shared_link::SAMPLE_FRAGMENT).into()
 }
 
 /// The families that could not be tested at all: the grid drops their
@@ -521,8 +528,8 @@ pub fn app() -> Html {
                         <ProgressGrid grid={state.grid.clone()} running={state.busy()}
                             folded={state.conclusion.as_ref().map(|c| folded(&c.verdicts)).unwrap_or_default()} />
                     }
-                    if let Some(r) = &state.report {
-                        <SharePanel report={r.clone()} redact={state.redact}
+                    if let Some(source) = &state.share {
+                        <SharePanel source={source.clone()} redact={state.redact}
                             page_url={browser.location.page_url.clone()}
                             share_base={browser.location.share_base()} copied={state.copied.clone()}
                             dispatch={dispatch_cb} on_copy={on_copy} />

@@ -15,5 +15,6 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod facts;
+pub mod lazy;
 mod sse;
 pub mod state;

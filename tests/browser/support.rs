@@ -210,6 +210,24 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Waits until the input `css`'s value satisfies `ok`; returns it.
+    pub async fn wait_value(&self, css: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let v = self.value(css, secs).await;
+            if ok(&v) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                let body = self.text("body").await;
+                panic!(
+                    "{css}'s value never read as expected; last: {v:?}; the page shows:\n{body}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The page's full height in CSS pixels, if it can be measured.
     async fn page_height(&self) -> Option<u64> {
         self.client

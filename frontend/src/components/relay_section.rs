@@ -5,27 +5,20 @@
 //! never need, so the page does not carry it: 20 KB (7 %) less to load,
 //! gzipped, for every visit that never opens it, and 96 KB more for one
 //! that does (the module has its own Yew and standard library).
-//! `web/main.js` imports it (`window.mailportLoadRelay`); its `mount`
+//! `web/main.js` imports it ([`crate::lazy`]); its `mount`
 //! renders the panel into this section, and `set_agent` keeps the agent it
 //! may test with current (see `bin/relay.rs` for why the page's app and the
 //! panel's never mix events). The module holds its own state: what is
 //! typed into it, the password above all, never passes through here.
 
 use super::relay::RelayAgent;
+use crate::lazy::{self, call, reason, Module};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
 use yew::prelude::*;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `web/main.js`: the relay module, imported and started (once).
-    #[wasm_bindgen(catch, js_namespace = window, js_name = mailportLoadRelay)]
-    async fn load_relay() -> Result<JsValue, JsValue>;
-}
 
 /// The section's properties.
 #[derive(Properties, PartialEq)]
@@ -57,24 +50,6 @@ fn agent_args(agent: &Option<RelayAgent>) -> [JsValue; 3] {
             a.cross_origin.into(),
         ],
     }
-}
-
-/// Calls the module's export `name`.
-fn call(module: &JsValue, name: &str, args: &[JsValue]) -> Result<(), JsValue> {
-    let f: js_sys::Function = js_sys::Reflect::get(module, &name.into())?.dyn_into()?;
-    f.apply(&JsValue::NULL, &args.iter().collect::<js_sys::Array>())?;
-    Ok(())
-}
-
-/// What went wrong, for the sentence that says so.
-fn reason(e: &JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            js_sys::Reflect::get(e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-        })
-        .unwrap_or_else(|| "unknown error".into())
 }
 
 /// Why the panel is not there, and what to do.
@@ -121,10 +96,10 @@ pub fn relay_section(props: &RelaySectionProps) -> Html {
             load.set(Load::Loading);
             let (module, load, latest) = (module.clone(), load.clone(), latest.clone());
             spawn_local(async move {
-                let mounted = match load_relay().await {
+                let mounted = match lazy::load(Module::Relay).await {
                     Ok(m) => {
                         let [base, token, cross] = agent_args(&latest.borrow());
-                        let done = call(&m, "mount", &[root.into(), base, token, cross]);
+                        let done = call(&m, "mount", &[root.into(), base, token, cross]).map(drop);
                         *module.borrow_mut() = Some(m);
                         done
                     }

@@ -17,6 +17,7 @@ pub mod grid;
 pub mod location;
 pub mod relay_test;
 pub mod run;
+pub mod share_source;
 pub mod shared_link;
 pub mod time;
 pub mod tone;
@@ -35,8 +36,9 @@ use location::Location;
 use mailport_shared::api::Health;
 use mailport_shared::report::Conclusion;
 use mailport_shared::share::RedactOptions;
-use mailport_shared::{CheckEvent, ProbeResult, Report};
-use run::{conclusion_of, partial_headline, Run};
+use mailport_shared::{CheckEvent, Report};
+use run::{conclusion_of, partial_report, Run};
+use share_source::ShareSource;
 use shared_link::{from_short_link, shared_of, Shared};
 use std::rc::Rc;
 use version::PAGE_VERSION;
@@ -61,6 +63,12 @@ pub struct State {
     pub conclusion: Option<Conclusion>,
     /// The full report once done.
     pub report: Option<Rc<Report>>,
+    /// The texts `report` came from, for the share module to make links
+    /// of it (see [`share_source`]).
+    pub share: Option<ShareSource>,
+    /// The live check's `started` and `probe` events as the agent sent
+    /// them, for a partial result's [`ShareSource`].
+    events: Vec<Rc<str>>,
     /// A shared result being shown instead of a live check.
     pub shared: Option<Shared>,
     /// The shared result came from a short link (no transcripts).
@@ -90,6 +98,8 @@ impl State {
             grid: Grid::default(),
             conclusion: None,
             report: None,
+            share: None,
+            events: Vec::new(),
             shared_short: from_short_link(fragment),
             shared,
             redact: RedactOptions {
@@ -172,8 +182,8 @@ pub enum Action {
     FormError(FormError),
     /// The check was posted.
     Starting,
-    /// An event from the stream.
-    Event(Box<CheckEvent>),
+    /// An event from the stream, and its text as the agent sent it.
+    Event(Box<CheckEvent>, Rc<str>),
     /// The check could not run or the stream broke.
     Failed(String),
     /// What to hide in share links.
@@ -275,9 +285,11 @@ impl State {
                 self.grid = Grid::default();
                 self.conclusion = None;
                 self.report = None;
+                self.share = None;
+                self.events.clear();
                 self.copied = None;
             }
-            Action::Event(ev) => self.event(*ev),
+            Action::Event(ev, text) => self.event(*ev, text),
             Action::Failed(msg) => {
                 // A stream that breaks because the user stopped it is not
                 // a failure to report.
@@ -303,17 +315,19 @@ impl State {
         }
     }
 
-    fn event(&mut self, ev: CheckEvent) {
+    fn event(&mut self, ev: CheckEvent, text: Rc<str>) {
         if self.run == Run::Stopped {
             return;
         }
         match ev {
             CheckEvent::Started { planned } => {
                 self.grid = Grid::planned(planned);
+                self.events = vec![text];
                 self.run = Run::Running;
             }
             CheckEvent::Probe { result } => {
                 self.grid.record(result);
+                self.events.push(text);
                 self.run = Run::Running;
             }
             CheckEvent::Concluded { conclusion } => self.conclusion = Some(conclusion),
@@ -332,6 +346,8 @@ impl State {
                 self.grid.order_as_planned(&report.options);
                 self.conclusion = Some(conclusion_of(&report));
                 self.report = Some(Rc::from(report));
+                self.share = Some(ShareSource::Done(text));
+                self.events.clear();
                 self.run = Run::Done;
             }
             CheckEvent::Failed { message, .. } => self.run = Run::Failed(message),
@@ -355,37 +371,24 @@ impl State {
             self.agent = Agent::Stopped { base: base.clone() };
         }
         self.run = Run::Lost;
-        let probes: Vec<ProbeResult> = self
-            .grid
-            .cells
-            .iter()
-            .flat_map(|c| c.results.iter().cloned())
-            .collect();
-        if probes.is_empty() {
-            return;
-        }
-        let (done, total) = self.grid.progress();
-        let mut c = Conclusion::from_probes(&probes, &Default::default());
-        c.headline = partial_headline(done, total, &c.headline);
+        let version = if version.is_empty() {
+            PAGE_VERSION.into()
+        } else {
+            version
+        };
         let options = self.form.options().unwrap_or_default();
-        self.report = Some(Rc::new(Report {
-            schema_version: mailport_shared::SCHEMA_VERSION,
-            tool_version: if version.is_empty() {
-                PAGE_VERSION.into()
-            } else {
-                version
-            },
-            started_at_ms: now_ms,
-            duration_ms: 0,
-            options,
-            probes,
-            verdicts: c.verdicts.clone(),
-            headline: c.headline.clone(),
-            advice: c.advice.clone(),
-            network: None,
-            controls: Vec::new(),
-            inbound: None,
-        }));
+        let Some((report, c)) =
+            partial_report(&self.grid, options.clone(), version.clone(), now_ms)
+        else {
+            return;
+        };
+        self.share = Some(ShareSource::Partial {
+            events: self.events.clone().into(),
+            options: serde_json::to_string(&options).unwrap_or_default().into(),
+            tool_version: version.into(),
+            now_ms,
+        });
+        self.report = Some(Rc::new(report));
         self.conclusion = Some(c);
     }
 }

@@ -1,7 +1,8 @@
 //! Where a check is, and what its answer reads as.
 
+use super::grid::Grid;
 use mailport_shared::report::Conclusion;
-use mailport_shared::Report;
+use mailport_shared::{CheckOptions, ProbeResult, Report};
 
 /// Where the check is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +43,45 @@ pub fn conclusion_of(report: &Report) -> Conclusion {
         headline: report.headline.clone(),
         advice: report.advice.clone(),
     }
+}
+
+/// What finished of a check the agent stopped answering during, judged as
+/// a partial result: the report (its headline marked) and what the page
+/// shows of it. `None` when nothing finished. The page calls this when the
+/// agent goes, and the share module (`bin/share.rs`) again on the same
+/// events to make a link of it.
+pub fn partial_report(
+    grid: &Grid,
+    options: CheckOptions,
+    tool_version: String,
+    now_ms: u64,
+) -> Option<(Report, Conclusion)> {
+    let probes: Vec<ProbeResult> = grid
+        .cells
+        .iter()
+        .flat_map(|c| c.results.iter().cloned())
+        .collect();
+    if probes.is_empty() {
+        return None;
+    }
+    let (done, total) = grid.progress();
+    let mut c = Conclusion::from_probes(&probes, &Default::default());
+    c.headline = partial_headline(done, total, &c.headline);
+    let report = Report {
+        schema_version: mailport_shared::SCHEMA_VERSION,
+        tool_version,
+        started_at_ms: now_ms,
+        duration_ms: 0,
+        options,
+        probes,
+        verdicts: c.verdicts.clone(),
+        headline: c.headline.clone(),
+        advice: c.advice.clone(),
+        network: None,
+        controls: Vec::new(),
+        inbound: None,
+    };
+    Some((report, c))
 }
 
 #[cfg(test)]

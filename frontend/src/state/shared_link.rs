@@ -25,6 +25,13 @@ pub(super) fn shared_of(fragment: &Fragment) -> Option<Shared> {
         })
 }
 
+/// The sample report (`mailport_shared::sample`) as a short link's
+/// fragment, for the first visit's "see a sample report". Written out, not
+/// made in the page: making links is the share module's work
+/// (`bin/share.rs`), and the page does not load it for a sample. A test
+/// makes the link again and compares.
+pub const SAMPLE_FRAGMENT: &str = "r=3.eNptkt9q1EAYxb9JZtKl3XatW5XGPzuCi610pjPZFtSLarssCK1asIK3MRu2wfxZkywWr3wAH0K88y30eq8KCl64byF460yS3S0iBCbnO3y_c0gGE8ElFx9-fvv8cec7XbAHkRuELIvyIQtiHvJBkgxCn3tJ1H7m5--S9A0NMjqKU9_1Tt3XoU83koz6aZqkVAq5uRadCck1hAdemIz6enVF83iB1nK1kJkf9wdp0Oexn9eHSZq_HQXvtWg8OTk53pZcUkcI-vwQgKzb5-YYT5oIfWp93UMANsA6RsaXljothFHdqLRRaROdmxjBL4RMAIT08wPpYeWO8dRFMHPHuHAxKlnqrPSUhecsPGXhGQvPWXjOmjT_406ahUvMMkmdlbYrbVdaJ9fBOtRv1UjHlaMqg5g6oxxVYFBFazVYqxlwxTDgqgGwuoBqGDatZfngPt9Vn1cI7nTgLtmDezUTmLIR3CEPYUktky3YII-gofaBGIplwQ1r0RFSMNFhQsJNa6v3av_p8VGPdfcPjnqU0d6ZGw3VhegW16KbRNEoDjw3D5I4g2vG7z8m2Jbx8oX6Q40LHcS2swPXyQFcUmFL5LEKXITlafC_dVdUSSAmXJ41M6FFbgMtyrfhltX2mFphu5KpFeZ0-GnWl9xz1aN6cb9sCc0LafAXL-mHudFPIDk";
+
 /// Whether a fragment's shared result is a short link's (no transcripts).
 pub(super) fn from_short_link(fragment: &Fragment) -> bool {
     fragment
@@ -38,6 +45,17 @@ mod tests {
     use super::*;
     use crate::state::test_support::{decode, loc, report};
     use crate::state::{Action, State};
+
+    #[test]
+    fn the_sample_link_is_the_sample_report() {
+        let made =
+            mailport_shared::share::link_short("", &mailport_shared::sample::sample_report());
+        assert_eq!(
+            made.strip_prefix('#'),
+            Some(SAMPLE_FRAGMENT),
+            "the sample report changed: set SAMPLE_FRAGMENT to the new link's fragment"
+        );
+    }
 
     #[test]
     fn shared_links_open_or_explain() {

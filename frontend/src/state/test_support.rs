@@ -2,8 +2,9 @@
 //! results and a finished report.
 
 use super::location::Location;
+use super::Action;
 use mailport_shared::{
-    CheckOptions, Family, Outcome, ProbeResult, ProbeSpec, Report, Role, Timings,
+    CheckEvent, CheckOptions, Family, Outcome, ProbeResult, ProbeSpec, Report, Role, Timings,
 };
 
 pub fn loc(origin: &str, host: &str) -> Location {
@@ -63,4 +64,11 @@ pub fn report(probes: Vec<ProbeResult>, headline: &str) -> Report {
 pub fn decode(value: &str) -> Option<String> {
     let v = value.replace("%20", " ");
     (!v.contains('%')).then_some(v)
+}
+
+/// The action of an event the agent sent, with its text as the agent
+/// writes it.
+pub fn event(e: CheckEvent) -> Action {
+    let text = serde_json::to_string(&e).expect("events are JSON");
+    Action::Event(Box::new(e), text.into())
 }

@@ -4,7 +4,7 @@
 use super::*;
 use mailport_shared::advice::Context;
 use mailport_shared::{Family, Outcome};
-use test_support::{loc, report, result, spec};
+use test_support::{event, loc, report, result, spec};
 use tone::Tone;
 
 #[test]
@@ -22,7 +22,7 @@ fn events_fill_the_grid() {
         spec("mx2.example", 25, Family::Ipv4),
         spec("mx2.example", 587, Family::Ipv4),
     ];
-    s.apply(Action::Event(Box::new(CheckEvent::Started { planned })));
+    s.apply(event(CheckEvent::Started { planned }));
     assert_eq!(s.run, Run::Running);
     assert_eq!(s.grid.progress(), (0, 4));
     assert_eq!(
@@ -46,9 +46,7 @@ fn events_fill_the_grid() {
     let r1 = result("mx1.example", 25, Outcome::Filtered);
     let r2 = result("mx2.example", 25, Outcome::Refused);
     for r in [&r1, &r2] {
-        s.apply(Action::Event(Box::new(CheckEvent::Probe {
-            result: r.clone(),
-        })));
+        s.apply(event(CheckEvent::Probe { result: r.clone() }));
     }
     assert_eq!(s.grid.progress(), (2, 4));
     let c = s.grid.cell("mx1.example", 25, Family::Ipv4).unwrap();
@@ -56,20 +54,26 @@ fn events_fill_the_grid() {
     assert!(s.grid.cell("mx1.example", 587, Family::Ipv4).is_none());
 
     let conclusion = Conclusion::from_probes(&[r1.clone(), r2.clone()], &Context::default());
-    s.apply(Action::Event(Box::new(CheckEvent::Concluded {
+    s.apply(event(CheckEvent::Concluded {
         conclusion: conclusion.clone(),
-    })));
+    }));
     assert_eq!(s.conclusion.as_ref(), Some(&conclusion));
     let report = Report {
         verdicts: conclusion.verdicts.clone(),
         advice: conclusion.advice.clone(),
         ..report(vec![r1, r2], &conclusion.headline)
     };
-    s.apply(Action::Event(Box::new(CheckEvent::Done {
+    s.apply(event(CheckEvent::Done {
         report: Box::new(report.clone()),
-    })));
+    }));
     assert_eq!(s.run, Run::Done);
     assert_eq!(s.report.as_deref(), Some(&report));
+    let source = s.share.clone().expect("a finished check can be shared");
+    assert_eq!(
+        ShareSource::from_parts(source.to_parts()),
+        Ok(source.clone())
+    );
+    assert_eq!(source.report(), Ok(report.clone()));
     // Done does not duplicate results already recorded.
     assert_eq!(
         s.grid
@@ -82,10 +86,11 @@ fn events_fill_the_grid() {
     // A new check clears the old one.
     s.apply(Action::Starting);
     assert!(s.grid.cells.is_empty() && s.conclusion.is_none() && s.report.is_none());
-    s.apply(Action::Event(Box::new(CheckEvent::Failed {
+    assert!(s.share.is_none() && s.events.is_empty());
+    s.apply(event(CheckEvent::Failed {
         code: "busy".into(),
         message: "another check is running".into(),
-    })));
+    }));
     assert_eq!(s.run, Run::Failed("another check is running".into()));
 }
 
@@ -104,9 +109,9 @@ fn stopping_a_check() {
     assert!(!s.busy());
     // The aborted stream's error and late events change nothing.
     s.apply(Action::Failed("The user aborted a request.".into()));
-    s.apply(Action::Event(Box::new(CheckEvent::Started {
+    s.apply(event(CheckEvent::Started {
         planned: vec![spec("a.example", 25, Family::Ipv4)],
-    })));
+    }));
     assert_eq!(s.run, Run::Stopped);
     assert!(s.grid.cells.is_empty());
     s.apply(Action::Copied {
@@ -152,18 +157,18 @@ fn the_answer_is_announced() {
     assert_eq!(s.announcement(), "");
     s.apply(Action::Starting);
     assert_eq!(s.announcement(), "The check started.");
-    s.apply(Action::Event(Box::new(CheckEvent::Started {
+    s.apply(event(CheckEvent::Started {
         planned: vec![spec("a.example", 25, Family::Ipv4)],
-    })));
+    }));
     assert_eq!(s.announcement(), "");
     let r = result("a.example", 25, Outcome::Filtered);
     let report = report(
         vec![r.clone()],
         "Outgoing port 25 is silently dropped on IPv4.",
     );
-    s.apply(Action::Event(Box::new(CheckEvent::Done {
+    s.apply(event(CheckEvent::Done {
         report: Box::new(report),
-    })));
+    }));
     assert_eq!(
         s.announcement(),
         "Result: Outgoing port 25 is silently dropped on IPv4."
@@ -199,9 +204,9 @@ fn a_lost_agent_leaves_a_partial_result() {
     assert!(matches!(s.agent, Agent::Found { .. }));
 
     s.apply(Action::Starting);
-    s.apply(Action::Event(Box::new(CheckEvent::Started {
+    s.apply(event(CheckEvent::Started {
         planned: planned.clone(),
-    })));
+    }));
     s.apply(Action::AgentLost { now_ms: 5 });
     assert_eq!(s.run, Run::Lost);
     assert_eq!(s.agent, Agent::Stopped { base: base.clone() });
@@ -217,11 +222,9 @@ fn a_lost_agent_leaves_a_partial_result() {
 
     s.apply(found);
     s.apply(Action::Starting);
-    s.apply(Action::Event(Box::new(CheckEvent::Started { planned })));
+    s.apply(event(CheckEvent::Started { planned }));
     let r = result("a.example", 25, Outcome::Refused);
-    s.apply(Action::Event(Box::new(CheckEvent::Probe {
-        result: r.clone(),
-    })));
+    s.apply(event(CheckEvent::Probe { result: r.clone() }));
     s.apply(Action::AgentLost {
         now_ms: 1_790_000_000_000,
     });
@@ -241,4 +244,10 @@ fn a_lost_agent_leaves_a_partial_result() {
     let c = s.conclusion.as_ref().expect("a conclusion");
     assert_eq!(c.headline, report.headline);
     assert_eq!(c.verdicts, report.verdicts);
+    // The share module rebuilds the same partial report from the texts.
+    let source = s.share.as_ref().expect("a partial result can be shared");
+    assert!(matches!(source, ShareSource::Partial { events, .. } if events.len() == 2));
+    let across = ShareSource::from_parts(source.to_parts()).expect("parts read back");
+    assert_eq!(&across, source);
+    assert_eq!(across.report().as_ref(), Ok(report));
 }

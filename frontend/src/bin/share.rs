@@ -1,0 +1,47 @@
+//! The share links as their own wasm module: the page loads it when it
+//! shows a result of its own check (`components::share_panel`) and calls
+//! [`links`] whenever the result or what to hide changes.
+//!
+//! It holds redaction and the writing side of the link codec (zlib,
+//! postcard, a JSON writer for the whole report), about 31 KB of gzipped
+//! wasm that a visit which only opens a link, or finds no agent, never
+//! runs. It has no Yew and no view: it takes texts and returns links. The
+//! page hands over the texts the report came from
+//! ([`ShareSource`](mailport_frontend::state::share_source::ShareSource)),
+//! not the report, so that the page needs no writer for it either.
+
+#[cfg(target_arch = "wasm32")]
+mod module {
+    use mailport_frontend::state::share_source::ShareSource;
+    use mailport_shared::share::{self, RedactOptions};
+    use wasm_bindgen::prelude::*;
+
+    /// The three links of the result `source` (see
+    /// [`ShareSource::to_parts`]): the short one on `share_base`, the short
+    /// one on `page_url`, the full one on `share_base`. Addresses and
+    /// names are hidden first as asked; if that fails there is no link at
+    /// all, never an unredacted one. Errors are sentences for the page.
+    #[wasm_bindgen]
+    pub fn links(
+        source: Vec<String>,
+        hide_ip: bool,
+        hide_hosts: bool,
+        share_base: &str,
+        page_url: &str,
+    ) -> Result<Vec<String>, String> {
+        let report = ShareSource::from_parts(source)?.report()?;
+        let hide = RedactOptions {
+            ip: hide_ip,
+            hosts: hide_hosts,
+        };
+        let redacted = share::redact(&report, hide).map_err(|e| e.to_string())?;
+        Ok(vec![
+            share::link_short(share_base, &redacted),
+            share::link_short(page_url, &redacted),
+            share::link(share_base, &redacted),
+        ])
+    }
+}
+
+/// Nothing runs at start: the page calls `links`.
+fn main() {}
