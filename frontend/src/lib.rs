@@ -1,7 +1,8 @@
-//! mailport's web page, compiled to WebAssembly: two programs over one
+//! mailport's web page, compiled to WebAssembly: three programs over one
 //! library. `main.rs` is the page; `bin/relay.rs` is its relay panel,
-//! a second, smaller module the page loads when the panel is first opened
-//! (most visits never open it).
+//! which the page loads when the panel is first opened, and `bin/share.rs`
+//! makes its share links, loaded when a check starts ([`lazy`] says why
+//! they are modules of their own).
 //!
 //! Layout after Yew's `function_todomvc`: [`state`] holds the logic
 //! (a reducer, tested natively), [`facts`] how the network facts and

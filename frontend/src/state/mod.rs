@@ -6,7 +6,8 @@
 //! One file per idea, each with its tests: [`location`] and [`fragment`]
 //! (the page's address), [`agent`] and [`version`] (the agent it talks to),
 //! [`form`], [`grid`] and [`tone`] (the live check), [`run`] and
-//! [`shared_link`] (the answer, live or opened from a link), [`time`]. The
+//! [`shared_link`] (the answer, live or opened from a link),
+//! [`share_source`] (what the share module makes links from), [`time`]. The
 //! state itself, its actions and the reducer are here; their tests, which
 //! drive the reducer through whole checks, are in `tests.rs`.
 
