@@ -338,6 +338,12 @@ async fn check_then_share() {
         requests.iter().any(|u| u.contains("/v1/checks")),
         "the log holds the page's requests: {requests:?}"
     );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.ends_with("/pkg/mailport_share_bg.wasm")),
+        "the share module made the links: {requests:?}"
+    );
     assert!(all_local(&requests), "{requests:?}");
     b.screenshot("check-result.png").await;
     // Phone width: the same page, one column, the grid one block per server.

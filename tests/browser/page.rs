@@ -295,6 +295,16 @@ async fn first_visit_without_an_agent() {
     b.click("#sample-report").await;
     let answers = b.wait_text("#answers", 10, |t| !t.is_empty()).await;
     assert!(answers.contains("No — port 25 is dropped."), "{answers}");
+    // Neither the first visit nor a shared result makes links: the module
+    // that does stays on the server.
+    let fetched = b.requests().await;
+    assert!(
+        fetched
+            .iter()
+            .any(|r| r.ends_with("/pkg/mailport_frontend_bg.wasm"))
+            && !fetched.iter().any(|r| r.contains("mailport_share")),
+        "the page, not the share module: {fetched:?}"
+    );
     b.window_screenshot("first-visit-sample.png").await;
     b.close().await;
 }
