@@ -79,8 +79,8 @@ else
     step "build the page (wasm, prebuilt standard library)" build_page 0
 fi
 # Three modules: the page; its relay panel, which the page loads when the
-# panel is first opened; and its share links, loaded when a result of the
-# page's own check is shown (frontend/src/lazy.rs).
+# panel is first opened; and its share links, loaded when a check starts
+# (frontend/src/lazy.rs).
 rm -rf web/pkg
 for bin in mailport-frontend mailport-relay mailport-share; do
     step "wasm-bindgen $bin" wasm-bindgen --target web --no-typescript \
@@ -114,7 +114,7 @@ echo "page wasm: $raw bytes, $gz bytes gzipped (goal: <= 200 KB gzipped)"
 relay=web/pkg/mailport_relay_bg.wasm
 echo "relay panel wasm (loaded when opened): $(wc -c < "$relay") bytes, $(gzip -9 -c "$relay" | wc -c) bytes gzipped"
 share=web/pkg/mailport_share_bg.wasm
-echo "share links wasm (loaded with a result of this page's check): $(wc -c < "$share") bytes, $(gzip -9 -c "$share" | wc -c) bytes gzipped"
+echo "share links wasm (loaded when a check starts): $(wc -c < "$share") bytes, $(gzip -9 -c "$share" | wc -c) bytes gzipped"
 if [ "${MAILPORT_WASM_BASELINE:-0}" = 1 ]; then
     floor=$(mktemp -d)
     wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \

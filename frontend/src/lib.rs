@@ -6,7 +6,8 @@
 //!
 //! Layout after Yew's `function_todomvc`: [`state`] holds the logic
 //! (a reducer, tested natively), [`facts`] how the network facts and
-//! reflector proofs read, [`api`] every call to the agent,
+//! reflector proofs read, [`api`] every call to the agent, [`lazy`] and
+//! [`share_links`] the calls into the other two modules,
 //! [`components`] one view per file, [`app`] wires them together.
 
 // Natively nothing calls the app (it is only checked and unit-tested).
@@ -17,5 +18,6 @@ pub mod app;
 pub mod components;
 pub mod facts;
 pub mod lazy;
+pub mod share_links;
 mod sse;
 pub mod state;

@@ -9,9 +9,12 @@
 //! - `agent_killed_mid_check`: the agent dies during a check: the page says
 //!   it stopped, shows the exact restart command, keeps what finished and
 //!   shares it as a partial result; no "testing…", no "Connected".
+//! - `share_module_not_loaded_is_tried_again`: the module that makes share
+//!   links cannot be fetched: the panel says so, offers no link and a "Try
+//!   again" that works once it can be fetched.
 //! - `first_visit_without_an_agent`: friendly: what this is, a sample report,
 //!   the install steps; no browser-block or Safari hint in Chromium on a
-//!   loopback copy.
+//!   loopback copy; neither it nor a shared result fetches the share module.
 //! - `inbound_is_its_own_section`: the inbound answer after the outbound
 //!   one, with its own headline and advice, fitting a phone.
 //! - `no_serious_accessibility_violations_in_either_theme`: axe-core (from
@@ -261,6 +264,65 @@ async fn agent_killed_mid_check() {
     );
     assert_eq!(shared.probes.len(), 1);
     b.window_screenshot("agent-killed.png").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_module_not_loaded_is_tried_again() {
+    if !browser_available("share_module_not_loaded_is_tried_again") {
+        return;
+    }
+    let n = (std::process::id() % 200 + 20) as u8;
+    let quick = Ipv4Addr::new(127, 90, n, 1);
+    let _quick = FakeSmtp::start(quick, 587, "quick.fake.test");
+    let agent = Agent::start(&[]);
+    let b = Browser::start(1366, 900).await;
+    b.client
+        .goto(&format!(
+            "{}&targets={quick}%20submission&ports=587&families=4",
+            agent.url
+        ))
+        .await
+        .expect("open the agent's page");
+    b.wait_text("#agent-status", 20, |t| t.contains("Connected"))
+        .await;
+    // The network drops the share module (as a flaky connection, or an
+    // agent gone before it was fetched, would).
+    b.cdp("Network.enable", serde_json::json!({})).await;
+    b.cdp(
+        "Network.setBlockedURLs",
+        serde_json::json!({ "urls": ["*mailport_share*"] }),
+    )
+    .await;
+    b.wait_for("#run:not([disabled])", 10)
+        .await
+        .click()
+        .await
+        .expect("run");
+    let why = b.wait_text("#share-error", 20, |t| !t.is_empty()).await;
+    assert!(
+        why.starts_with(
+            "The link could not be made: the part of the page that makes links did not load"
+        ) && why.contains("mailport check --share"),
+        "{why}"
+    );
+    assert!(
+        b.client
+            .find(fantoccini::Locator::Css("#share-link"))
+            .await
+            .is_err(),
+        "no link without the module"
+    );
+    b.screenshot_at("#share", "share-not-loaded.png").await;
+    b.cdp("Network.setBlockedURLs", serde_json::json!({ "urls": [] }))
+        .await;
+    b.click("#share-retry").await;
+    let link = b.value("#share-link", 10).await;
+    let shared = share::from_fragment(link.split_once('#').map(|(_, f)| f).unwrap_or(""))
+        .expect("a report")
+        .expect("decodes");
+    assert_eq!(shared.probes.len(), 1, "{shared:?}");
+    assert_eq!(b.text("#share-error").await, "");
     b.close().await;
 }
 

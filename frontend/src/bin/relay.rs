@@ -2,7 +2,7 @@
 //! "Set up a relay" section is first opened
 //! (`mailport_frontend::components::relay_section`), calls [`mount`] with
 //! the section's element, then [`set_agent`] whenever the agent changes.
-//! Keeping it apart makes the page 20 KB (7 %) smaller, gzipped, for every
+//! Keeping it apart makes the page 20 KB (7 % at 42b9264) smaller, gzipped, for every
 //! visit that never opens it.
 //!
 //! The panel is this module's one Yew root, ever (no second app, no

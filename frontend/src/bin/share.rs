@@ -1,11 +1,11 @@
-//! The share links as their own wasm module: the page loads it when it
-//! shows a result of its own check (`components::share_panel`) and calls
-//! [`links`] whenever the result or what to hide changes.
+//! The share links as their own wasm module: the page imports it when a
+//! check starts and calls [`links`] for the check's result, again whenever
+//! what to hide changes (`mailport_frontend::share_links`).
 //!
 //! It holds redaction and the writing side of the link codec (zlib,
-//! postcard, a JSON writer for the whole report), about 31 KB of gzipped
-//! wasm that a visit which only opens a link, or finds no agent, never
-//! runs. It has no Yew and no view: it takes texts and returns links. The
+//! postcard, a JSON writer for the whole report): 25 KB of the page's
+//! gzipped wasm that a visit which only opens a link, or finds no agent,
+//! never runs. It has no Yew and no view: it takes texts and returns links. The
 //! page hands over the texts the report came from
 //! ([`ShareSource`](mailport_frontend::state::share_source::ShareSource)),
 //! not the report, so that the page needs no writer for it either.
@@ -20,7 +20,8 @@ mod module {
     /// [`ShareSource::to_parts`]): the short one on `share_base`, the short
     /// one on `page_url`, the full one on `share_base`. Addresses and
     /// names are hidden first as asked; if that fails there is no link at
-    /// all, never an unredacted one. Errors are sentences for the page.
+    /// all, never an unredacted one. Errors are sentences for the page
+    /// (thrown as strings, which is how it tells them from a trap).
     #[wasm_bindgen]
     pub fn links(
         source: Vec<String>,
@@ -29,7 +30,9 @@ mod module {
         share_base: &str,
         page_url: &str,
     ) -> Result<Vec<String>, String> {
-        let report = ShareSource::from_parts(source)?.report()?;
+        let report = ShareSource::from_parts(source)
+            .and_then(|s| s.report())
+            .map_err(|e| format!("The link could not be made: {e}"))?;
         let hide = RedactOptions {
             ip: hide_ip,
             hosts: hide_hosts,

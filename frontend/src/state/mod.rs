@@ -385,7 +385,7 @@ impl State {
         };
         self.share = Some(ShareSource::Partial {
             events: self.events.clone().into(),
-            options: serde_json::to_string(&options).unwrap_or_default().into(),
+            options: options.clone().into(),
             tool_version: version.into(),
             now_ms,
         });

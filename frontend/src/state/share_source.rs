@@ -1,10 +1,10 @@
 //! What the share module (`bin/share.rs`) makes links from.
 //!
 //! Making a share link takes redaction, the link codec's writing side and a
-//! JSON writer for the whole report: about 31 KB of the page's gzipped
-//! wasm, which a visit that never shares does not need. So the page keeps
-//! no writer for the report; the share module, loaded when a result is
-//! shown, rebuilds the report from the texts the page was sent and then
+//! JSON writer for the whole report: 25 KB of the page's gzipped wasm,
+//! which a visit that never runs a check does not need. So the page keeps
+//! no writer for the report; the share module, imported when a check
+//! starts, rebuilds the report from the texts the page was sent and then
 //! writes the links. These are those texts: the agent's events as it sent
 //! them, never the report written again.
 
@@ -23,8 +23,8 @@ pub enum ShareSource {
     Partial {
         /// The `started` and `probe` events the page applied, as sent.
         events: Rc<[Rc<str>]>,
-        /// The options the check was asked with (JSON).
-        options: Rc<str>,
+        /// The options the check was asked with.
+        options: Rc<CheckOptions>,
         /// The agent's version (the page's when it never said).
         tool_version: Rc<str>,
         /// When the agent was found gone (Unix milliseconds).
@@ -48,11 +48,16 @@ impl ShareSource {
                 options,
                 tool_version,
                 now_ms,
-            } => [PARTIAL, options, tool_version, &now_ms.to_string()]
-                .into_iter()
-                .map(String::from)
-                .chain(events.iter().map(|e| e.to_string()))
-                .collect(),
+            } => {
+                // Plain data with string keys: writing it cannot fail (an
+                // empty text would be refused by `from_parts`).
+                let options = serde_json::to_string(&**options).unwrap_or_default();
+                [PARTIAL, &options, tool_version, &now_ms.to_string()]
+                    .into_iter()
+                    .map(String::from)
+                    .chain(events.iter().map(|e| e.to_string()))
+                    .collect()
+            }
         }
     }
 
@@ -70,6 +75,8 @@ impl ShareSource {
                 else {
                     return Err("a partial result needs its options, version and time".into());
                 };
+                let options: CheckOptions = mailport_shared::json::from_str(&options)
+                    .map_err(|e| format!("the check's options could not be read again ({e})"))?;
                 Ok(ShareSource::Partial {
                     options: options.into(),
                     tool_version: tool_version.into(),
@@ -108,11 +115,14 @@ impl ShareSource {
                         _ => {}
                     }
                 }
-                let options: CheckOptions = mailport_shared::json::from_str(options)
-                    .map_err(|e| format!("the check's options could not be read again ({e})"))?;
-                partial_report(&grid, options, tool_version.to_string(), *now_ms)
-                    .map(|(report, _)| report)
-                    .ok_or_else(|| "nothing finished before the agent stopped".into())
+                partial_report(
+                    &grid,
+                    (**options).clone(),
+                    tool_version.to_string(),
+                    *now_ms,
+                )
+                .map(|(report, _)| report)
+                .ok_or_else(|| "nothing finished before the agent stopped".into())
             }
         }
     }
@@ -156,9 +166,8 @@ mod tests {
             partial.report(),
             Err("nothing finished before the agent stopped".into())
         );
-        let partial =
-            ShareSource::from_parts(parts(&["partial", "[", "0.3.0", "5"])).expect("well formed");
-        let e = partial.report().expect_err("bad options");
+        let e = ShareSource::from_parts(parts(&["partial", "[", "0.3.0", "5"]))
+            .expect_err("bad options");
         assert!(
             e.starts_with("the check's options could not be read again"),
             "{e}"

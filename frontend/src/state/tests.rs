@@ -114,6 +114,7 @@ fn stopping_a_check() {
     }));
     assert_eq!(s.run, Run::Stopped);
     assert!(s.grid.cells.is_empty());
+    assert!(s.share.is_none() && s.events.is_empty(), "nothing to share");
     s.apply(Action::Copied {
         text: "https://x.example/#r=2.abc".into(),
         ok: true,
@@ -211,8 +212,8 @@ fn a_lost_agent_leaves_a_partial_result() {
     assert_eq!(s.run, Run::Lost);
     assert_eq!(s.agent, Agent::Stopped { base: base.clone() });
     assert_eq!(
-        (&s.report, &s.conclusion),
-        (&None, &None),
+        (&s.report, &s.conclusion, &s.share),
+        (&None, &None, &None),
         "nothing finished"
     );
     assert_eq!(
@@ -221,6 +222,16 @@ fn a_lost_agent_leaves_a_partial_result() {
     );
 
     s.apply(found);
+    // Options beyond the defaults, so that the share module's reading of
+    // them again is tested too.
+    s.apply(Action::Domain("example.org".into()));
+    s.apply(Action::Targets(
+        "mx1.example.net mx\nsmtp.example.net submission".into(),
+    ));
+    s.apply(Action::ReflectorHost("reflector.example.org".into()));
+    s.apply(Action::ReflectorKey("AB".repeat(32)));
+    s.apply(Action::Inbound(true));
+    assert!(s.form.options().is_ok(), "{:?}", s.form.options());
     s.apply(Action::Starting);
     s.apply(event(CheckEvent::Started { planned }));
     let r = result("a.example", 25, Outcome::Refused);
@@ -250,4 +261,7 @@ fn a_lost_agent_leaves_a_partial_result() {
     let across = ShareSource::from_parts(source.to_parts()).expect("parts read back");
     assert_eq!(&across, source);
     assert_eq!(across.report().as_ref(), Ok(report));
+    assert_eq!(report.options.domain.as_deref(), Some("example.org"));
+    assert!(report.options.inbound && report.options.targets.len() == 2);
+    assert!(report.options.reflector.is_some());
 }
