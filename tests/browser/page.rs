@@ -199,6 +199,29 @@ async fn pasted_link_replaces_what_is_shown() {
     b.close().await;
 }
 
+/// Opens the agent's page with these targets (already escaped for the
+/// fragment) on port 587 over IPv4, and waits until it is connected.
+async fn open_connected(b: &Browser, agent: &Agent, targets: &str) {
+    b.client
+        .goto(&format!(
+            "{}&targets={targets}&ports=587&families=4",
+            agent.url
+        ))
+        .await
+        .expect("open the agent's page");
+    b.wait_text("#agent-status", 20, |t| t.contains("Connected"))
+        .await;
+}
+
+/// Starts the check.
+async fn run(b: &Browser) {
+    b.wait_for("#run:not([disabled])", 10)
+        .await
+        .click()
+        .await
+        .expect("run");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_killed_mid_check() {
     if !browser_available("agent_killed_mid_check") {
@@ -217,20 +240,13 @@ async fn agent_killed_mid_check() {
         .expect("port")
         .to_string();
     let b = Browser::start(1366, 900).await;
-    b.client
-        .goto(&format!(
-            "{}&targets={quick}%20submission,{tarpit}%20submission&ports=587&families=4",
-            agent.url
-        ))
-        .await
-        .expect("open the agent's page");
-    b.wait_text("#agent-status", 20, |t| t.contains("Connected"))
-        .await;
-    b.wait_for("#run:not([disabled])", 10)
-        .await
-        .click()
-        .await
-        .expect("run");
+    open_connected(
+        &b,
+        &agent,
+        &format!("{quick}%20submission,{tarpit}%20submission"),
+    )
+    .await;
+    run(&b).await;
     // The greeting host finishes; the tarpit keeps the other waiting.
     b.wait_text("#progress", 20, |t| t.contains("1 of 2")).await;
     drop(agent);
@@ -277,15 +293,7 @@ async fn share_module_not_loaded_is_tried_again() {
     let _quick = FakeSmtp::start(quick, 587, "quick.fake.test");
     let agent = Agent::start(&[]);
     let b = Browser::start(1366, 900).await;
-    b.client
-        .goto(&format!(
-            "{}&targets={quick}%20submission&ports=587&families=4",
-            agent.url
-        ))
-        .await
-        .expect("open the agent's page");
-    b.wait_text("#agent-status", 20, |t| t.contains("Connected"))
-        .await;
+    open_connected(&b, &agent, &format!("{quick}%20submission")).await;
     // The network drops the share module (as a flaky connection, or an
     // agent gone before it was fetched, would).
     b.cdp("Network.enable", serde_json::json!({})).await;
@@ -294,11 +302,7 @@ async fn share_module_not_loaded_is_tried_again() {
         serde_json::json!({ "urls": ["*mailport_share*"] }),
     )
     .await;
-    b.wait_for("#run:not([disabled])", 10)
-        .await
-        .click()
-        .await
-        .expect("run");
+    run(&b).await;
     let why = b.wait_text("#share-error", 20, |t| !t.is_empty()).await;
     assert!(
         why.starts_with(
