@@ -19,8 +19,8 @@ window.addEventListener('unhandledrejection', crashed);
 
 // The relay panel and the share-link maker are modules of their own, loaded
 // when the page first needs them (frontend/src/lazy.rs): most visits never
-// open the relay panel or make a link, and each would make every visit's
-// download larger.
+// open the relay panel, only a check needs the share links, and either
+// would make every visit's download larger.
 const modules = new Map();
 const tries = new Map();
 window.mailportLoad = (name) => {

@@ -9,6 +9,7 @@ use crate::components::grid::ProgressGrid;
 use crate::components::inbound::InboundView;
 use crate::components::share_panel::SharePanel;
 use crate::components::verdict::VerdictView;
+use crate::lazy::{self, Module};
 use crate::state::agent::Agent;
 use crate::state::fragment::Fragment;
 use crate::state::grid::Grid;
@@ -224,7 +225,7 @@ async fn run_check(
     // a partial result is exactly what the user may want to share then.
     // A failure here is tried again when the share panel shows.
     spawn_local(async {
-        let _ = crate::lazy::load(crate::lazy::Module::Share).await;
+        let _ = lazy::load(Module::Share).await;
     });
     let started = match api::start_check(&base, &token, &options, cross_origin).await {
         Err(e) if e.is_unauthorized() => {
