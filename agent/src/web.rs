@@ -170,6 +170,34 @@ mod tests {
     }
 
     #[test]
+    fn precompressed_files_are_embedded_as_they_are_and_not_served_apart() {
+        // build-web.sh writes FILE.gz with zopfli; build.rs must take it
+        // (a silent fallback to its own gzip would only show as a larger
+        // page on the wire) and must not serve it as a page of its own.
+        let pkg = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/pkg");
+        let Ok(entries) = std::fs::read_dir(pkg) else {
+            return; // the page is not built: nothing precompressed
+        };
+        let mut seen = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".gz") else {
+                continue;
+            };
+            let gz = std::fs::read(entry.path()).expect("readable");
+            let a = asset(&format!("/pkg/{stem}")).expect("the file itself is embedded");
+            assert_eq!(a.gzip(), Some(gz.as_slice()), "{stem}: embedded as written");
+            assert!(
+                asset(&format!("/pkg/{name}")).is_none(),
+                "{name} is not an asset"
+            );
+            seen += 1;
+        }
+        // Every module and its glue, when zopfli was there to write them.
+        assert!(seen == 0 || seen == 6, "{seen} precompressed files");
+    }
+
+    #[test]
     fn a_damaged_gzip_is_none_not_a_panic() {
         let damaged = Asset {
             stored: Stored::Gzip {
