@@ -36,6 +36,7 @@ pub mod outcome;
 pub mod own_domain;
 pub mod platform;
 pub mod probe;
+pub mod quoted;
 pub mod ratelimit;
 pub mod reflector;
 pub mod relay;

@@ -1,6 +1,7 @@
 //! Input validation shared by the terminal, the HTTP API and the page, so all
 //! three reject the same input with the same words.
 
+use crate::quoted::Quoted;
 use std::net::IpAddr;
 use thiserror::Error;
 
@@ -12,10 +13,10 @@ pub enum InputError {
     #[error("the host name is empty")]
     EmptyHost,
     /// Longer than DNS allows.
-    #[error("{0:?} is too long for a host name (253 characters at most)")]
+    #[error("{} is too long for a host name (253 characters at most)", Quoted(.0))]
     HostTooLong(String),
     /// A label is empty, too long, or has characters DNS names cannot have.
-    #[error("{host:?} is not a valid host name: {why}")]
+    #[error("{} is not a valid host name: {why}", Quoted(host))]
     BadHost {
         /// The input.
         host: String,
@@ -54,7 +55,7 @@ pub enum InputError {
         max: usize,
     },
     /// A reflector public key that is not 32 bytes in hex or base64.
-    #[error("{0:?} is not a reflector public key: give the 64 hex digits or the base64 printed by `mailport reflect --gen-key`")]
+    #[error("{} is not a reflector public key: give the 64 hex digits or the base64 printed by `mailport reflect --gen-key`", Quoted(.0))]
     BadReflectorKey(String),
     /// Only one half of the reflector pair was given.
     #[error("give both the reflector's host and its public key, or neither")]

@@ -2,6 +2,7 @@
 
 use super::fragment::Fragment;
 use mailport_shared::options::Families;
+use mailport_shared::quoted::Quoted;
 use mailport_shared::reflector::ReflectorSpec;
 use mailport_shared::validate::InputError;
 use mailport_shared::{validate, CheckOptions, Role, Target, MAIL_PORTS};
@@ -142,8 +143,9 @@ impl Form {
                     .map(|(_, r)| *r)
                     .ok_or_else(|| {
                         format!(
-                            "line {}: unknown role {w:?} (use one of: {})",
+                            "line {}: unknown role {} (use one of: {})",
                             i + 1,
+                            Quoted(w),
                             ROLE_WORDS
                                 .iter()
                                 .map(|(w, _)| *w)

@@ -7,6 +7,7 @@
 //! own component state (never in [`super::State`], the address, a share
 //! link or `sessionStorage`), and this module only puts it into the JSON.
 
+use mailport_shared::quoted::Quoted;
 use mailport_shared::relay::step::{Judged, RelayReport, RelayVerdict, StepStatus};
 use mailport_shared::relay::{check_address, words, RelaySpec};
 
@@ -28,11 +29,12 @@ pub struct RelayFields {
 /// The JSON body of `POST /v1/relay`, checked with the validators the
 /// agent applies (so a typo is named here, before anything is sent).
 pub fn request_body(fields: &RelayFields, password: &str) -> Result<String, String> {
-    let port = fields
-        .port
-        .trim()
-        .parse::<u16>()
-        .map_err(|_| format!("{:?} is not a port number (1 to 65535)", fields.port.trim()))?;
+    let port = fields.port.trim().parse::<u16>().map_err(|_| {
+        format!(
+            "{} is not a port number (1 to 65535)",
+            Quoted(fields.port.trim())
+        )
+    })?;
     let spec = RelaySpec::new(&fields.host, port, &fields.user).map_err(|e| e.to_string())?;
     if password.is_empty() {
         return Err("Type the relay password to test the login.".into());

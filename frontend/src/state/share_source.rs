@@ -10,6 +10,7 @@
 
 use super::grid::Grid;
 use super::run::partial_report;
+use mailport_shared::quoted::Quoted;
 use mailport_shared::{CheckEvent, CheckOptions, Report};
 use std::rc::Rc;
 
@@ -82,7 +83,7 @@ impl ShareSource {
                     tool_version: tool_version.into(),
                     now_ms: now_ms
                         .parse()
-                        .map_err(|_| format!("not a time: {now_ms:?}"))?,
+                        .map_err(|_| format!("not a time: {}", Quoted(&now_ms)))?,
                     events: parts.map(Rc::from).collect(),
                 })
             }

@@ -19,6 +19,7 @@
 mod de;
 mod scan;
 
+use crate::quoted::Quoted;
 use serde::de::{DeserializeOwned, Expected, Unexpected};
 use std::fmt;
 
@@ -116,7 +117,7 @@ impl fmt::Display for Found<'_> {
             Unexpected::Signed(n) => write!(f, "integer `{n}`"),
             Unexpected::Float(_) => f.write_str("a fraction"),
             Unexpected::Char(c) => write!(f, "character `{c}`"),
-            Unexpected::Str(s) => write!(f, "string {s:?}"),
+            Unexpected::Str(s) => write!(f, "string {}", Quoted(s)),
             Unexpected::Bytes(_) => f.write_str("byte array"),
             Unexpected::Unit => f.write_str("null"),
             Unexpected::Option => f.write_str("Option value"),

@@ -12,6 +12,7 @@ mod snippet_more;
 pub mod step;
 pub mod words;
 
+use crate::quoted::Quoted;
 use crate::validate::{self, Host};
 use serde::{Deserialize, Serialize};
 
@@ -55,19 +56,19 @@ pub enum RelayInputError {
     #[error(transparent)]
     Host(#[from] validate::InputError),
     /// Port 0 or not a number.
-    #[error("{0:?} is not a port number (1 to 65535)")]
+    #[error("{} is not a port number (1 to 65535)", Quoted(.0))]
     BadPort(String),
     /// No user name.
     #[error("give the relay login with --user")]
     EmptyUser,
     /// A user name the configuration files cannot hold.
-    #[error("the login {0:?} contains {1}, which the mail servers' password files cannot hold")]
+    #[error("the login {} contains {}, which the mail servers' password files cannot hold", Quoted(.0), .1)]
     BadUser(String, &'static str),
     /// A password that cannot be written into a configuration file.
     #[error("the password contains a line break or control character, which the mail servers' configuration files cannot hold; fill it in by hand")]
     BadPassword,
     /// An e-mail address that is not one.
-    #[error("{0:?} is not an e-mail address (local@domain, no spaces or angle brackets)")]
+    #[error("{} is not an e-mail address (local@domain, no spaces or angle brackets)", Quoted(.0))]
     BadAddress(String),
 }
 
@@ -154,7 +155,7 @@ fn check_user(user: &str) -> Result<String, RelayInputError> {
         return Err(RelayInputError::EmptyUser);
     }
     if user.chars().any(char::is_control) {
-        // Kept as typed: the message shows it with `{:?}`, which writes
+        // Kept as typed: the message shows it `Quoted`, which writes
         // control characters out (`\u{1b}`) once.
         return Err(RelayInputError::BadUser(
             user.to_string(),
