@@ -4,6 +4,7 @@
 //! documentation of [`crate::share`] for the formats).
 
 use super::compact;
+use super::crc32::crc32;
 use crate::report::Report;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -28,11 +29,6 @@ const FULL_LINK_V2: u32 = 2;
 
 /// The format of the short link written by [`encode_short`].
 pub const SHORT_LINK_VERSION: u32 = 3;
-
-/// CRC-32 (ISO-HDLC, the one zlib and PNG use) over what a link
-/// compressed. Bytewise with a 1 KB table: a link is a few kilobytes, and
-/// crc32fast's 16 KB slice-by-16 table was 4 % of the page's wasm.
-pub(super) const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// The fragment parameter that carries a report.
 pub const PARAM: &str = "r";
@@ -101,7 +97,7 @@ pub fn encode_short(report: &Report) -> String {
 /// zlib of `data`, then the CRC-32 of `data`.
 fn pack(data: &[u8], level: u8) -> Vec<u8> {
     let mut packed = miniz_oxide::deflate::compress_to_vec_zlib(data, level);
-    packed.extend_from_slice(&CRC32.checksum(data).to_be_bytes());
+    packed.extend_from_slice(&crc32(data).to_be_bytes());
     packed
 }
 
@@ -220,7 +216,7 @@ pub(super) fn inflate(version: u32, packed: &[u8]) -> Result<Vec<u8>, ShareError
         let (stream, crc) = packed.split_at(split);
         let data = inflate(FULL_LINK_V2, stream)?;
         let want = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
-        if CRC32.checksum(&data) != want {
+        if crc32(&data) != want {
             return Err(ShareError::Corrupted("checksum mismatch"));
         }
         return Ok(data);

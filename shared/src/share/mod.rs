@@ -36,6 +36,7 @@
 //! and friends keep their paths.
 
 mod compact;
+mod crc32;
 mod json;
 mod link;
 mod redact;

@@ -1,6 +1,7 @@
 //! The codec: round trips, old formats, and every way a link can be bad.
 
 use super::sample;
+use crate::share::crc32::crc32;
 use crate::share::link::*;
 use crate::share::*;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -225,6 +226,13 @@ fn every_changed_character_is_caught() {
 /// shared before, also computes, so those links still open.
 #[test]
 fn the_checksum_is_the_standard_crc_32() {
-    assert_eq!(CRC32.checksum(b"123456789"), 0xCBF4_3926);
-    assert_eq!(CRC32.checksum(b""), 0);
+    assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    assert_eq!(crc32(b""), 0);
+    // zlib's own test string, and every byte value once.
+    assert_eq!(
+        crc32(b"The quick brown fox jumps over the lazy dog"),
+        0x414F_A339
+    );
+    let all: Vec<u8> = (0..=255).collect();
+    assert_eq!(crc32(&all), 0x2905_8C73);
 }
