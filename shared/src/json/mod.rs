@@ -18,6 +18,9 @@
 
 mod de;
 mod scan;
+mod text;
+
+pub use text::text_of;
 
 use crate::quoted::Quoted;
 use serde::de::{DeserializeOwned, Expected, Unexpected};
@@ -132,14 +135,6 @@ impl fmt::Display for Found<'_> {
             Unexpected::Other(other) => f.write_str(other),
         }
     }
-}
-
-/// `value` as compact JSON text. Not `value.to_string()`: `Value`'s
-/// `Display` also compiles serde_json's pretty printer, which nothing here
-/// uses (1.5 KB of the page).
-pub fn text_of(value: &serde_json::Value) -> String {
-    // Writing a `Value` as JSON cannot fail: its keys are strings.
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// `T` from JSON text. Only whitespace may follow the value.
