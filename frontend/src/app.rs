@@ -3,12 +3,12 @@
 //! [`crate::api`] and the views in [`crate::components`].
 
 use crate::api::{self, ApiFailure};
-use crate::components::agent_panel::AgentPanel;
-use crate::components::check_form::CheckForm;
-use crate::components::grid::ProgressGrid;
-use crate::components::inbound::InboundView;
+use crate::components::agent_panel::{self, agent_panel};
+use crate::components::check_form::check_form;
+use crate::components::grid::progress_grid;
+use crate::components::inbound::inbound_view;
 use crate::components::share_panel::SharePanel;
-use crate::components::verdict::VerdictView;
+use crate::components::verdict::verdict_view;
 use crate::lazy::{self, Module};
 use crate::state::agent::Agent;
 use crate::state::fragment::Fragment;
@@ -470,13 +470,11 @@ pub fn app() -> Html {
                     { format!(", measured by mailport {} in {} on the sender's network. ", report.tool_version, report.duration_text()) }
                     <a href={browser.location.page_url.clone()}>{ "Run your own check" }</a></p>
                 </section>
-                <VerdictView conclusion={conclusion_of(report)}
-                    network={report.network.clone()} />
+                { verdict_view(&conclusion_of(report), report.network.as_ref()) }
                 if let Some(inbound) = &report.inbound {
-                    <InboundView inbound={inbound.clone()} />
+                    { inbound_view(inbound) }
                 }
-                <ProgressGrid grid={Grid::from_report(report)} running={false}
-                    folded={folded(&report.verdicts)} />
+                { progress_grid(&Grid::from_report(report), false, &folded(&report.verdicts)) }
                 if state.shared_short {
                     <p class="note" id="short-note">{ "This was a short link: it carries the verdicts, advice and network facts, not the servers' greetings or the probed addresses." }</p>
                 }
@@ -491,13 +489,17 @@ pub fn app() -> Html {
         },
         None => html! {
             <>
-                <AgentPanel agent={state.agent.clone()} paired={state.token.is_some()}
-                    safari={browser.safari} on_connect={on_connect}
-                    sample_link={(*sample).clone()}
-                    copied={state.copied.clone()} on_copy={on_copy.clone()} />
+                { agent_panel(&agent_panel::Props {
+                    agent: state.agent.clone(),
+                    paired: state.token.is_some(),
+                    safari: browser.safari,
+                    on_connect,
+                    sample_link: (*sample).clone(),
+                    copied: state.copied.clone(),
+                    on_copy: on_copy.clone(),
+                }) }
                 if matches!(state.agent, Agent::Found { .. }) {
-                    <CheckForm form={state.form.clone()} busy={state.busy()}
-                        dispatch={dispatch_cb.clone()} on_submit={on_submit} />
+                    { check_form(&state.form, state.busy(), &dispatch_cb, &on_submit) }
                 }
                 <div id="results" class="results" tabindex="-1" role="region" aria-label="The check and its result">
                     if let Run::Failed(msg) = &state.run {
@@ -519,15 +521,13 @@ pub fn app() -> Html {
                         <p id="run-stopped" class="note" role="status">{ "You stopped the check; the agent cancelled the probes still running." }</p>
                     }
                     if let Some(c) = &state.conclusion {
-                        <VerdictView conclusion={c.clone()}
-                            network={state.report.as_ref().and_then(|r| r.network.clone())} />
+                        { verdict_view(c, state.report.as_ref().and_then(|r| r.network.as_ref())) }
                     }
                     if let Some(inbound) = state.report.as_ref().and_then(|r| r.inbound.as_ref()) {
-                        <InboundView inbound={inbound.clone()} />
+                        { inbound_view(inbound) }
                     }
                     if !state.grid.cells.is_empty() {
-                        <ProgressGrid grid={state.grid.clone()} running={state.busy()}
-                            folded={state.conclusion.as_ref().map(|c| folded(&c.verdicts)).unwrap_or_default()} />
+                        { progress_grid(&state.grid, state.busy(), &state.conclusion.as_ref().map(|c| folded(&c.verdicts)).unwrap_or_default()) }
                     }
                     if let Some(source) = &state.share {
                         <SharePanel source={source.clone()} redact={state.redact}

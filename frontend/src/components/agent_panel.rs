@@ -6,8 +6,7 @@ use crate::components::install::Install;
 use crate::state::agent::{restart_command, Agent};
 use yew::prelude::*;
 
-/// Props of [`AgentPanel`].
-#[derive(Properties, PartialEq)]
+/// What [`agent_panel`] shows, and what it calls back.
 pub struct Props {
     /// The agent's state.
     pub agent: Agent,
@@ -23,12 +22,10 @@ pub struct Props {
     pub on_copy: Callback<String>,
     /// A link to the sample report on this page (a first visit shows what
     /// a result looks like without an agent).
-    #[prop_or_default]
     pub sample_link: AttrValue,
 }
 
 /// The panel.
-#[component(AgentPanel)]
 pub fn agent_panel(props: &Props) -> Html {
     let connect = {
         let cb = props.on_connect.clone();

@@ -8,19 +8,6 @@ use mailport_shared::MAIL_PORTS;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-/// Props of [`CheckForm`].
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    /// The form as typed.
-    pub form: Form,
-    /// A check is running.
-    pub busy: bool,
-    /// Form edits.
-    pub dispatch: Callback<Action>,
-    /// Run.
-    pub on_submit: Callback<()>,
-}
-
 fn port_name(p: u16) -> &'static str {
     match p {
         25 => "server to server",
@@ -32,12 +19,17 @@ fn port_name(p: u16) -> &'static str {
     }
 }
 
-/// The form.
-#[component(CheckForm)]
-pub fn check_form(props: &Props) -> Html {
-    let d = props.dispatch.clone();
+/// The form as typed (`f`), disabled while `busy` (a check runs); edits
+/// go to `dispatch`, Run to `on_submit`.
+pub fn check_form(
+    f: &Form,
+    busy: bool,
+    dispatch: &Callback<Action>,
+    on_submit: &Callback<()>,
+) -> Html {
+    let d = dispatch.clone();
     let onsubmit = {
-        let cb = props.on_submit.clone();
+        let cb = on_submit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             cb.emit(());
@@ -94,7 +86,6 @@ pub fn check_form(props: &Props) -> Html {
             })
         })
     };
-    let f = &props.form;
     let bad = f.error.as_ref().map(|e| e.field);
     // The invalid field says so, and points at the message (after its own
     // help text, when it has one).
@@ -180,8 +171,8 @@ pub fn check_form(props: &Props) -> Html {
             if let Some(e) = &f.error {
                 <p id="form-error" class="error" role="alert">{ e.message.clone() }</p>
             }
-            <button id="run" class="primary" type="submit" disabled={props.busy}>
-                { if props.busy { "Checking…" } else { "Run the check" } }
+            <button id="run" class="primary" type="submit" disabled={busy}>
+                { if busy { "Checking…" } else { "Run the check" } }
             </button>
         </form>
     }

@@ -11,19 +11,6 @@ use mailport_shared::{Outcome, ProbeResult};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Props of [`ProgressGrid`].
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    /// The grid.
-    pub grid: Grid,
-    /// Still running: show the progress bar.
-    pub running: bool,
-    /// Families that could not be tested at all: no columns for them (the
-    /// answer says so in one line).
-    #[prop_or_default]
-    pub folded: Vec<Family>,
-}
-
 /// Arrow keys move between the cells: the grid is one Tab stop (the first
 /// cell), not one per cell before the share panel.
 fn on_grid_key(columns: usize) -> Callback<KeyboardEvent> {
@@ -63,18 +50,18 @@ fn on_grid_key(columns: usize) -> Callback<KeyboardEvent> {
     })
 }
 
-/// The grid.
-#[component(ProgressGrid)]
-pub fn progress_grid(props: &Props) -> Html {
-    let grid = &props.grid;
+/// The grid; `running` shows the progress bar, and families in `folded`
+/// (that could not be tested at all) get no columns: the answer says so in
+/// one line.
+pub fn progress_grid(grid: &Grid, running: bool, folded: &[Family]) -> Html {
     let cols: Vec<_> = grid
         .columns()
         .into_iter()
-        .filter(|(_, f)| !props.folded.contains(f))
+        .filter(|(_, f)| !folded.contains(f))
         .collect();
     let (done, total) = grid.progress();
     let probes = if total == 1 { "probe" } else { "probes" };
-    let status = if props.running {
+    let status = if running {
         format!("Testing… {done} of {total} {probes} finished")
     } else {
         format!("{done} of {total} {probes} finished")
@@ -82,9 +69,9 @@ pub fn progress_grid(props: &Props) -> Html {
     html! {
         <section class="grid-section" aria-labelledby="grid-title">
             <h2 id="grid-title">{ "What each server answered" }</h2>
-            <p id="progress" class={classes!("progress", props.running.then_some("running"))} aria-live="polite">
+            <p id="progress" class={classes!("progress", running.then_some("running"))} aria-live="polite">
                 { status }
-                if props.running {
+                if running {
                     <progress max={total.to_string()} value={done.to_string()} aria-hidden="true"></progress>
                 }
             </p>
@@ -101,7 +88,7 @@ pub fn progress_grid(props: &Props) -> Html {
                         { for cols.iter().enumerate().map(|(col, (p, f))| {
                             let first = row == 0 && col == 0;
                             match grid.cell(&host, *p, *f) {
-                                Some(cell) => view_cell(cell, first, props.running),
+                                Some(cell) => view_cell(cell, first, running),
                                 None => html!{ <td class="cell none" data-col={col_label(*p, *f)}><span class="focus" tabindex={if first { "0" } else { "-1" }}><span class="sr">{ "not tested" }</span>{ "·" }</span></td> },
                             }
                         }) }

@@ -6,13 +6,6 @@ use mailport_shared::inbound::words::{advice_text, headline, label, sentence, wi
 use mailport_shared::inbound::{InboundReport, InboundVerdict};
 use yew::prelude::*;
 
-/// Props of [`InboundView`].
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    /// What the reflector's call-back showed, per family.
-    pub inbound: InboundReport,
-}
-
 /// How an inbound verdict looks: the outbound verdicts' classes and a
 /// symbol, so colour is never the only signal.
 fn look(v: &InboundVerdict) -> (&'static str, &'static str) {
@@ -29,10 +22,8 @@ fn look(v: &InboundVerdict) -> (&'static str, &'static str) {
     }
 }
 
-/// The inbound section.
-#[component(InboundView)]
-pub fn inbound_view(props: &Props) -> Html {
-    let r = &props.inbound;
+/// The inbound section: what the reflector's call-back showed, per family.
+pub fn inbound_view(r: &InboundReport) -> Html {
     let advice = r.advice();
     html! {
         <section id="inbound" class="inbound" aria-labelledby="inbound-title">

@@ -11,17 +11,6 @@ use mailport_shared::Family;
 use mailport_shared::NetworkFacts;
 use yew::prelude::*;
 
-/// Props of [`VerdictView`].
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    /// Verdicts, headline and advice.
-    pub conclusion: Conclusion,
-    /// What the agent learned about the network (absent while the check
-    /// runs, with `--no-netinfo`, or from an older agent).
-    #[prop_or_default]
-    pub network: Option<NetworkFacts>,
-}
-
 /// How a verdict looks: its CSS class and a symbol, so colour is never the
 /// only signal. A proved interception is no longer a question mark.
 fn look(v: &PortVerdict) -> (&'static str, &'static str) {
@@ -189,9 +178,10 @@ fn port_table(verdicts: &[PortVerdict]) -> Html {
 }
 
 /// The verdict: the answers first, the first advice, then the details.
-#[component(VerdictView)]
-pub fn verdict_view(props: &Props) -> Html {
-    let c = &props.conclusion;
+/// `c` holds the verdicts, headline and advice; `network` what the agent
+/// learned about the network (absent while the check runs, with
+/// `--no-netinfo`, or from an older agent).
+pub fn verdict_view(c: &Conclusion, network: Option<&NetworkFacts>) -> Html {
     html! {
         <section class="verdict" aria-labelledby="verdict-title">
             <h2 id="verdict-title">{ "The answer" }</h2>
@@ -217,7 +207,7 @@ pub fn verdict_view(props: &Props) -> Html {
             }
             <h3 id="ports-title">{ "Each port" }</h3>
             <p id="headline" class="headline">{ c.headline.clone() }</p>
-            { network_block(props.network.as_ref()) }
+            { network_block(network) }
             { port_table(&c.verdicts) }
         </section>
     }
