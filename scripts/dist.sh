@@ -13,7 +13,8 @@
 #   MAILPORT_DIST_TARGETS="x86_64-unknown-linux-musl" bash scripts/dist.sh
 #
 # Tools are installed once and cached: the rustup targets, Debian's
-# musl-tools and gcc-mingw-w64-x86-64, cargo-zigbuild (crates.io) and zig
+# musl-tools, gcc-mingw-w64-x86-64 and zopfli (scripts/build-web.sh
+# precompresses the page with it), cargo-zigbuild (crates.io) and zig
 # (the `ziglang` wheel from PyPI, unpacked under ~/.cache/mailport). The
 # cross builds share one target dir under ~/.cache/mailport, so a second run
 # only rebuilds what changed. The release workflow runs this same script.

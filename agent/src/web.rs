@@ -15,8 +15,9 @@ pub(crate) struct Embedded {
 pub enum Stored {
     /// As it is (images, and files gzip would not shrink).
     Plain(&'static [u8]),
-    /// Only gzipped (RFC 1952, as `build.rs` writes it): `len` is the
-    /// size of the contents.
+    /// Only gzipped (RFC 1952: written by `build.rs`, or zopfli's
+    /// `FILE.gz` which `build.rs` checked): `len` is the size of the
+    /// contents.
     Gzip {
         /// The gzip member.
         gz: &'static [u8],
@@ -54,8 +55,8 @@ impl Asset {
         match self.stored {
             Stored::Plain(bytes) => Some(Cow::Borrowed(bytes)),
             Stored::Gzip { gz, len } => {
-                // build.rs writes a bare 10-byte header (no name, no extra
-                // fields) and an 8-byte trailer (CRC-32, size).
+                // build.rs embeds only a bare 10-byte header (no name, no
+                // extra fields) and an 8-byte trailer (CRC-32, size).
                 let deflate = gz.get(10..gz.len().checked_sub(8)?)?;
                 let out = miniz_oxide::inflate::decompress_to_vec_with_limit(deflate, len).ok()?;
                 (out.len() == len).then_some(Cow::Owned(out))

@@ -36,13 +36,13 @@ async fn bad_input_is_one_line_and_exit_2() {
     let cases: &[(&[&str], &str)] = &[
         (
             &["check", "--ports", "0"],
-            "0 is not a valid port (1 to 65535)",
+            "\"0\" is not a valid port (1 to 65535)",
         ),
         (
             &["check", "--ports", "70000"],
-            "70000 is not a valid port (1 to 65535)",
+            "\"70000\" is not a valid port (1 to 65535)",
         ),
-        (&["check", "--ports", "25,x"], "x is not a valid port"),
+        (&["check", "--ports", "25,x"], "\"x\" is not a valid port"),
         (
             &["check", "--host", "exa mple.com"],
             "\"exa mple.com\" is not a valid host name",

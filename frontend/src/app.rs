@@ -489,14 +489,14 @@ pub fn app() -> Html {
         },
         None => html! {
             <>
-                { agent_panel(&agent_panel::Props {
-                    agent: state.agent.clone(),
+                { agent_panel(&agent_panel::Panel {
+                    agent: &state.agent,
                     paired: state.token.is_some(),
                     safari: browser.safari,
-                    on_connect,
-                    sample_link: (*sample).clone(),
-                    copied: state.copied.clone(),
-                    on_copy: on_copy.clone(),
+                    on_connect: &on_connect,
+                    sample_link: &sample,
+                    copied: &state.copied,
+                    on_copy: &on_copy,
                 }) }
                 if matches!(state.agent, Agent::Found { .. }) {
                     { check_form(&state.form, state.busy(), &dispatch_cb, &on_submit) }

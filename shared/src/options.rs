@@ -234,7 +234,7 @@ mod tests {
                     ports: vec![0],
                     ..Default::default()
                 },
-                "0 is not a valid port (1 to 65535)",
+                "\"0\" is not a valid port (1 to 65535)",
             ),
             (
                 CheckOptions {

@@ -52,6 +52,7 @@ fn invisible(c: char) -> bool {
             | 0x2060..=0x206f
             | 0xfeff
             | 0xfff9..=0xfffb
+            | 0xe0000..=0xe007f
     )
 }
 
@@ -73,6 +74,7 @@ mod tests {
             "abc\u{202e}moc.elpmaxe",
             "zero\u{200b}width\u{feff}",
             "soft\u{ad}hyphen",
+            "tag\u{e0041}\u{e007f}s",
             "bücher.de",
             "пример.рф",
             "例え.jp",
@@ -85,7 +87,7 @@ mod tests {
     #[test]
     fn where_it_differs_from_debug() {
         // `{:?}` also escapes a combining mark that opens the text, and
-        // code points Unicode leaves unassigned; those show as they are.
+        // private-use code points (U+E000); those show as they are.
         for s in ["\u{301}a", "\u{e000}"] {
             assert_eq!(Quoted(s).to_string(), format!("\"{s}\""));
             assert_ne!(Quoted(s).to_string(), format!("{s:?}"));

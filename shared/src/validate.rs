@@ -24,7 +24,7 @@ pub enum InputError {
         why: &'static str,
     },
     /// Port 0 or beyond 65535.
-    #[error("{0} is not a valid port (1 to 65535)")]
+    #[error("{} is not a valid port (1 to 65535)", Quoted(.0))]
     BadPort(String),
     /// A timeout outside the allowed range.
     #[error("{name} must be between {min} and {max} ms, not {value} ms")]

@@ -6,27 +6,28 @@ use crate::components::install::Install;
 use crate::state::agent::{restart_command, Agent};
 use yew::prelude::*;
 
-/// What [`agent_panel`] shows, and what it calls back.
-pub struct Props {
+/// What [`agent_panel`] shows, and what it calls back: borrowed from the
+/// app's state for one render.
+pub struct Panel<'a> {
     /// The agent's state.
-    pub agent: Agent,
+    pub agent: &'a Agent,
     /// Paired with a token.
     pub paired: bool,
     /// The browser is Safari, which blocks public pages from loopback.
     pub safari: bool,
     /// Look for the agent (from a click).
-    pub on_connect: Callback<()>,
+    pub on_connect: &'a Callback<()>,
     /// The last copy to the clipboard: what, and did it work?
-    pub copied: Option<(String, bool)>,
+    pub copied: &'a Option<(String, bool)>,
     /// Copy text to the clipboard.
-    pub on_copy: Callback<String>,
+    pub on_copy: &'a Callback<String>,
     /// A link to the sample report on this page (a first visit shows what
     /// a result looks like without an agent).
-    pub sample_link: AttrValue,
+    pub sample_link: &'a AttrValue,
 }
 
 /// The panel.
-pub fn agent_panel(props: &Props) -> Html {
+pub fn agent_panel(props: &Panel) -> Html {
     let connect = {
         let cb = props.on_connect.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
@@ -39,7 +40,7 @@ pub fn agent_panel(props: &Props) -> Html {
     let install = html! {
         <Install copied={props.copied.clone()} on_copy={props.on_copy.clone()} />
     };
-    match &props.agent {
+    match props.agent {
         Agent::NeedsClick { candidates } => html! {
             <section id="agent" class="agent" aria-live="polite">
                 <p>{ "mailport measures from your own computer with a small agent. If it is running, connect to it:" }</p>

@@ -19,8 +19,9 @@ fn port_name(p: u16) -> &'static str {
     }
 }
 
-/// The form as typed (`f`), disabled while `busy` (a check runs); edits
-/// go to `dispatch`, Run to `on_submit`.
+/// The form as typed (`f`); edits go to `dispatch`, Run to `on_submit`.
+/// While `busy` (a check runs) the Run button is disabled; the fields stay
+/// editable for the next check.
 pub fn check_form(
     f: &Form,
     busy: bool,

@@ -1,7 +1,9 @@
-//! A `serde_json::Value` as JSON text again, for this module's reader.
+//! A `serde_json::Value` as JSON text again.
 //!
-//! Values the reader kept whole (a fact's answer, an object whose tag came
-//! late) are read as their type afterwards, from text. serde_json's writer
+//! Values this module's reader kept whole (a fact's answer, an object whose
+//! tag came late) are read as their type afterwards, from text; the page
+//! also writes the relay test's request body with it (strings and a port,
+//! built with `serde_json::json!`). serde_json's writer
 //! would do, but writing a `Value` with it compiles float formatting for
 //! its numbers (`zmij`, code and tables: 2 KB of the page's wasm gzipped,
 //! as much of the share module's), and this reader never produces a float:
@@ -11,9 +13,10 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 /// `value` as compact JSON, the same text as `serde_json::to_string`
-/// writes for every value this module's reader produces. A fraction (which
-/// the reader never produces, and refuses) is written as `0.5`, which the
-/// reader refuses in the same words as the fraction itself.
+/// writes for every value without a fraction: every value this module's
+/// reader produces, and every one mailport builds. A fraction (which no
+/// caller has) is written as `0.5`, which the reader refuses as it refuses
+/// any fraction, so it fails loudly instead of passing a wrong number.
 pub fn text_of(value: &Value) -> String {
     let mut out = String::new();
     write_value(&mut out, value);

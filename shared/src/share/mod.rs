@@ -29,6 +29,10 @@
 //! - `link`: the link formats, their codec and the errors a reader sees
 //!   (encoding, decoding, the caps, the checksum).
 //! - `compact` and `value`: the short link's binary layout.
+//! - `crc32`: the checksum both formats end with (its table built on
+//!   first use).
+//! - `json`: the full link's JSON, read with the crate's own reader
+//!   (`crate::json`).
 //! - `redact`: hiding addresses and names before a report is shared; it
 //!   knows nothing of links, so either link format can carry its result.
 //!
