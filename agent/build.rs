@@ -8,8 +8,9 @@
 //! gzip is embedded. Where `scripts/build-web.sh` wrote a `FILE.gz` beside
 //! a file (zopfli: ordinary gzip about 4 % smaller than miniz's best), that
 //! is embedded instead, if it inflates to the file exactly. The page is
-//! about 1.1 MB as files and 0.43 MB gzipped, and every browser takes gzip, so the raw copy would only make
-//! the download larger (by 1.1 MB in the binary, 0.4 MB in the archive).
+//! about 1.1 MB as files and 0.43 MB gzipped, and every browser takes
+//! gzip, so the raw copy would only make the download larger (by 1.1 MB in
+//! the binary, 0.4 MB in the archive).
 //! The rare client without gzip (`curl` without `--compressed`) gets the
 //! file inflated per request. The ETag (a hash of the contents) lets a
 //! browser revalidate instead of downloading again.

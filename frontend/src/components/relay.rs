@@ -16,8 +16,7 @@
 
 use crate::api;
 use crate::state::relay_test::{self, RelayAnswer, RelayFields};
-use mailport_shared::quoted::Quoted;
-use mailport_shared::relay::{snippet, Mta, Password, RelaySpec, DEFAULT_PORT};
+use mailport_shared::relay::{self, snippet, Mta, Password, RelaySpec, DEFAULT_PORT};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -141,11 +140,9 @@ pub fn relay_panel(props: &RelayProps) -> Html {
     let output = if host.trim().is_empty() || user.trim().is_empty() {
         html! { <p class="note">{ "Enter the relay's host name and your login to see the configuration." }</p> }
     } else {
-        let spec = port
-            .trim()
-            .parse::<u16>()
-            .map_err(|_| format!("{} is not a port number (1 to 65535)", Quoted(port.trim())))
-            .and_then(|p| RelaySpec::new(&host, p, &user).map_err(|e| e.to_string()));
+        let spec = relay::port(port.trim())
+            .and_then(|p| RelaySpec::new(&host, p, &user))
+            .map_err(|e| e.to_string());
         match spec.and_then(|s| snippet(*mta, &s, Password::Placeholder).map_err(|e| e.to_string()))
         {
             Ok(s) => {

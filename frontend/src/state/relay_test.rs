@@ -7,9 +7,8 @@
 //! own component state (never in [`super::State`], the address, a share
 //! link or `sessionStorage`), and this module only puts it into the JSON.
 
-use mailport_shared::quoted::Quoted;
 use mailport_shared::relay::step::{Judged, RelayReport, RelayVerdict, StepStatus};
-use mailport_shared::relay::{check_address, words, RelaySpec};
+use mailport_shared::relay::{self, check_address, words, RelaySpec};
 
 /// What the panel's fields hold when the button is pressed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,13 +28,9 @@ pub struct RelayFields {
 /// The JSON body of `POST /v1/relay`, checked with the validators the
 /// agent applies (so a typo is named here, before anything is sent).
 pub fn request_body(fields: &RelayFields, password: &str) -> Result<String, String> {
-    let port = fields.port.trim().parse::<u16>().map_err(|_| {
-        format!(
-            "{} is not a port number (1 to 65535)",
-            Quoted(fields.port.trim())
-        )
-    })?;
-    let spec = RelaySpec::new(&fields.host, port, &fields.user).map_err(|e| e.to_string())?;
+    let spec = relay::port(fields.port.trim())
+        .and_then(|port| RelaySpec::new(&fields.host, port, &fields.user))
+        .map_err(|e| e.to_string())?;
     if password.is_empty() {
         return Err("Type the relay password to test the login.".into());
     }

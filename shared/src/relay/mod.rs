@@ -123,17 +123,20 @@ impl RelaySpec {
     }
 }
 
+/// A relay's port from text, 1 to 65535; the terminal's `HOST:PORT` and
+/// the page's port field both read it here, so both say the same.
+pub fn port(text: &str) -> Result<u16, RelayInputError> {
+    text.parse::<u16>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| RelayInputError::BadPort(text.to_string()))
+}
+
 fn split_host_port(s: &str) -> Result<(&str, u16), RelayInputError> {
-    let parse_port = |p: &str| {
-        p.parse::<u16>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| RelayInputError::BadPort(p.to_string()))
-    };
     if let Some(rest) = s.strip_prefix('[') {
         if let Some((inner, tail)) = rest.split_once(']') {
             return match tail.strip_prefix(':') {
-                Some(p) => Ok((inner, parse_port(p)?)),
+                Some(p) => Ok((inner, port(p)?)),
                 None if tail.is_empty() => Ok((inner, DEFAULT_PORT)),
                 None => Err(RelayInputError::BadPort(tail.to_string())),
             };
@@ -142,7 +145,7 @@ fn split_host_port(s: &str) -> Result<(&str, u16), RelayInputError> {
     match s.matches(':').count() {
         1 => {
             let (h, p) = s.split_once(':').unwrap_or((s, ""));
-            Ok((h, parse_port(p)?))
+            Ok((h, port(p)?))
         }
         // A bare IPv6 literal, or a plain name.
         _ => Ok((s, DEFAULT_PORT)),
