@@ -79,11 +79,12 @@ else
     echo "warning: no rust-src component; building with the prebuilt standard library (larger)" >&2
     step "build the page (wasm, prebuilt standard library)" build_page 0
 fi
-# Three modules: the page; its relay panel, which the page loads when the
-# panel is first opened; and its share links, loaded when a check starts
-# (frontend/src/lazy.rs).
+# Four modules: the page; its relay panel, which the page loads when the
+# panel is first opened; its share links, loaded when a check starts
+# (frontend/src/lazy.rs); and the viewer, which main.js starts instead of
+# the page when the address carries a shared result (frontend/src/viewer.rs).
 rm -rf web/pkg
-for bin in mailport-frontend mailport-relay mailport-share; do
+for bin in mailport-frontend mailport-relay mailport-share mailport-viewer; do
     step "wasm-bindgen $bin" wasm-bindgen --target web --no-typescript \
         --remove-name-section --remove-producers-section \
         --out-name "${bin//-/_}" --out-dir web/pkg \
@@ -140,6 +141,7 @@ sizes() { # $1: file
 echo "page wasm: $(sizes "$out") (goal: <= 200 KB gzipped)"
 echo "relay panel wasm (loaded when opened): $(sizes web/pkg/mailport_relay_bg.wasm)"
 echo "share links wasm (loaded when a check starts): $(sizes web/pkg/mailport_share_bg.wasm)"
+echo "viewer wasm (the page as a share link opens it): $(sizes web/pkg/mailport_viewer_bg.wasm) (goal: <= 200 KB gzipped)"
 if [ "${MAILPORT_WASM_BASELINE:-0}" = 1 ]; then
     floor=$(mktemp -d)
     wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \

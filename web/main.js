@@ -42,9 +42,16 @@ window.mailportLoad = (name) => {
   return modules.get(name);
 };
 
+// An address that carries a shared result (#r=…, anywhere among the
+// fragment's parameters) starts the viewer: that result and nothing of the
+// checker. Every other address starts the checker, which holds no link
+// reader (frontend/src/viewer.rs). Either reloads the page when a pasted
+// address needs the other.
+const app = /[#&]r=/.test(location.hash) ? 'mailport_viewer' : 'mailport_frontend';
+
 try {
-  const { default: init } = await import('./pkg/mailport_frontend.js');
-  await init({ module_or_path: new URL('./pkg/mailport_frontend_bg.wasm', import.meta.url) });
+  const { default: init } = await import('./pkg/' + app + '.js');
+  await init({ module_or_path: new URL('./pkg/' + app + '_bg.wasm', import.meta.url) });
   document.getElementById('boot')?.remove();
   // For the load benchmark (tests/browser/page.rs, measure_page_load).
   performance.mark('mailport-interactive');

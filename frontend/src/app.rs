@@ -1,6 +1,8 @@
-//! The page: reads its address, finds the agent, runs checks, shows shared
-//! results. Wires the reducer in [`crate::state`] to the calls in
-//! [`crate::api`] and the views in [`crate::components`].
+//! The page (the checker): reads its address, finds the agent, runs checks
+//! and shows their answer. Wires the reducer in [`crate::state`] to the
+//! calls in [`crate::api`] and the views in [`crate::components`]. Shared
+//! results are the viewer's ([`crate::viewer`]): an address that carries one
+//! starts it instead.
 
 use crate::api::{self, ApiFailure};
 use crate::components::agent_panel::{self, agent_panel};
@@ -12,13 +14,11 @@ use crate::components::verdict::verdict_view;
 use crate::lazy::{self, Module};
 use crate::state::agent::Agent;
 use crate::state::fragment::Fragment;
-use crate::state::grid::Grid;
 use crate::state::location::Location;
-use crate::state::run::{conclusion_of, Run};
-use crate::state::shared_link::Shared;
-use crate::state::time::utc_datetime;
+use crate::state::run::{Partial, Run};
+use crate::state::share_source::ShareSource;
 use crate::state::{Action, State};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -37,7 +37,7 @@ struct Browser {
 /// refuses it (a stray `%`, or escapes that are not UTF-8). Only in the
 /// page: outside a browser there is no JavaScript to call, which is why the
 /// parser takes its decoder as a parameter.
-fn decode_uri_component(value: &str) -> Option<String> {
+pub fn decode_uri_component(value: &str) -> Option<String> {
     js_sys::decode_uri_component(value).ok().map(String::from)
 }
 
@@ -264,6 +264,19 @@ async fn run_check(
     }
 }
 
+/// Asks the share module to judge a partial result.
+async fn judge(dispatch: UseReducerDispatcher<State>, source: ShareSource) {
+    let parts: js_sys::Array = source.to_parts().into_iter().map(JsValue::from).collect();
+    let judged = lazy::ask(Module::Share, "partial", &[parts.into()])
+        .await
+        .and_then(|json| {
+            mailport_shared::json::from_str::<mailport_shared::Report>(&json)
+                .map(Box::new)
+                .map_err(|e| format!("the share module's answer could not be read ({e})"))
+        });
+    dispatch.dispatch(Action::PartialJudged(judged));
+}
+
 /// Whether the agent no longer answers at all (not merely refused).
 async fn agent_gone(base: &str, cross_origin: bool) -> bool {
     matches!(
@@ -276,6 +289,18 @@ fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// What the page says when the agent stopped mid-check, with `done` of
+/// `total` probes finished.
+fn lost_words(partial: &Partial, (done, total): (usize, usize)) -> String {
+    let stopped =
+        format!("The agent stopped before the check finished ({done} of {total} probes done).");
+    match partial {
+        Partial::Nothing => format!("{stopped} Nothing had finished; start the agent again to check."),
+        Partial::Judging | Partial::Judged => format!("{stopped} What finished is judged below as a partial result, and you can share it; start the agent again to check everything."),
+        Partial::Unjudged(why) => format!("{stopped} What finished is in the grid below, but it could not be judged: {why}. Start the agent again to check everything."),
+    }
+}
+
 /// The sample report as a short link on this page.
 fn sample_link(page_url: &str) -> AttrValue {
     format!("{page_url}#{}", crate::state::shared_link::SAMPLE_FRAGMENT).into()
@@ -283,7 +308,7 @@ fn sample_link(page_url: &str) -> AttrValue {
 
 /// The families that could not be tested at all: the grid drops their
 /// columns (the answer says why in one line).
-fn folded(verdicts: &[mailport_shared::PortVerdict]) -> Vec<mailport_shared::Family> {
+pub fn folded(verdicts: &[mailport_shared::PortVerdict]) -> Vec<mailport_shared::Family> {
     mailport_shared::summary::folded_families(verdicts)
         .into_iter()
         .map(|(f, _)| f)
@@ -334,11 +359,10 @@ pub fn app() -> Html {
     };
 
     // A page on loopback looks for the agent at once; a public page waits for
-    // a click (Chrome grants Local Network Access on a user gesture). Also
-    // when a pasted link's result is closed and the page shows itself.
+    // a click (Chrome grants Local Network Access on a user gesture).
     {
         let on_connect = on_connect.clone();
-        let auto = state.agent == Agent::Detecting && !state.showing_shared();
+        let auto = state.agent == Agent::Detecting;
         use_effect_with(auto, move |auto| {
             if *auto {
                 on_connect.emit(());
@@ -347,33 +371,35 @@ pub fn app() -> Html {
     }
 
     // A link pasted into the address bar of this tab changes only the
-    // fragment: no reload, so the page must read it again.
+    // fragment, and no reload follows: reload, for main.js to start the
+    // viewer, which shows it (crate::viewer).
+    use_effect_with((), |_| {
+        hash_listener(|| {
+            let hash = web_sys::window()
+                .and_then(|w| w.location().hash().ok())
+                .unwrap_or_default();
+            if Fragment::parse(&hash, decode_uri_component)
+                .report
+                .is_some()
+            {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().reload();
+                }
+            }
+        })
+    });
+
+    // What finished of a check whose agent stopped is judged by the share
+    // module, imported when the check started.
     {
         let d = state.dispatcher();
-        use_effect_with((), move |_| {
-            let window = web_sys::window();
-            let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
-                let hash = web_sys::window()
-                    .and_then(|w| w.location().hash().ok())
-                    .unwrap_or_default();
-                d.dispatch(Action::Hash(Fragment::parse(&hash, decode_uri_component)));
-                if let Some(w) = web_sys::window() {
-                    w.scroll_to_with_x_and_y(0.0, 0.0);
-                }
-            });
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback(
-                    "hashchange",
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-            move || {
-                if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback(
-                        "hashchange",
-                        listener.as_ref().unchecked_ref(),
-                    );
-                }
+        let judging = match (&state.run, &state.share) {
+            (Run::Lost(Partial::Judging), Some(source)) => Some(source.clone()),
+            _ => None,
+        };
+        use_effect_with(judging, move |judging| {
+            if let Some(source) = judging.clone() {
+                spawn_local(judge(d, source));
             }
         });
     }
@@ -462,32 +488,7 @@ pub fn app() -> Html {
         });
     }
 
-    let body = match &state.shared {
-        Some(Shared::Report(report)) => html! {
-            <>
-                <section id="shared-banner" class="shared-banner">
-                    <p><strong>{ format!("Shared result from {}", utc_datetime(report.started_at_ms)) }</strong>
-                    { format!(", measured by mailport {} in {} on the sender's network. ", report.tool_version, report.duration_text()) }
-                    <a href={browser.location.page_url.clone()}>{ "Run your own check" }</a></p>
-                </section>
-                { verdict_view(&conclusion_of(report), report.network.as_ref()) }
-                if let Some(inbound) = &report.inbound {
-                    { inbound_view(inbound) }
-                }
-                { progress_grid(&Grid::from_report(report), false, &folded(&report.verdicts)) }
-                if state.shared_short {
-                    <p class="note" id="short-note">{ "This was a short link: it carries the verdicts, advice and network facts, not the servers' greetings or the probed addresses." }</p>
-                }
-            </>
-        },
-        Some(Shared::Broken(why)) => html! {
-            <section id="shared-banner" class="shared-banner broken" role="alert">
-                <h2>{ "This shared result cannot be shown" }</h2>
-                <p id="share-error">{ why.clone() }</p>
-                <p><a href={browser.location.page_url.clone()}>{ "Run your own check instead" }</a></p>
-            </section>
-        },
-        None => html! {
+    let body = html! {
             <>
                 { agent_panel(&agent_panel::Panel {
                     agent: &state.agent,
@@ -511,11 +512,8 @@ pub fn app() -> Html {
                     if state.busy() {
                         <button id="stop" type="button" onclick={on_stop}>{ "Stop the check" }</button>
                     }
-                    if let Run::Lost = state.run {
-                        <p id="run-lost" class="error" role="alert">{ {
-                            let (done, total) = state.grid.progress();
-                            format!("The agent stopped before the check finished ({done} of {total} probes done). What finished is judged below as a partial result, and you can share it; start the agent again to check everything.")
-                        } }</p>
+                    if let Run::Lost(partial) = &state.run {
+                        <p id="run-lost" class="error" role="alert">{ lost_words(partial, state.grid.progress()) }</p>
                     }
                     if let Run::Stopped = state.run {
                         <p id="run-stopped" class="note" role="status">{ "You stopped the check; the agent cancelled the probes still running." }</p>
@@ -538,12 +536,18 @@ pub fn app() -> Html {
                     <crate::components::relay_section::RelaySection agent={relay_agent(&state)} />
                 </div>
             </>
-        },
     };
-    let footer = match &state.shared {
-        Some(Shared::Report(_)) => "This result was measured on the sender's computer and travels inside the link; this page only shows it. Nothing is uploaded.",
-        _ => "The check runs on your computer; this page only shows it. Nothing is uploaded.",
-    };
+    frame(
+        body,
+        "The check runs on your computer; this page only shows it. Nothing is uploaded.",
+        state.announcement(),
+    )
+}
+
+/// The page around `body`: its header, `footer`'s line, and the polite
+/// live region saying `announcement`, present from the start so that what
+/// it says later is announced (the check starting, then its answer).
+pub fn frame(body: Html, footer: &'static str, announcement: String) -> Html {
     html! {
         <>
             <header class="top">
@@ -551,12 +555,28 @@ pub fn app() -> Html {
                 <p class="tagline">{ "Can this network send mail? Which mail ports get through, and what to do if port 25 is blocked." }</p>
             </header>
             <main id="main">{ body }</main>
-            // Polite live region, present from the start so that what it
-            // says later is announced: the check starting, then its answer.
-            <p id="announce" class="sr" role="status" aria-live="polite">{ state.announcement() }</p>
+            <p id="announce" class="sr" role="status" aria-live="polite">{ announcement }</p>
             <footer class="foot">
                 <p>{ footer }</p>
             </footer>
         </>
+    }
+}
+
+/// Calls `on_change` on every `hashchange` of the window, until the
+/// returned cleanup runs (a `use_effect_with`'s).
+pub fn hash_listener(on_change: impl Fn() + 'static) -> impl FnOnce() {
+    let window = web_sys::window();
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(on_change);
+    if let Some(w) = &window {
+        let _ = w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+    }
+    move || {
+        if let Some(w) = &window {
+            let _ = w.remove_event_listener_with_callback(
+                "hashchange",
+                listener.as_ref().unchecked_ref(),
+            );
+        }
     }
 }

@@ -15,7 +15,8 @@ use wasm_bindgen::JsCast;
 pub enum Module {
     /// The relay panel.
     Relay,
-    /// The share links: redaction and the link codec's writing side.
+    /// The share links: redaction and the link codec's writing side; and
+    /// the judging of a partial result.
     Share,
 }
 
@@ -24,6 +25,14 @@ impl Module {
         match self {
             Module::Relay => "relay",
             Module::Share => "share",
+        }
+    }
+
+    /// The module in words, for a sentence that says it failed.
+    fn what(self) -> &'static str {
+        match self {
+            Module::Relay => "the page's relay panel",
+            Module::Share => "the page's share module",
         }
     }
 }
@@ -57,4 +66,29 @@ pub fn reason(e: &JsValue) -> String {
                 .and_then(|m| m.as_string())
         })
         .unwrap_or_else(|| "unknown error".into())
+}
+
+/// Loads `module` and calls its export `name`, which returns text or throws
+/// a sentence of its own: the text, or why not in words (no final full
+/// stop, as the module's own sentences): the module not loading, its
+/// sentence, or it failing.
+pub async fn ask(module: Module, name: &str, args: &[JsValue]) -> Result<String, String> {
+    let m = load(module).await.map_err(|_| {
+        format!(
+            "{} could not be loaded (the network, or the agent that served the page is gone): reload the page to try again",
+            module.what()
+        )
+    })?;
+    match call(&m, name, args) {
+        Ok(v) => v
+            .as_string()
+            .ok_or_else(|| format!("{} answered with something other than text", module.what())),
+        Err(e) => Err(e.as_string().unwrap_or_else(|| {
+            format!(
+                "{} stopped working ({}): reload the page to try again",
+                module.what(),
+                reason(&e)
+            )
+        })),
+    }
 }

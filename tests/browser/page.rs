@@ -5,16 +5,22 @@
 //!   advice without scrolling at 1366×900 and 390×844, in both themes; no
 //!   sideways scrolling, "2525" on one line, the grid one Tab stop.
 //! - `pasted_link_replaces_what_is_shown`: a link pasted over a shown report
-//!   shows the new one; pasted into the Connect page, shows the report.
+//!   shows the new one (the viewer reads it in place); an address without
+//!   one goes back to the Connect page (the checker); a link pasted there
+//!   shows the report (the page reloads as the viewer).
 //! - `agent_killed_mid_check`: the agent dies during a check: the page says
 //!   it stopped, shows the exact restart command, keeps what finished and
 //!   shares it as a partial result; no "testing…", no "Connected".
+//! - `agent_killed_before_the_share_module_loaded`: the same without the
+//!   share module, which judges partial results: the grid keeps what
+//!   finished, the page says why it is not judged, and offers no link.
 //! - `share_module_not_loaded_is_tried_again`: the module that makes share
 //!   links cannot be fetched: the panel says so, offers no link and a "Try
 //!   again" that works once it can be fetched.
 //! - `first_visit_without_an_agent`: friendly: what this is, a sample report,
 //!   the install steps; no browser-block or Safari hint in Chromium on a
-//!   loopback copy; neither it nor a shared result fetches the share module.
+//!   loopback copy; the first visit starts the checker, the sample report
+//!   the viewer alone; neither fetches the share module.
 //! - `inbound_is_its_own_section`: the inbound answer after the outbound
 //!   one, with its own headline and advice, fitting a phone.
 //! - `no_serious_accessibility_violations_in_either_theme`: axe-core (from
@@ -199,6 +205,54 @@ async fn pasted_link_replaces_what_is_shown() {
     b.close().await;
 }
 
+/// Checks two submission servers on 127.`net`.x.x, one that answers and one
+/// that keeps the check waiting, and stops the agent once the first has
+/// finished; with the share module blocked first when `block_share`. The
+/// browser, the agent's port, and the servers (to keep them running).
+async fn agent_stopped_mid_check(net: u8, block_share: bool) -> (Browser, String, [FakeSmtp; 2]) {
+    let n = (std::process::id() % 200 + 20) as u8;
+    let quick = Ipv4Addr::new(127, net, n, 1);
+    let tarpit = Ipv4Addr::new(127, net, n, 2);
+    let servers = [
+        FakeSmtp::start(quick, 587, "quick.fake.test"),
+        FakeSmtp::silent(tarpit, 587),
+    ];
+    let agent = Agent::start(&[]);
+    let port = agent
+        .url
+        .split_once("#token=")
+        .and_then(|(b, _)| b.trim_end_matches('/').rsplit(':').next())
+        .expect("port")
+        .to_string();
+    let b = Browser::start(1366, 900).await;
+    open_connected(
+        &b,
+        &agent,
+        &format!("{quick}%20submission,{tarpit}%20submission"),
+    )
+    .await;
+    if block_share {
+        block(&b, &["*mailport_share*"]).await;
+    }
+    run(&b).await;
+    // The greeting host finishes; the tarpit keeps the other waiting.
+    b.wait_text("#progress", 20, |t| t.contains("1 of 2")).await;
+    drop(agent);
+    (b, port, servers)
+}
+
+/// Makes the network drop the requests whose URL matches one of `urls`
+/// (as a flaky connection, or an agent gone before they were made, would);
+/// none when empty.
+async fn block(b: &Browser, urls: &[&str]) {
+    b.cdp("Network.enable", serde_json::json!({})).await;
+    b.cdp(
+        "Network.setBlockedURLs",
+        serde_json::json!({ "urls": urls }),
+    )
+    .await;
+}
+
 /// Opens the agent's page with these targets (already escaped for the
 /// fragment) on port 587 over IPv4, and waits until it is connected.
 async fn open_connected(b: &Browser, agent: &Agent, targets: &str) {
@@ -227,29 +281,7 @@ async fn agent_killed_mid_check() {
     if !browser_available("agent_killed_mid_check") {
         return;
     }
-    let n = (std::process::id() % 200 + 20) as u8;
-    let quick = Ipv4Addr::new(127, 89, n, 1);
-    let tarpit = Ipv4Addr::new(127, 89, n, 2);
-    let _quick = FakeSmtp::start(quick, 587, "quick.fake.test");
-    let _tarpit = FakeSmtp::silent(tarpit, 587);
-    let agent = Agent::start(&[]);
-    let port = agent
-        .url
-        .split_once("#token=")
-        .and_then(|(b, _)| b.trim_end_matches('/').rsplit(':').next())
-        .expect("port")
-        .to_string();
-    let b = Browser::start(1366, 900).await;
-    open_connected(
-        &b,
-        &agent,
-        &format!("{quick}%20submission,{tarpit}%20submission"),
-    )
-    .await;
-    run(&b).await;
-    // The greeting host finishes; the tarpit keeps the other waiting.
-    b.wait_text("#progress", 20, |t| t.contains("1 of 2")).await;
-    drop(agent);
+    let (b, port, _servers) = agent_stopped_mid_check(89, false).await;
     let lost = b.wait_text("#run-lost", 20, |t| !t.is_empty()).await;
     assert!(
         lost.contains("The agent stopped before the check finished (1 of 2"),
@@ -283,6 +315,41 @@ async fn agent_killed_mid_check() {
     b.close().await;
 }
 
+/// The agent stopped before the page had its share module (which judges
+/// partial results: the page carries no classification of its own): what
+/// finished stays in the grid, the page says why it is not judged, and it
+/// offers no share link it could not make.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_killed_before_the_share_module_loaded() {
+    if !browser_available("agent_killed_before_the_share_module_loaded") {
+        return;
+    }
+    let (b, _, _servers) = agent_stopped_mid_check(91, true).await;
+    let lost = b
+        .wait_text("#run-lost", 20, |t| t.contains("could not be judged"))
+        .await;
+    assert!(
+        lost.starts_with("The agent stopped before the check finished (1 of 2 probes done).")
+            && lost.contains("the page's share module could not be loaded")
+            && lost.contains("Start the agent again"),
+        "{lost}"
+    );
+    let grid = b.text("#grid").await;
+    assert!(
+        grid.contains("SMTP greeting"),
+        "what finished stays: {grid}"
+    );
+    assert_eq!(b.text("#verdict-title").await, "", "nothing judged");
+    assert!(
+        b.client
+            .find(fantoccini::Locator::Css("#share"))
+            .await
+            .is_err(),
+        "no share panel without the module"
+    );
+    b.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn share_module_not_loaded_is_tried_again() {
     if !browser_available("share_module_not_loaded_is_tried_again") {
@@ -296,12 +363,7 @@ async fn share_module_not_loaded_is_tried_again() {
     open_connected(&b, &agent, &format!("{quick}%20submission")).await;
     // The network drops the share module (as a flaky connection, or an
     // agent gone before it was fetched, would).
-    b.cdp("Network.enable", serde_json::json!({})).await;
-    b.cdp(
-        "Network.setBlockedURLs",
-        serde_json::json!({ "urls": ["*mailport_share*"] }),
-    )
-    .await;
+    block(&b, &["*mailport_share*"]).await;
     run(&b).await;
     let why = b.wait_text("#share-error", 20, |t| !t.is_empty()).await;
     assert!(
@@ -318,8 +380,7 @@ async fn share_module_not_loaded_is_tried_again() {
         "no link without the module"
     );
     b.screenshot_at("#share", "share-not-loaded.png").await;
-    b.cdp("Network.setBlockedURLs", serde_json::json!({ "urls": [] }))
-        .await;
+    block(&b, &[]).await;
     b.click("#share-retry").await;
     let link = b.value("#share-link", 10).await;
     let shared = share::from_fragment(link.split_once('#').map(|(_, f)| f).unwrap_or(""))
@@ -357,19 +418,30 @@ async fn first_visit_without_an_agent() {
         "no Safari hint in Chromium: {agent}"
     );
     assert_eq!(b.text("#blocked-hint").await, "");
-    // A sample report, openable without an agent.
-    b.click("#sample-report").await;
-    let answers = b.wait_text("#answers", 10, |t| !t.is_empty()).await;
-    assert!(answers.contains("No — port 25 is dropped."), "{answers}");
-    // Neither the first visit nor a shared result makes links: the module
-    // that does stays on the server.
+    // The checker, not the viewer: no link was opened.
     let fetched = b.requests().await;
     assert!(
         fetched
             .iter()
             .any(|r| r.ends_with("/pkg/mailport_frontend_bg.wasm"))
+            && !fetched.iter().any(|r| r.contains("mailport_viewer")),
+        "{fetched:?}"
+    );
+    // A sample report, openable without an agent: the page reloads as the
+    // viewer, which shows it.
+    b.click("#sample-report").await;
+    let answers = b.wait_text("#answers", 10, |t| !t.is_empty()).await;
+    assert!(answers.contains("No — port 25 is dropped."), "{answers}");
+    // A shared result is shown by the viewer alone: not the checker again,
+    // nor the module that makes links (it stays on the server).
+    let fetched = b.requests().await;
+    assert!(
+        fetched
+            .iter()
+            .any(|r| r.ends_with("/pkg/mailport_viewer_bg.wasm"))
+            && !fetched.iter().any(|r| r.contains("mailport_frontend_bg"))
             && !fetched.iter().any(|r| r.contains("mailport_share")),
-        "the page, not the share module: {fetched:?}"
+        "the viewer, not the checker nor the share module: {fetched:?}"
     );
     b.window_screenshot("first-visit-sample.png").await;
     b.close().await;
@@ -596,50 +668,79 @@ async fn no_serious_accessibility_violations_in_either_theme() {
 /// --nocapture`): bytes on the wire and time to interactive (until the
 /// page's code has started and rendered, `mailport-interactive` in
 /// main.js), as the agent serves the page (gzip) and as a plain static
-/// server does (uncompressed), each in a fresh profile, 5 loads each.
+/// server does (uncompressed), each in a fresh profile, 5 loads each; and
+/// a shared link (the sample report's short link) opened from the agent,
+/// timed until its answer shows (main.js starts the viewer for it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a test: prints figures"]
 async fn measure_page_load() {
     if !browser_available("measure_page_load") {
         return;
     }
-    let wasm = std::fs::read(root().join("web/pkg/mailport_frontend_bg.wasm")).expect("built page");
-    let gz = {
-        let out = std::process::Command::new("gzip")
+    // The page (the checker), and the viewer a share link opens.
+    for name in ["mailport_frontend", "mailport_viewer"] {
+        let file = root().join(format!("web/pkg/{name}_bg.wasm"));
+        let wasm = std::fs::read(&file).expect("built page");
+        let gz = std::process::Command::new("gzip")
             .args(["-9", "-c"])
-            .arg(root().join("web/pkg/mailport_frontend_bg.wasm"))
+            .arg(&file)
             .output()
-            .expect("gzip");
-        out.stdout.len()
-    };
-    // As the agent serves it: the zopfli gzip build-web.sh wrote, if any.
-    let served = std::fs::metadata(root().join("web/pkg/mailport_frontend_bg.wasm.gz"))
-        .map(|m| format!(", {} bytes as served (zopfli)", m.len()))
-        .unwrap_or_default();
-    println!("wasm: {} bytes, {gz} bytes gzip -9{served}", wasm.len());
+            .expect("gzip")
+            .stdout
+            .len();
+        // As the agent serves it: the zopfli gzip build-web.sh wrote, if any.
+        let served = std::fs::metadata(file.with_extension("wasm.gz"))
+            .map(|m| format!(", {} bytes as served (zopfli)", m.len()))
+            .unwrap_or_default();
+        println!("{name}: {} bytes, {gz} bytes gzip -9{served}", wasm.len());
+    }
     let agent = Agent::start(&[]);
     let site = StaticSite::start(Ipv4Addr::LOCALHOST);
-    for (name, url) in [
-        ("agent (gzip)", agent.url.clone()),
+    let agent_base = agent.url.split('#').next().unwrap_or_default().to_string();
+    // (what, address, the element that says it is ready, the mark for it)
+    for (name, url, ready, mark) in [
+        (
+            "agent (gzip)",
+            agent.url.clone(),
+            "#agent",
+            "mailport-interactive",
+        ),
         (
             "static, uncompressed",
             format!("http://127.0.0.1:{}/#agent=9", site.port),
+            "#agent",
+            "mailport-interactive",
+        ),
+        (
+            "a short link from the agent (gzip), until its answer shows",
+            share::link_short(&agent_base, &sample_report()),
+            "#answers",
+            "mailport-answer-shown",
         ),
     ] {
         let mut ttis = Vec::new();
         let mut bytes = 0u64;
         for _ in 0..5 {
             let b = Browser::start(1366, 900).await;
+            // Marks the moment a shared result's answer is on the screen.
+            b.cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                serde_json::json!({ "source": "new MutationObserver((_, o) => { \
+                    if (document.getElementById('answers')?.textContent) { \
+                      performance.mark('mailport-answer-shown'); o.disconnect(); } }) \
+                    .observe(document, { subtree: true, childList: true, characterData: true });" }),
+            )
+            .await;
             b.client.goto(&url).await.expect("open");
-            b.wait_for("#agent", 30).await;
+            b.wait_for(ready, 30).await;
             let m = b
                 .client
                 .execute(
-                    "const i = performance.getEntriesByName('mailport-interactive')[0]; \
+                    "const i = performance.getEntriesByName(arguments[0])[0]; \
                      const n = performance.getEntriesByType('navigation')[0]; \
                      const r = performance.getEntriesByType('resource').filter(e => !e.name.includes('/v1/')); \
                      return [i ? i.startTime : -1, n.transferSize + r.reduce((s, e) => s + e.transferSize, 0)];",
-                    vec![],
+                    vec![serde_json::json!(mark)],
                 )
                 .await
                 .expect("measure");

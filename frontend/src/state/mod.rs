@@ -6,7 +6,7 @@
 //! One file per idea, each with its tests: [`location`] and [`fragment`]
 //! (the page's address), [`agent`] and [`version`] (the agent it talks to),
 //! [`form`], [`grid`] and [`tone`] (the live check), [`run`] and
-//! [`shared_link`] (the answer, live or opened from a link),
+//! [`shared_link`] (the answer, live or, for the viewer, opened from a link),
 //! [`share_source`] (what the share module makes links from), [`time`]. The
 //! state itself, its actions and the reducer are here; their tests, which
 //! drive the reducer through whole checks, are in `tests.rs`.
@@ -38,9 +38,8 @@ use mailport_shared::api::Health;
 use mailport_shared::report::Conclusion;
 use mailport_shared::share::RedactOptions;
 use mailport_shared::{CheckEvent, Report};
-use run::{conclusion_of, partial_report, Run};
+use run::{conclusion_of, Partial, Run};
 use share_source::ShareSource;
-use shared_link::{from_short_link, shared_of, Shared};
 use std::rc::Rc;
 use version::PAGE_VERSION;
 use yew::Reducible;
@@ -70,10 +69,6 @@ pub struct State {
     /// The live check's `started` and `probe` events as the agent sent
     /// them, for a partial result's [`ShareSource`].
     events: Vec<Rc<str>>,
-    /// A shared result being shown instead of a live check.
-    pub shared: Option<Shared>,
-    /// The shared result came from a short link (no transcripts).
-    pub shared_short: bool,
     /// What to hide in share links.
     pub redact: RedactOptions,
     /// The last copy to the clipboard: what was copied, and did it work?
@@ -83,7 +78,6 @@ pub struct State {
 impl State {
     /// The initial state from the page's address.
     pub fn new(location: Location, fragment: &Fragment, token: Option<String>) -> State {
-        let shared = shared_of(fragment);
         let candidates = fragment.agent_candidates(&location);
         let agent = if location.is_loopback() {
             Agent::Detecting
@@ -101,19 +95,12 @@ impl State {
             report: None,
             share: None,
             events: Vec::new(),
-            shared_short: from_short_link(fragment),
-            shared,
             redact: RedactOptions {
                 ip: true,
                 hosts: false,
             },
             copied: None,
         }
-    }
-
-    /// The page is showing a shared result, not running checks.
-    pub fn showing_shared(&self) -> bool {
-        self.shared.is_some()
     }
 
     /// A check is in flight.
@@ -126,7 +113,7 @@ impl State {
     pub fn announcement(&self) -> String {
         match (&self.run, &self.conclusion) {
             (Run::Starting, _) => "The check started.".into(),
-            (Run::Lost, _) => "The agent stopped before the check finished.".into(),
+            (Run::Lost(_), _) => "The agent stopped before the check finished.".into(),
             (Run::Done, Some(c)) => format!("Result: {}", c.headline),
             _ => String::new(),
         }
@@ -197,10 +184,9 @@ pub enum Action {
         /// The time, for the partial report.
         now_ms: u64,
     },
-    /// The address's fragment changed (a link pasted into the address bar
-    /// of this tab), read at the edge where the browser decodes it: show
-    /// the result it carries, or the page's own view when it carries none.
-    Hash(Fragment),
+    /// The share module judged what finished of a check whose agent
+    /// stopped: the partial report, or why it could not.
+    PartialJudged(Result<Box<Report>, String>),
     /// Text was copied (or the browser refused).
     Copied {
         /// What the button copied.
@@ -309,10 +295,7 @@ impl State {
             }
             Action::Copied { text, ok } => self.copied = Some((text, ok)),
             Action::AgentLost { now_ms } => self.lost(now_ms),
-            Action::Hash(f) => {
-                self.shared_short = from_short_link(&f);
-                self.shared = shared_of(&f);
-            }
+            Action::PartialJudged(judged) => self.judged(judged),
         }
     }
 
@@ -358,8 +341,9 @@ impl State {
 
 impl State {
     /// The agent went away mid-check: say so (no green "Connected"), and
-    /// judge what finished as a partial result that can be shared, clearly
-    /// marked in its headline.
+    /// keep what finished for the share module to judge as a partial
+    /// result that can be shared, clearly marked in its headline
+    /// ([`Action::PartialJudged`] brings the judgement).
     fn lost(&mut self, now_ms: u64) {
         if !self.busy() {
             return;
@@ -371,26 +355,42 @@ impl State {
         if let Agent::Found { base, .. } = &self.agent {
             self.agent = Agent::Stopped { base: base.clone() };
         }
-        self.run = Run::Lost;
-        let version = if version.is_empty() {
-            PAGE_VERSION.into()
-        } else {
-            version
-        };
         let options = self.form.options().unwrap_or_default();
-        let Some((report, c)) =
-            partial_report(&self.grid, options.clone(), version.clone(), now_ms)
-        else {
+        if !self.grid.cells.iter().any(|c| !c.results.is_empty()) {
+            self.run = Run::Lost(Partial::Nothing);
             return;
-        };
+        }
+        self.run = Run::Lost(Partial::Judging);
         self.share = Some(ShareSource::Partial {
             events: self.events.clone().into(),
-            options: options.clone().into(),
-            tool_version: version.into(),
+            options: options.into(),
+            tool_version: if version.is_empty() {
+                PAGE_VERSION.into()
+            } else {
+                version.into()
+            },
             now_ms,
         });
-        self.report = Some(Rc::new(report));
-        self.conclusion = Some(c);
+    }
+
+    /// The share module's judgement of a partial result (see
+    /// [`State::lost`]); ignored unless one is awaited.
+    fn judged(&mut self, judged: Result<Box<Report>, String>) {
+        if self.run != Run::Lost(Partial::Judging) {
+            return;
+        }
+        match judged {
+            Ok(report) => {
+                self.conclusion = Some(conclusion_of(&report));
+                self.report = Some(Rc::from(report));
+                self.run = Run::Lost(Partial::Judged);
+            }
+            Err(why) => {
+                // What could not judge it cannot make its links either.
+                self.share = None;
+                self.run = Run::Lost(Partial::Unjudged(why));
+            }
+        }
     }
 }
 

@@ -20,8 +20,26 @@ pub enum Run {
     /// The user stopped it (closing the stream cancels every probe).
     Stopped,
     /// The agent stopped answering during the check (it was closed, or the
-    /// computer slept): what finished is kept as a partial result.
-    Lost,
+    /// computer slept): what finished is kept as a partial result, judged
+    /// by the share module.
+    Lost(Partial),
+}
+
+/// Where the partial result of a check whose agent stopped stands. The page
+/// does not judge it itself: classification and advice live in the share
+/// module (`bin/share.rs`), which the page imported when the check started,
+/// while the agent that serves it was surely there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Partial {
+    /// No probe finished: nothing to judge.
+    Nothing,
+    /// The share module is judging what finished.
+    Judging,
+    /// Judged: the state holds the report and its conclusion.
+    Judged,
+    /// It could not be judged (the module did not load before the agent
+    /// went, or it failed): why, in words.
+    Unjudged(String),
 }
 
 /// The headline of a partial result: marked first, in the headline itself,
@@ -47,9 +65,9 @@ pub fn conclusion_of(report: &Report) -> Conclusion {
 
 /// What finished of a check the agent stopped answering during, judged as
 /// a partial result: the report (its headline marked) and what the page
-/// shows of it. `None` when nothing finished. The page calls this when the
-/// agent goes, and the share module (`bin/share.rs`) again on the same
-/// events to make a link of it.
+/// shows of it. `None` when nothing finished. The share module
+/// (`bin/share.rs`) calls this on the events the page applied, both for
+/// the page to show and to make links of.
 pub fn partial_report(
     grid: &Grid,
     options: CheckOptions,

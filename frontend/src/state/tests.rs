@@ -209,7 +209,7 @@ fn a_lost_agent_leaves_a_partial_result() {
         planned: planned.clone(),
     }));
     s.apply(Action::AgentLost { now_ms: 5 });
-    assert_eq!(s.run, Run::Lost);
+    assert_eq!(s.run, Run::Lost(Partial::Nothing));
     assert_eq!(s.agent, Agent::Stopped { base: base.clone() });
     assert_eq!(
         (&s.report, &s.conclusion, &s.share),
@@ -239,7 +239,21 @@ fn a_lost_agent_leaves_a_partial_result() {
     s.apply(Action::AgentLost {
         now_ms: 1_790_000_000_000,
     });
-    assert_eq!(s.run, Run::Lost);
+    assert_eq!(s.run, Run::Lost(Partial::Judging));
+    assert_eq!((&s.report, &s.conclusion), (&None, &None), "not judged yet");
+    // The share module judges it from the texts the page applied (and
+    // makes its links from the same texts).
+    let source = s.share.clone().expect("a partial result can be shared");
+    assert!(matches!(&source, ShareSource::Partial { events, .. } if events.len() == 2));
+    let across = ShareSource::from_parts(source.to_parts()).expect("parts read back");
+    assert_eq!(across, source);
+    let judged = across.report().map(Box::new);
+    // A judgement nobody waits for changes nothing.
+    let mut idle = State::new(loc(&base, "127.0.0.1"), &Fragment::default(), None);
+    idle.apply(Action::PartialJudged(judged.clone()));
+    assert_eq!(idle.report, None);
+    s.apply(Action::PartialJudged(judged));
+    assert_eq!(s.run, Run::Lost(Partial::Judged));
     let report = s.report.as_deref().expect("a partial report");
     assert_eq!(report.probes, vec![r]);
     assert_eq!(report.started_at_ms, 1_790_000_000_000);
@@ -255,13 +269,32 @@ fn a_lost_agent_leaves_a_partial_result() {
     let c = s.conclusion.as_ref().expect("a conclusion");
     assert_eq!(c.headline, report.headline);
     assert_eq!(c.verdicts, report.verdicts);
-    // The share module rebuilds the same partial report from the texts.
-    let source = s.share.as_ref().expect("a partial result can be shared");
-    assert!(matches!(source, ShareSource::Partial { events, .. } if events.len() == 2));
-    let across = ShareSource::from_parts(source.to_parts()).expect("parts read back");
-    assert_eq!(&across, source);
-    assert_eq!(across.report().as_ref(), Ok(report));
+    assert!(!c.verdicts.is_empty(), "port 25 was judged");
     assert_eq!(report.options.domain.as_deref(), Some("example.org"));
     assert!(report.options.inbound && report.options.targets.len() == 2);
     assert!(report.options.reflector.is_some());
+}
+
+/// A partial result the share module could not judge (it had not loaded
+/// when the agent went) says why, and offers no link it could not make.
+#[test]
+fn an_unjudged_partial_result_says_why() {
+    let base = "http://127.0.0.1:7525".to_string();
+    let mut s = State::new(loc(&base, "127.0.0.1"), &Fragment::default(), None);
+    s.apply(Action::Starting);
+    s.apply(event(CheckEvent::Started {
+        planned: vec![spec("a.example", 25, Family::Ipv4)],
+    }));
+    s.apply(event(CheckEvent::Probe {
+        result: result("a.example", 25, Outcome::Refused),
+    }));
+    s.apply(Action::AgentLost { now_ms: 5 });
+    assert!(s.share.is_some());
+    s.apply(Action::PartialJudged(Err("it could not be loaded".into())));
+    assert_eq!(
+        s.run,
+        Run::Lost(Partial::Unjudged("it could not be loaded".into()))
+    );
+    assert_eq!((&s.report, &s.share), (&None, &None));
+    assert_eq!(s.grid.progress(), (1, 1), "what finished stays in the grid");
 }
