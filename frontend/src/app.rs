@@ -267,13 +267,20 @@ async fn run_check(
 /// Asks the share module to judge a partial result.
 async fn judge(dispatch: UseReducerDispatcher<State>, source: ShareSource) {
     let parts: js_sys::Array = source.to_parts().into_iter().map(JsValue::from).collect();
-    let judged = lazy::ask(Module::Share, "partial", &[parts.into()])
-        .await
-        .and_then(|json| {
-            mailport_shared::json::from_str::<mailport_shared::Report>(&json)
-                .map(Box::new)
-                .map_err(|e| format!("the share module's answer could not be read ({e})"))
-        });
+    let judged = match lazy::load(Module::Share).await {
+        // Reloading would not help: the agent that served the page is
+        // most likely the one that stopped.
+        Err(_) => {
+            Err("the part of the page that judges it did not load before the agent stopped".into())
+        }
+        Ok(module) => {
+            lazy::text_of(lazy::call(&module, "partial", &[parts.into()])).and_then(|json| {
+                mailport_shared::json::from_str::<mailport_shared::Report>(&json)
+                    .map(Box::new)
+                    .map_err(|e| format!("the share module's answer could not be read ({e})"))
+            })
+        }
+    };
     dispatch.dispatch(Action::PartialJudged(judged));
 }
 

@@ -27,14 +27,6 @@ impl Module {
             Module::Share => "share",
         }
     }
-
-    /// The module in words, for a sentence that says it failed.
-    fn what(self) -> &'static str {
-        match self {
-            Module::Relay => "the page's relay panel",
-            Module::Share => "the page's share module",
-        }
-    }
 }
 
 #[wasm_bindgen]
@@ -68,27 +60,16 @@ pub fn reason(e: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".into())
 }
 
-/// Loads `module` and calls its export `name`, which returns text or throws
-/// a sentence of its own: the text, or why not in words (no final full
-/// stop, as the module's own sentences): the module not loading, its
-/// sentence, or it failing.
-pub async fn ask(module: Module, name: &str, args: &[JsValue]) -> Result<String, String> {
-    let m = load(module).await.map_err(|_| {
-        format!(
-            "{} could not be loaded (the network, or the agent that served the page is gone): reload the page to try again",
-            module.what()
-        )
-    })?;
-    match call(&m, name, args) {
+/// What a call of a module's export that returns text came to: the text,
+/// or why not in words (no final full stop): the module's own sentence
+/// (it throws a string), or the module failing (anything else thrown).
+pub fn text_of(called: Result<JsValue, JsValue>) -> Result<String, String> {
+    match called {
         Ok(v) => v
             .as_string()
-            .ok_or_else(|| format!("{} answered with something other than text", module.what())),
-        Err(e) => Err(e.as_string().unwrap_or_else(|| {
-            format!(
-                "{} stopped working ({}): reload the page to try again",
-                module.what(),
-                reason(&e)
-            )
-        })),
+            .ok_or_else(|| "the module answered with something other than text".into()),
+        Err(e) => Err(e
+            .as_string()
+            .unwrap_or_else(|| format!("the module stopped working ({})", reason(&e)))),
     }
 }

@@ -330,7 +330,7 @@ async fn agent_killed_before_the_share_module_loaded() {
         .await;
     assert!(
         lost.starts_with("The agent stopped before the check finished (1 of 2 probes done).")
-            && lost.contains("the page's share module could not be loaded")
+            && lost.contains("the part of the page that judges it did not load")
             && lost.contains("Start the agent again"),
         "{lost}"
     );
