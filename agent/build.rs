@@ -28,7 +28,11 @@ fn main() {
         collect(&web, &web, &mut files);
     }
     files.sort();
-    if !web.join("pkg").join("mailport_frontend_bg.wasm").is_file() {
+    let pkg = web.join("pkg");
+    if !["mailport_frontend_bg.wasm", "mailport_viewer_bg.wasm"]
+        .iter()
+        .all(|f| pkg.join(f).is_file())
+    {
         // Still a working agent (terminal mode, API), but its page cannot start.
         println!(
             "cargo:warning=web/pkg is not built: `mailport serve` will send the browser to the public page instead of its own. Run scripts/build-web.sh first to embed it."

@@ -58,7 +58,7 @@ step "release tools" dist_tools
 
 # --- the page, embedded by every build --------------------------------------
 step "build the page" bash scripts/build-web.sh
-[ -f web/pkg/mailport_frontend_bg.wasm ] || {
+[ -f web/pkg/mailport_frontend_bg.wasm ] && [ -f web/pkg/mailport_viewer_bg.wasm ] || {
     echo "dist.sh: web/pkg was not built; the binaries would lack the page" >&2
     exit 1
 }

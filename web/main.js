@@ -42,12 +42,14 @@ window.mailportLoad = (name) => {
   return modules.get(name);
 };
 
-// An address that carries a shared result (#r=…, anywhere among the
-// fragment's parameters) starts the viewer: that result and nothing of the
+// An address that carries a shared result (#r=…, first among the
+// fragment's parameters or after any `&`, as Fragment::parse reads them:
+// frontend/src/state/fragment.rs, whose test keeps the two in step) starts
+// the viewer: that result and nothing of the
 // checker. Every other address starts the checker, which holds no link
 // reader (frontend/src/viewer.rs). Either reloads the page when a pasted
 // address needs the other.
-const app = /[#&]r=/.test(location.hash) ? 'mailport_viewer' : 'mailport_frontend';
+const app = /(?:^#|&)r=/.test(location.hash) ? 'mailport_viewer' : 'mailport_frontend';
 
 try {
   const { default: init } = await import('./pkg/' + app + '.js');

@@ -82,7 +82,10 @@ pub fn asset(path: &str) -> Option<Asset> {
 /// `scripts/build-web.sh`), not just its static shell: `cargo install` from
 /// a plain checkout builds the agent without it.
 pub fn has_page() -> bool {
+    // The checker and the viewer (a share link's page): one without the
+    // other would be a page that cannot start for some addresses.
     asset("/pkg/mailport_frontend_bg.wasm").is_some()
+        && asset("/pkg/mailport_viewer_bg.wasm").is_some()
 }
 
 /// Every embedded path, for the startup message and tests.

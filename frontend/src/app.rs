@@ -264,24 +264,32 @@ async fn run_check(
     }
 }
 
-/// Asks the share module to judge a partial result.
-async fn judge(dispatch: UseReducerDispatcher<State>, source: ShareSource) {
+/// Asks the share module to judge a partial result. `by_agent`: the page
+/// was served by the agent that stopped, so a module it had not fetched
+/// yet cannot be fetched any more.
+async fn judge(dispatch: UseReducerDispatcher<State>, source: ShareSource, by_agent: bool) {
     let parts: js_sys::Array = source.to_parts().into_iter().map(JsValue::from).collect();
     let judged = match lazy::load(Module::Share).await {
-        // Reloading would not help: the agent that served the page is
-        // most likely the one that stopped.
-        Err(_) => {
-            Err("the part of the page that judges it did not load before the agent stopped".into())
-        }
-        Ok(module) => {
-            lazy::text_of(lazy::call(&module, "partial", &[parts.into()])).and_then(|json| {
-                mailport_shared::json::from_str::<mailport_shared::Report>(&json)
-                    .map(Box::new)
-                    .map_err(|e| format!("the share module's answer could not be read ({e})"))
-            })
-        }
+        Err(_) if by_agent => Err(
+            "the part of the page that judges it had not loaded when the agent that served the page stopped"
+                .into(),
+        ),
+        Err(e) => Err(format!(
+            "the part of the page that judges it did not load ({})",
+            lazy::reason(&e)
+        )),
+        Ok(module) => lazy::text_of(lazy::call(&module, "partial", &[parts.into()])).and_then(|json| {
+            mailport_shared::json::from_str::<mailport_shared::Report>(&json)
+                .map(Box::new)
+                .map_err(|e| format!("the share module's answer could not be read ({e})"))
+        }),
     };
-    dispatch.dispatch(Action::PartialJudged(judged));
+    dispatch.dispatch(Action::PartialJudged { source, judged });
+}
+
+/// Whether the page was served by the agent it found, now stopped.
+fn served_by_stopped_agent(state: &State, origin: &str) -> bool {
+    matches!(&state.agent, Agent::Stopped { base } if base == origin)
 }
 
 /// Whether the agent no longer answers at all (not merely refused).
@@ -379,34 +387,60 @@ pub fn app() -> Html {
 
     // A link pasted into the address bar of this tab changes only the
     // fragment, and no reload follows: reload, for main.js to start the
-    // viewer, which shows it (crate::viewer).
-    use_effect_with((), |_| {
-        hash_listener(|| {
-            let hash = web_sys::window()
-                .and_then(|w| w.location().hash().ok())
-                .unwrap_or_default();
-            if Fragment::parse(&hash, decode_uri_component)
-                .report
-                .is_some()
-            {
-                if let Some(w) = web_sys::window() {
-                    let _ = w.location().reload();
-                }
+    // viewer, which shows it (crate::viewer); after asking, when that would
+    // close a check or its result (declined, the address goes back). Also
+    // once at start, for an address that changed while the page loaded.
+    let at_stake = use_mut_ref(|| false);
+    *at_stake.borrow_mut() = state.run != Run::Idle;
+    {
+        let at_stake = at_stake.clone();
+        use_effect_with((), move |_| {
+            let carries_result = || {
+                let hash = web_sys::window()
+                    .and_then(|w| w.location().hash().ok())
+                    .unwrap_or_default();
+                Fragment::parse(&hash, decode_uri_component)
+                    .report
+                    .is_some()
+            };
+            if carries_result() {
+                reload();
             }
-        })
-    });
+            hash_listener(move |event| {
+                if !carries_result() {
+                    return;
+                }
+                if *at_stake.borrow() && !confirm(LEAVE_THE_CHECK) {
+                    // Back to the address the page shows.
+                    if let (Some(w), Some(old)) = (
+                        web_sys::window(),
+                        js_sys::Reflect::get(event, &"oldURL".into())
+                            .ok()
+                            .and_then(|u| u.as_string()),
+                    ) {
+                        if let Ok(h) = w.history() {
+                            let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&old));
+                        }
+                    }
+                    return;
+                }
+                reload();
+            })
+        });
+    }
 
     // What finished of a check whose agent stopped is judged by the share
     // module, imported when the check started.
     {
         let d = state.dispatcher();
+        let by_agent = served_by_stopped_agent(&state, &browser.location.origin);
         let judging = match (&state.run, &state.share) {
             (Run::Lost(Partial::Judging), Some(source)) => Some(source.clone()),
             _ => None,
         };
         use_effect_with(judging, move |judging| {
             if let Some(source) = judging.clone() {
-                spawn_local(judge(d, source));
+                spawn_local(judge(d, source, by_agent));
             }
         });
     }
@@ -521,6 +555,9 @@ pub fn app() -> Html {
                     }
                     if let Run::Lost(partial) = &state.run {
                         <p id="run-lost" class="error" role="alert">{ lost_words(partial, state.grid.progress()) }</p>
+                        if matches!(partial, Partial::Unjudged(_)) && !served_by_stopped_agent(&state, &browser.location.origin) {
+                            <button id="judge-retry" type="button" onclick={dispatch_cb.reform(|_: MouseEvent| Action::JudgeAgain)}>{ "Try again" }</button>
+                        }
                     }
                     if let Run::Stopped = state.run {
                         <p id="run-stopped" class="note" role="status">{ "You stopped the check; the agent cancelled the probes still running." }</p>
@@ -534,7 +571,7 @@ pub fn app() -> Html {
                     if !state.grid.cells.is_empty() {
                         { progress_grid(&state.grid, state.busy(), &state.conclusion.as_ref().map(|c| folded(&c.verdicts)).unwrap_or_default()) }
                     }
-                    if let Some(source) = &state.share {
+                    if let (Some(source), false) = (&state.share, matches!(state.run, Run::Lost(Partial::Unjudged(_)))) {
                         <SharePanel source={source.clone()} redact={state.redact}
                             page_url={browser.location.page_url.clone()}
                             share_base={browser.location.share_base()} copied={state.copied.clone()}
@@ -570,11 +607,28 @@ pub fn frame(body: Html, footer: &'static str, announcement: String) -> Html {
     }
 }
 
-/// Calls `on_change` on every `hashchange` of the window, until the
+/// What the page asks before a pasted share link closes the check on it.
+const LEAVE_THE_CHECK: &str = "Open the shared result in the address? This page's check and its answer will be closed (run it again, or share it first, to keep it).";
+
+/// Asks the user `question` (the browser's own dialog); no when it cannot.
+fn confirm(question: &str) -> bool {
+    web_sys::window().is_some_and(|w| w.confirm_with_message(question).unwrap_or(false))
+}
+
+/// Loads the page again from its address.
+pub fn reload() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
+/// Calls `on_change` with every `hashchange` event of the window, until the
 /// returned cleanup runs (a `use_effect_with`'s).
-pub fn hash_listener(on_change: impl Fn() + 'static) -> impl FnOnce() {
+pub fn hash_listener(on_change: impl Fn(&web_sys::Event) + 'static) -> impl FnOnce() {
     let window = web_sys::window();
-    let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(on_change);
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
+        move |event: web_sys::Event| on_change(&event),
+    );
     if let Some(w) = &window {
         let _ = w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
     }

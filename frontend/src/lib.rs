@@ -10,7 +10,7 @@
 //! Layout after Yew's `function_todomvc`: [`state`] holds the logic
 //! (a reducer, tested natively), [`facts`] how the network facts and
 //! reflector proofs read, [`api`] every call to the agent, [`lazy`] and
-//! [`share_links`] the calls into the other two modules,
+//! [`share_links`] the calls into the two lazily loaded modules,
 //! [`components`] one view per file, [`app`] and [`viewer`] wire them
 //! together.
 

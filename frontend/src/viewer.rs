@@ -9,7 +9,7 @@
 //! read in place; an address that carries none any more reloads the page,
 //! which then starts the checker.
 
-use crate::app::{decode_uri_component, hash_listener};
+use crate::app::{decode_uri_component, hash_listener, reload};
 use crate::components::grid::progress_grid;
 use crate::components::inbound::inbound_view;
 use crate::components::verdict::verdict_view;
@@ -47,7 +47,7 @@ pub fn viewer() -> Html {
     {
         let shared = shared.clone();
         use_effect_with((), move |_| {
-            hash_listener(move || match shown() {
+            hash_listener(move |_| match shown() {
                 Some(s) => {
                     shared.set(Some(s));
                     if let Some(w) = web_sys::window() {
@@ -55,11 +55,7 @@ pub fn viewer() -> Html {
                     }
                 }
                 // The page's own view is the checker's.
-                None => {
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.location().reload();
-                    }
-                }
+                None => reload(),
             })
         });
     }
@@ -89,7 +85,14 @@ pub fn viewer() -> Html {
                 <p><a href={page_url.clone()}>{ "Run your own check instead" }</a></p>
             </section>
         },
-        None => Html::default(),
+        // Only when the address changed while the page loaded: main.js
+        // starts the viewer exactly when `Fragment::parse` finds a result.
+        None => html! {
+            <section id="shared-banner" class="shared-banner" role="status">
+                <p>{ "This address carries no shared result. " }
+                <a href={page_url.clone()}>{ "Open the page" }</a></p>
+            </section>
+        },
     };
     let footer = match &*shared {
         Some((Shared::Report(_), _)) => "This result was measured on the sender's computer and travels inside the link; this page only shows it. Nothing is uploaded.",

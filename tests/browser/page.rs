@@ -241,6 +241,17 @@ async fn agent_stopped_mid_check(net: u8, block_share: bool) -> (Browser, String
     (b, port, servers)
 }
 
+/// The text of the dialog the page opened (waiting for it a little).
+async fn alert_text(b: &Browser) -> String {
+    for _ in 0..50 {
+        if let Ok(text) = b.client.get_alert_text().await {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the page asked nothing")
+}
+
 /// Makes the network drop the requests whose URL matches one of `urls`
 /// (as a flaky connection, or an agent gone before they were made, would);
 /// none when empty.
@@ -287,7 +298,9 @@ async fn agent_killed_mid_check() {
         lost.contains("The agent stopped before the check finished (1 of 2"),
         "{lost}"
     );
-    assert!(b.text("#partial").await.contains("partial result"));
+    // Judged by the share module, a moment later.
+    b.wait_text("#partial", 10, |t| t.contains("partial result"))
+        .await;
     let status = b.text("#agent").await;
     assert!(status.contains("stopped answering"), "{status}");
     assert!(!status.contains("Connected"), "{status}");
@@ -312,6 +325,27 @@ async fn agent_killed_mid_check() {
     );
     assert_eq!(shared.probes.len(), 1);
     b.window_screenshot("agent-killed.png").await;
+    // A share link pasted now would close this result: the page asks
+    // first; declined, the address goes back and the result stays.
+    let pasted = share::link_short("http://127.0.0.1:9/", &sample_report());
+    let fragment = pasted.split_once('#').map(|(_, f)| f).unwrap_or_default();
+    b.client
+        .execute(
+            "window.location.hash = arguments[0];",
+            vec![serde_json::json!(fragment)],
+        )
+        .await
+        .expect("paste a link");
+    let question = alert_text(&b).await;
+    assert!(question.contains("will be closed"), "{question}");
+    b.client.dismiss_alert().await.expect("decline");
+    let hash = b
+        .client
+        .execute("return location.hash;", vec![])
+        .await
+        .expect("hash");
+    assert!(!hash.as_str().unwrap_or("r=").contains("r="), "{hash}");
+    assert!(b.text("#run-lost").await.contains("1 of 2"));
     b.close().await;
 }
 
@@ -330,10 +364,12 @@ async fn agent_killed_before_the_share_module_loaded() {
         .await;
     assert!(
         lost.starts_with("The agent stopped before the check finished (1 of 2 probes done).")
-            && lost.contains("the part of the page that judges it did not load")
+            && lost.contains("it had not loaded when the agent that served the page stopped")
             && lost.contains("Start the agent again"),
         "{lost}"
     );
+    // The agent served the page: nothing to try again.
+    assert_eq!(b.text("#judge-retry").await, "");
     let grid = b.text("#grid").await;
     assert!(
         grid.contains("SMTP greeting"),

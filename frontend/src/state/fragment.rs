@@ -101,6 +101,42 @@ mod tests {
     use crate::state::test_support::{decode, loc};
     use crate::state::State;
 
+    /// `web/main.js` starts the viewer when the address carries a shared
+    /// result, by a regular expression; the viewer reads it with
+    /// [`Fragment::parse`]. They must agree, or a link would start a viewer
+    /// with nothing to show (or a checker that ignores it).
+    #[test]
+    fn main_js_starts_the_viewer_exactly_when_there_is_a_result() {
+        let main_js = include_str!("../../../web/main.js");
+        assert!(
+            main_js.contains("/(?:^#|&)r=/.test(location.hash)"),
+            "main.js's test changed: change `starts_viewer` below with it"
+        );
+        // What that regular expression matches, in Rust.
+        let starts_viewer = |hash: &str| hash.starts_with("#r=") || hash.contains("&r=");
+        for hash in [
+            "",
+            "#",
+            "#r=3.abc",
+            "#r=",
+            "#r",
+            "##r=3.abc",
+            "#agent=7600&r=3.abc",
+            "#agent=7600&&r=3.abc",
+            "#agent=7600&r",
+            "#xr=1",
+            "#x=1%26r=2",
+            "#https://mailport.github.io/#r=3.abc",
+            "#token=abc&targets=a%20mx",
+        ] {
+            assert_eq!(
+                starts_viewer(hash),
+                Fragment::parse(hash, decode).report.is_some(),
+                "{hash:?}"
+            );
+        }
+    }
+
     #[test]
     fn fragment_parsing() {
         let f = Fragment::parse(

@@ -186,7 +186,16 @@ pub enum Action {
     },
     /// The share module judged what finished of a check whose agent
     /// stopped: the partial report, or why it could not.
-    PartialJudged(Result<Box<Report>, String>),
+    PartialJudged {
+        /// What it judged: an answer for a partial result since replaced
+        /// (a later check also lost) is not this one's.
+        source: ShareSource,
+        /// The partial report, or why not in words.
+        judged: Result<Box<Report>, String>,
+    },
+    /// Ask the share module again to judge a partial result it could not
+    /// (its module did not load from a page on the web: the network).
+    JudgeAgain,
     /// Text was copied (or the browser refused).
     Copied {
         /// What the button copied.
@@ -295,7 +304,12 @@ impl State {
             }
             Action::Copied { text, ok } => self.copied = Some((text, ok)),
             Action::AgentLost { now_ms } => self.lost(now_ms),
-            Action::PartialJudged(judged) => self.judged(judged),
+            Action::PartialJudged { source, judged } => self.judged(&source, judged),
+            Action::JudgeAgain => {
+                if matches!(self.run, Run::Lost(Partial::Unjudged(_))) && self.share.is_some() {
+                    self.run = Run::Lost(Partial::Judging);
+                }
+            }
         }
     }
 
@@ -373,10 +387,10 @@ impl State {
         });
     }
 
-    /// The share module's judgement of a partial result (see
-    /// [`State::lost`]); ignored unless one is awaited.
-    fn judged(&mut self, judged: Result<Box<Report>, String>) {
-        if self.run != Run::Lost(Partial::Judging) {
+    /// The share module's judgement of `source`, a partial result (see
+    /// [`State::lost`]); ignored unless it is the one awaited.
+    fn judged(&mut self, source: &ShareSource, judged: Result<Box<Report>, String>) {
+        if self.run != Run::Lost(Partial::Judging) || self.share.as_ref() != Some(source) {
             return;
         }
         match judged {
@@ -385,11 +399,9 @@ impl State {
                 self.report = Some(Rc::from(report));
                 self.run = Run::Lost(Partial::Judged);
             }
-            Err(why) => {
-                // What could not judge it cannot make its links either.
-                self.share = None;
-                self.run = Run::Lost(Partial::Unjudged(why));
-            }
+            // The source stays, for a try again; the page offers no links
+            // of it meanwhile (the same module makes them).
+            Err(why) => self.run = Run::Lost(Partial::Unjudged(why)),
         }
     }
 }

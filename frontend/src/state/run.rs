@@ -37,8 +37,8 @@ pub enum Partial {
     Judging,
     /// Judged: the state holds the report and its conclusion.
     Judged,
-    /// It could not be judged (the module did not load before the agent
-    /// went, or it failed): why, in words.
+    /// It could not be judged (the module did not load, or it failed): why,
+    /// in words. The state keeps what to judge, for a try again.
     Unjudged(String),
 }
 

@@ -19,8 +19,9 @@ use std::rc::Rc;
 pub enum ShareSource {
     /// A finished check: the agent's `done` event (JSON), as it sent it.
     Done(Rc<str>),
-    /// A check the agent stopped answering during: rebuilt as the page
-    /// built it (`run::partial_report`).
+    /// A check the agent stopped answering during: what finished, judged
+    /// by the share module (`run::partial_report`), for the page to show
+    /// and to make links of.
     Partial {
         /// The `started` and `probe` events the page applied, as sent.
         events: Rc<[Rc<str>]>,
@@ -91,7 +92,8 @@ impl ShareSource {
         }
     }
 
-    /// The report, rebuilt exactly as the page built the one it shows.
+    /// The report: the agent's, or the partial result judged from what
+    /// finished (the share module's `partial` answers the page with it).
     pub fn report(&self) -> Result<Report, String> {
         let event = |text: &str| {
             mailport_shared::json::from_str::<CheckEvent>(text)

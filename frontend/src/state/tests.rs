@@ -248,11 +248,35 @@ fn a_lost_agent_leaves_a_partial_result() {
     let across = ShareSource::from_parts(source.to_parts()).expect("parts read back");
     assert_eq!(across, source);
     let judged = across.report().map(Box::new);
-    // A judgement nobody waits for changes nothing.
+    // A judgement nobody waits for changes nothing; nor does one of
+    // another partial result (an earlier check, also lost).
     let mut idle = State::new(loc(&base, "127.0.0.1"), &Fragment::default(), None);
-    idle.apply(Action::PartialJudged(judged.clone()));
+    idle.apply(Action::PartialJudged {
+        source: source.clone(),
+        judged: judged.clone(),
+    });
     assert_eq!(idle.report, None);
-    s.apply(Action::PartialJudged(judged));
+    let ShareSource::Partial {
+        events,
+        options,
+        tool_version,
+        ..
+    } = &source
+    else {
+        panic!("{source:?}")
+    };
+    let earlier = ShareSource::Partial {
+        events: events.clone(),
+        options: options.clone(),
+        tool_version: tool_version.clone(),
+        now_ms: 1,
+    };
+    s.apply(Action::PartialJudged {
+        source: earlier,
+        judged: judged.clone(),
+    });
+    assert_eq!(s.run, Run::Lost(Partial::Judging), "not this one's");
+    s.apply(Action::PartialJudged { source, judged });
     assert_eq!(s.run, Run::Lost(Partial::Judged));
     let report = s.report.as_deref().expect("a partial report");
     assert_eq!(report.probes, vec![r]);
@@ -275,12 +299,14 @@ fn a_lost_agent_leaves_a_partial_result() {
     assert!(report.options.reflector.is_some());
 }
 
-/// A partial result the share module could not judge (it had not loaded
-/// when the agent went) says why, and offers no link it could not make.
+/// A partial result the share module could not judge (its module did not
+/// load) says why and keeps what to judge: asked again, it is judged.
 #[test]
-fn an_unjudged_partial_result_says_why() {
+fn an_unjudged_partial_result_says_why_and_can_be_judged_again() {
     let base = "http://127.0.0.1:7525".to_string();
     let mut s = State::new(loc(&base, "127.0.0.1"), &Fragment::default(), None);
+    s.apply(Action::JudgeAgain);
+    assert_eq!(s.run, Run::Idle, "nothing to judge");
     s.apply(Action::Starting);
     s.apply(event(CheckEvent::Started {
         planned: vec![spec("a.example", 25, Family::Ipv4)],
@@ -289,12 +315,22 @@ fn an_unjudged_partial_result_says_why() {
         result: result("a.example", 25, Outcome::Refused),
     }));
     s.apply(Action::AgentLost { now_ms: 5 });
-    assert!(s.share.is_some());
-    s.apply(Action::PartialJudged(Err("it could not be loaded".into())));
+    let source = s.share.clone().expect("what to judge");
+    s.apply(Action::PartialJudged {
+        source: source.clone(),
+        judged: Err("it could not be loaded".into()),
+    });
     assert_eq!(
         s.run,
         Run::Lost(Partial::Unjudged("it could not be loaded".into()))
     );
-    assert_eq!((&s.report, &s.share), (&None, &None));
+    assert_eq!(s.report, None);
+    assert_eq!(s.share.as_ref(), Some(&source), "kept for a try again");
     assert_eq!(s.grid.progress(), (1, 1), "what finished stays in the grid");
+    s.apply(Action::JudgeAgain);
+    assert_eq!(s.run, Run::Lost(Partial::Judging));
+    let judged = source.report().map(Box::new);
+    s.apply(Action::PartialJudged { source, judged });
+    assert_eq!(s.run, Run::Lost(Partial::Judged));
+    assert!(s.report.is_some() && s.conclusion.is_some());
 }
